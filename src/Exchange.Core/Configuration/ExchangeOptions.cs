@@ -1,0 +1,105 @@
+namespace Exchange.Core.Configuration;
+
+/// <summary>The <c>Exchange</c> section of <c>config/appsettings.json</c>.</summary>
+public sealed class ExchangeOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Exchange";
+
+    /// <summary>Folder for the embedded staging store, the demo source and other files; relative paths are resolved against the content root.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Folder searched for vendor provider assemblies (Oracle, SQL Server) besides the application folder.</summary>
+    public string? ProvidersDirectory { get; set; }
+
+    /// <summary>The staging store.</summary>
+    public StagingOptions Staging { get; set; } = new();
+
+    /// <summary>Source databases by name.</summary>
+    public Dictionary<string, SourceOptions> Sources { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The SOAP/HTTP endpoint.</summary>
+    public WebOptions Web { get; set; } = new();
+
+    /// <summary>Insurers and source systems allowed to call the service.</summary>
+    public List<PrincipalOptions> Principals { get; set; } = [];
+
+    /// <summary>The embedded demo (synthetic source and inserter).</summary>
+    public DemoOptions Demo { get; set; } = new();
+}
+
+/// <summary>The staging store: provider <c>sqlite</c> or <c>postgres</c> and its connection string.</summary>
+public sealed class StagingOptions
+{
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>Connection string; <c>{data}</c> is replaced by the data directory.</summary>
+    public string ConnectionString { get; set; } = "Data Source={data}/staging.db";
+}
+
+/// <summary>A source database.</summary>
+public sealed class SourceOptions
+{
+    /// <summary>Provider name: <c>sqlite</c>, <c>postgres</c>, <c>oracle</c> or <c>sqlserver</c>.</summary>
+    public string Provider { get; set; } = "";
+
+    /// <summary>Connection string; <c>{data}</c> is replaced by the data directory. May come from an environment variable instead.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>UTC offset the source writes its local timestamps in (金保 systems: +08:00).</summary>
+    public TimeSpan TimeZoneOffset { get; set; } = TimeSpan.FromHours(8);
+}
+
+/// <summary>The SOAP/HTTP endpoint.</summary>
+public sealed class WebOptions
+{
+    /// <summary>Kestrel URLs, separated by <c>;</c>.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Most batches one <c>Poll</c> returns.</summary>
+    public int MaxBatchesPerPoll { get; set; } = 100;
+}
+
+/// <summary>A caller of the service: an insurer or a source system.</summary>
+public sealed class PrincipalOptions
+{
+    /// <summary>User name in <c>UsernameToken</c> or HTTP Basic.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary><c>insurer</c> or <c>source</c>.</summary>
+    public string Role { get; set; } = "insurer";
+
+    /// <summary>PBKDF2 hash as printed by <c>exchange hash-password</c>: <c>pbkdf2-sha256$iterations$salt$hash</c>.</summary>
+    public string PasswordHash { get; set; } = "";
+
+    /// <summary>Datasets this principal may see.</summary>
+    public List<string> Datasets { get; set; } = [];
+
+    /// <summary>Function codes (<c>InfNo</c>) this principal may submit.</summary>
+    public List<string> FunctionCodes { get; set; } = [];
+
+    /// <summary>The agreed minimum time between two polls.</summary>
+    public TimeSpan MinPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>The embedded demo: a synthetic 金保-style source that keeps receiving new rows.</summary>
+public sealed class DemoOptions
+{
+    /// <summary>Create, seed and keep inserting into the demo source.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Name of the source (in <see cref="ExchangeOptions.Sources"/>) that holds the demo data.</summary>
+    public string Source { get; set; } = "demo";
+
+    /// <summary>Persons created when the demo source is new.</summary>
+    public int SeedPersons { get; set; } = 200;
+
+    /// <summary>Time between two rounds of new rows; zero stops inserting.</summary>
+    public TimeSpan InsertInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Rows of each table added per round.</summary>
+    public int RowsPerInsert { get; set; } = 3;
+}

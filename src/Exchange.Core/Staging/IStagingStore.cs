@@ -1,0 +1,47 @@
+namespace Exchange.Core.Staging;
+
+/// <summary>
+/// The staging store on the front-end machine: batches, watermarks, insurer cursors and the audit log.
+/// Implementations: <c>SqliteStagingStore</c> (embedded default) and <c>PostgresStagingStore</c>.
+/// </summary>
+public interface IStagingStore
+{
+    /// <summary>Applies the schema scripts not yet applied; refuses a schema newer than this build knows.</summary>
+    /// <exception cref="StagingSchemaException">The stored schema version is unknown to this build.</exception>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>The dataset's watermark and last sequence number (null watermark, 0 when nothing was stored yet).</summary>
+    Task<DatasetState> GetDatasetStateAsync(string dataset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends a batch with the next sequence number of its dataset and, in the same transaction, moves the
+    /// dataset's watermark from <see cref="NewBatch.WatermarkFrom"/> to <see cref="NewBatch.WatermarkTo"/>.
+    /// </summary>
+    /// <exception cref="WatermarkConflictException">The stored watermark is not <see cref="NewBatch.WatermarkFrom"/>
+    /// (another writer moved it); nothing was written.</exception>
+    Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends a pushed batch once per <paramref name="batchKey"/>: a repeated key returns the first batch's header
+    /// and <c>Duplicate = true</c> without storing anything.
+    /// </summary>
+    Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken);
+
+    /// <summary>Headers of the dataset's batches with a sequence number above <paramref name="afterSeq"/>, in order, at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken);
+
+    /// <summary>A batch with its payload, or null when there is no batch with that id.</summary>
+    Task<StoredBatch?> GetBatchAsync(long batchId, CancellationToken cancellationToken);
+
+    /// <summary>The highest sequence number the insurer acknowledged in the dataset (0 when none).</summary>
+    Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves the insurer's cursor in the dataset forward to <paramref name="seq"/> (acknowledging every batch up to it).
+    /// Never moves a cursor back, never past the dataset's last batch.
+    /// </summary>
+    Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken);
+
+    /// <summary>Appends one audit record.</summary>
+    Task WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken);
+}

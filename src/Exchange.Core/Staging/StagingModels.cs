@@ -1,0 +1,72 @@
+namespace Exchange.Core.Staging;
+
+/// <summary>Where a batch came from.</summary>
+public enum BatchOrigin
+{
+    /// <summary>Read from a source by an extraction job.</summary>
+    Extracted = 0,
+
+    /// <summary>Pushed by the social-security side through <c>PushBatch</c>.</summary>
+    Pushed = 1,
+}
+
+/// <summary>The header of a stored batch, as insurers see it (wire element <c>BatchHeader</c>).</summary>
+public sealed record BatchHeader(
+    long BatchId,
+    string Dataset,
+    long Seq,
+    int RowCount,
+    DateTimeOffset CreatedAt,
+    string Format,
+    long SizeBytes,
+    string Sha256);
+
+/// <summary>A batch with its payload.</summary>
+public sealed record StoredBatch(BatchHeader Header, byte[] Payload);
+
+/// <summary>A batch about to be appended to a dataset.</summary>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="RowCount">Rows in the payload.</param>
+/// <param name="Format">Payload format, <c>jsonl+gzip</c>.</param>
+/// <param name="Payload">The gzip of the UTF-8 JSON Lines.</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the uncompressed payload.</param>
+/// <param name="WatermarkFrom">Watermark before this batch (opaque text), null for the first.</param>
+/// <param name="WatermarkTo">Watermark after this batch (opaque text).</param>
+/// <param name="Origin">Extracted or pushed.</param>
+public sealed record NewBatch(
+    string Dataset,
+    int RowCount,
+    string Format,
+    byte[] Payload,
+    string Sha256,
+    string? WatermarkFrom,
+    string? WatermarkTo,
+    BatchOrigin Origin);
+
+/// <summary>What an acknowledgement did.</summary>
+public enum AckOutcome
+{
+    /// <summary>The cursor moved forward to the acknowledged sequence number.</summary>
+    Advanced = 0,
+
+    /// <summary>The sequence number was at or below the cursor already: nothing changed.</summary>
+    AlreadyAcknowledged = 1,
+
+    /// <summary>The sequence number is beyond the dataset's last batch: nothing changed.</summary>
+    OutOfRange = 2,
+}
+
+/// <summary>The result of an acknowledgement: the outcome, the cursor after it, and the dataset's last sequence number.</summary>
+public sealed record AckResult(AckOutcome Outcome, long AckedSeq, long LastSeq);
+
+/// <summary>One audit record (等保 2.0): who did what to which object, and how it ended.</summary>
+public sealed record AuditEntry(
+    DateTimeOffset At,
+    string Principal,
+    string Operation,
+    string? ObjectId,
+    string Outcome,
+    string? RemoteAddress);
+
+/// <summary>The watermark of a dataset and the sequence number of its last batch.</summary>
+public sealed record DatasetState(string Dataset, string? Watermark, long LastSeq);
