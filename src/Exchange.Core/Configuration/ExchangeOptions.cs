@@ -9,6 +9,9 @@ public sealed class ExchangeOptions
     /// <summary>Folder for the embedded staging store, the demo source and other files; relative paths are resolved against the content root.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>Folder for the log files (<c>exchange.log</c>, <c>audit.log</c>); relative paths are resolved against the content root.</summary>
+    public string LogDirectory { get; set; } = "logs";
+
     /// <summary>Folder searched for vendor provider assemblies (Oracle, SQL Server) besides the application folder.</summary>
     public string? ProvidersDirectory { get; set; }
 

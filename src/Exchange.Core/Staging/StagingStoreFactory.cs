@@ -1,0 +1,19 @@
+using Exchange.Core.Configuration;
+
+namespace Exchange.Core.Staging;
+
+/// <summary>Creates the staging store named by the options.</summary>
+public static class StagingStoreFactory
+{
+    /// <summary>The store for <see cref="StagingOptions.Provider"/> (<c>sqlite</c> or <c>postgres</c>).</summary>
+    public static AdoStagingStore Create(StagingOptions options, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Provider switch
+        {
+            "sqlite" => new SqliteStagingStore(options.ConnectionString, timeProvider),
+            "postgres" => new PostgresStagingStore(options.ConnectionString, timeProvider),
+            _ => throw new ArgumentException($"Exchange:Staging:Provider must be 'sqlite' or 'postgres', was '{options.Provider}'.", nameof(options)),
+        };
+    }
+}

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using Exchange.Core.Configuration;
+using Exchange.Core.Staging;
+using Exchange.Host.Configuration;
+
+namespace Exchange.Host.Cli;
+
+/// <summary>The verbs of the <c>exchange</c> executable. Exit codes: 0 ok, 1 failure, 2 configuration problem, 3 staging schema problem.</summary>
+internal static class ExchangeCommandLine
+{
+    public const int ExitConfiguration = 2;
+    public const int ExitSchema = 3;
+
+    private static readonly Option<string?> ConfigOption = new("--config")
+    {
+        Description = $"Folder with appsettings.json, schedule.json and nlog.config (default: ${ConfigLocation.EnvironmentVariable}, ./config, or config beside the executable)",
+        Recursive = true,
+    };
+
+    public static Task<int> InvokeAsync(string[] args)
+    {
+        var root = new RootCommand("Exchange: moves social-security data to insurers only while the production database is idle.");
+        root.Options.Add(ConfigOption);
+
+        var run = new Command("run", "Run the daemon (the default verb).");
+        run.SetAction((result, token) => RunAsync(result, token));
+        root.SetAction((result, token) => RunAsync(result, token));
+
+        var checkConfig = new Command("check-config", "Validate appsettings.json and schedule.json and print every problem with file, field and value.");
+        checkConfig.SetAction(result => CheckConfig(result));
+
+        var migrate = new Command("migrate", "Apply the staging schema scripts not yet applied, then exit.");
+        migrate.SetAction((result, token) => MigrateAsync(result, token));
+
+        var hashPassword = new Command("hash-password", "Read a password from standard input and print its PBKDF2 hash for a principal's PasswordHash.");
+        hashPassword.SetAction(_ => HashPasswordCommand.Run(Console.In, Console.Out, Console.Error, !Console.IsInputRedirected));
+
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(checkConfig);
+        root.Subcommands.Add(migrate);
+        root.Subcommands.Add(hashPassword);
+
+        // The daemon handles SIGTERM/Ctrl+C itself (graceful shutdown of the web host and jobs): no forced exit here.
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        if (!TryLocate(result, out var location))
+        {
+            return ExitConfiguration;
+        }
+
+        return await ExchangeDaemon.RunAsync(location, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static int CheckConfig(ParseResult result)
+    {
+        if (!TryLocate(result, out var location))
+        {
+            return ExitConfiguration;
+        }
+
+        var problems = LoadAndValidate(location, out _, out _);
+        foreach (var problem in problems)
+        {
+            Console.Error.WriteLine(problem);
+        }
+
+        Console.Out.WriteLine(problems.Count == 0
+            ? $"Configuration in {location.ConfigDirectory} is valid."
+            : $"{problems.Count} problem(s) in {location.ConfigDirectory}.");
+        return problems.Count == 0 ? 0 : ExitConfiguration;
+    }
+
+    private static async Task<int> MigrateAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        if (!TryLocate(result, out var location))
+        {
+            return ExitConfiguration;
+        }
+
+        var problems = LoadAndValidate(location, out var options, out _);
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine(problem);
+            }
+
+            return ExitConfiguration;
+        }
+
+        var store = StagingStoreFactory.Create(options.Staging, TimeProvider.System);
+        try
+        {
+            await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            Console.Out.WriteLine($"Staging store at schema version {await store.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false)}.");
+            return 0;
+        }
+        catch (StagingSchemaException error)
+        {
+            Console.Error.WriteLine(error.Message);
+            return ExitSchema;
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>Loads both files and returns every problem in them.</summary>
+    internal static IReadOnlyList<ConfigurationProblem> LoadAndValidate(ConfigLocation location, out ExchangeOptions options, out ScheduleOptions schedule)
+    {
+        try
+        {
+            options = ExchangeConfiguration.BindExchange(ExchangeConfiguration.LoadAppSettings(location), location);
+        }
+        catch (Exception error) when (error is InvalidOperationException or InvalidDataException or FormatException)
+        {
+            options = new ExchangeOptions();
+            schedule = new ScheduleOptions();
+            return [new ConfigurationProblem("appsettings.json", "(file)", Unwrap(error))];
+        }
+
+        try
+        {
+            schedule = ExchangeConfiguration.BindSchedule(ExchangeConfiguration.LoadSchedule(location));
+        }
+        catch (Exception error) when (error is InvalidOperationException or InvalidDataException or FormatException)
+        {
+            schedule = new ScheduleOptions();
+            return [.. ExchangeOptionsValidator.Validate(options), new ConfigurationProblem("schedule.json", "(file)", Unwrap(error))];
+        }
+
+        return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem)];
+    }
+
+    private static string Unwrap(Exception error)
+    {
+        // The configuration binder wraps the useful message (e.g. "'abc' is not a valid TimeSpan") one level down.
+        var messages = new List<string>();
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+
+        return string.Join(" ", messages.Distinct(StringComparer.Ordinal));
+    }
+
+    private static bool TryLocate(ParseResult result, out ConfigLocation location)
+    {
+        try
+        {
+            location = ConfigLocation.Find(result.GetValue(ConfigOption));
+            return true;
+        }
+        catch (ConfigurationProblemException error)
+        {
+            Console.Error.WriteLine(error.Message);
+            location = null!;
+            return false;
+        }
+    }
+}
