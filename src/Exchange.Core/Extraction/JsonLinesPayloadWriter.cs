@@ -5,7 +5,6 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace Exchange.Core.Extraction;
 
@@ -27,8 +26,9 @@ public sealed class JsonLinesPayloadWriter : IDisposable
 
     private static readonly JsonWriterOptions WriterOptions = new()
     {
-        // CJK and other non-ASCII text is written as is; JSON-significant characters are still escaped.
-        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        // Chinese text and '+' in offsets are written as is. The payload is data, never embedded in HTML, so the
+        // HTML-sensitive escaping of the default encoder only hurts; quotes, backslashes and controls are still escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
         SkipValidation = false,
     };
