@@ -33,6 +33,7 @@ public sealed partial class DemoInserter
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(demo);
+        DemoTables.EnsureExpanded(source.ConnectionString);
         _source = source;
         _demo = demo;
         _timeProvider = timeProvider;

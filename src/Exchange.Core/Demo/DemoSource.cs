@@ -38,6 +38,7 @@ public sealed partial class DemoSource
             throw new ArgumentException($"The demo source must use provider 'sqlite', was '{source.Provider}'.", nameof(source));
         }
 
+        DemoTables.EnsureExpanded(source.ConnectionString);
         _source = source;
         _demo = demo;
         _timeProvider = timeProvider;

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Exchange.Core.Sources;
 using Microsoft.Data.Sqlite;
 
 namespace Exchange.Core.Demo;
@@ -25,9 +26,21 @@ internal static class DemoTables
             new { s.Akc190, s.Aac001, s.Akb020, s.Akc194, s.Akc264, s.Ake039, s.Akc255, UpdatedAt = updatedAt },
             transaction);
 
+    /// <summary>Refuses a connection string whose <c>{data}</c> placeholder was not expanded (it would create a folder named <c>{data}</c>).</summary>
+    public static void EnsureExpanded(string connectionString)
+    {
+        if (connectionString.Contains(DataDirectory.Placeholder, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The demo source's connection string still contains {DataDirectory.Placeholder}; expand it with DataDirectory.Expand before creating the demo.",
+                nameof(connectionString));
+        }
+    }
+
     /// <summary>Opens the demo database, creating its folder when needed.</summary>
     public static async Task<SqliteConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {
+        EnsureExpanded(connectionString);
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (!string.IsNullOrEmpty(builder.DataSource) && builder.DataSource != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
         {

@@ -81,5 +81,13 @@ public sealed class DemoSourceTests : IDisposable
         Assert.Contains("'postgres'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Constructor_RefusesAnUnexpandedDataPlaceholder()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            new DemoSource(new SourceOptions { Provider = "sqlite", ConnectionString = "Data Source={data}/demo.db" }, new DemoOptions(), _clock, NullLogger<DemoSource>.Instance));
+        Assert.Contains("{data}", error.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Dispose();
 }
