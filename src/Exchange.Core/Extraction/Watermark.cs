@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Exchange.Core.Extraction;
@@ -18,6 +19,9 @@ public sealed record Watermark(object Timestamp, object Key)
         (typeof(DateTimeOffset), "datetimeoffset"), (typeof(Guid), "guid"),
     ];
 
+    // Readable in logs: '+' of an offset and Chinese text stay as they are.
+    private static readonly JsonWriterOptions TextOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Checks that both values have a supported type.</summary>
     /// <exception cref="NotSupportedException">A value's type cannot be stored in a watermark.</exception>
     public static Watermark Create(object timestamp, object key)
@@ -31,7 +35,7 @@ public sealed record Watermark(object Timestamp, object Key)
     public string ToText()
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        using (var writer = new Utf8JsonWriter(stream, TextOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("ts", Format(Timestamp));

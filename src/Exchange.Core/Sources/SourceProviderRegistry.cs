@@ -100,22 +100,13 @@ public sealed class SourceProviderRegistry
                 return NpgsqlFactory.Instance;
         }
 
-        var assemblyFile = descriptor.AssemblyFile!;
-        var assembly = FindLoaded(assemblyFile) ?? LoadFromSearchDirectories(descriptor);
+        var assembly = LoadFromSearchDirectories(descriptor);
         var type = assembly.GetType(descriptor.FactoryType!, throwOnError: false)
             ?? throw new SourceProviderException(
                 $"{assembly.Location} does not contain {descriptor.FactoryType}; install the driver from the {descriptor.Package} package.");
         var field = type.GetField("Instance", BindingFlags.Public | BindingFlags.Static);
         return field?.GetValue(null) as DbProviderFactory
             ?? throw new SourceProviderException($"{descriptor.FactoryType} has no public static Instance field of type DbProviderFactory.");
-    }
-
-    private static Assembly? FindLoaded(string assemblyFile)
-    {
-        var name = Path.GetFileNameWithoutExtension(assemblyFile);
-        return Array.Find(
-            AppDomain.CurrentDomain.GetAssemblies(),
-            a => string.Equals(a.GetName().Name, name, StringComparison.OrdinalIgnoreCase));
     }
 
     private Assembly LoadFromSearchDirectories(ProviderDescriptor descriptor)

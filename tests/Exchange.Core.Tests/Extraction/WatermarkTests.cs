@@ -42,6 +42,12 @@ public sealed class WatermarkTests
     }
 
     [Fact]
+    public void ToText_IsReadable() =>
+        Assert.Equal(
+            "{\"ts\":\"2026-11-22T10:00:00.000000+08:00\",\"tsType\":\"string\",\"key\":\"42\",\"keyType\":\"int64\"}",
+            Watermark.Create("2026-11-22T10:00:00.000000+08:00", 42L).ToText());
+
+    [Fact]
     public void Parse_RefusesTextThatIsNotAWatermark() =>
         Assert.Throws<FormatException>(() => Watermark.Parse("42"));
 }

@@ -56,6 +56,20 @@ public sealed class SourceProviderRegistryTests : IDisposable
         Assert.Contains("could not be loaded", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void GetFactory_LoadsTheVendorFactoryFromTheProvidersFolder_AndReadsItsInstanceField()
+    {
+        FakeDriverAssembly.Write(
+            Path.Combine(_providers.Path, "Oracle.ManagedDataAccess.dll"), "Oracle.ManagedDataAccess", "Oracle.ManagedDataAccess.Client.OracleClientFactory");
+        var registry = new SourceProviderRegistry(_providers.Path, _app.Path);
+
+        var factory = registry.GetFactory("oracle");
+
+        Assert.Equal("Oracle.ManagedDataAccess.Client.OracleClientFactory", factory.GetType().FullName);
+        Assert.Equal(Path.Combine(_providers.Path, "Oracle.ManagedDataAccess.dll"), factory.GetType().Assembly.Location);
+        Assert.Same(factory, registry.GetFactory("oracle"));
+    }
+
     [Theory]
     [InlineData("sqlite", SqlDialect.Sqlite)]
     [InlineData("postgres", SqlDialect.Postgres)]
