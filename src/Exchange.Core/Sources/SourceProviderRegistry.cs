@@ -15,10 +15,16 @@ public sealed class SourceProviderRegistry
 {
     private static readonly ProviderDescriptor[] Descriptors =
     [
-        new("sqlite", SqlDialect.Sqlite, null, null, null),
-        new("postgres", SqlDialect.Postgres, null, null, null),
-        new("oracle", SqlDialect.Oracle, "Oracle.ManagedDataAccess.dll", "Oracle.ManagedDataAccess.Client.OracleClientFactory", "Oracle.ManagedDataAccess.Core"),
-        new("sqlserver", SqlDialect.SqlServer, "Microsoft.Data.SqlClient.dll", "Microsoft.Data.SqlClient.SqlClientFactory", "Microsoft.Data.SqlClient"),
+        new("sqlite", SqlDialect.Sqlite, null, null, null, null),
+        new("postgres", SqlDialect.Postgres, null, null, null, null),
+        new("oracle", SqlDialect.Oracle, "Oracle.ManagedDataAccess.dll", "Oracle.ManagedDataAccess.Client.OracleClientFactory", "Oracle.ManagedDataAccess.Core", ""),
+        new(
+            "sqlserver",
+            SqlDialect.SqlServer,
+            "Microsoft.Data.SqlClient.dll",
+            "Microsoft.Data.SqlClient.SqlClientFactory",
+            "Microsoft.Data.SqlClient",
+            " Take the platform build (runtimes/unix/lib/<tfm>/ or runtimes/win/lib/<tfm>/ in the package), not the stub under lib/."),
     ];
 
     private readonly string[] _searchDirectories;
@@ -135,8 +141,8 @@ public sealed class SourceProviderRegistry
         throw new SourceProviderException(
             $"Provider '{descriptor.Name}' needs {descriptor.AssemblyFile}, which was not found in: {string.Join("; ", _searchDirectories)}. " +
             $"Copy {descriptor.AssemblyFile} (and its dependencies) from the {descriptor.Package} package into {_searchDirectories[^1]}, " +
-            "or set Exchange:ProvidersDirectory to the folder that holds it.");
+            "or set Exchange:ProvidersDirectory to the folder that holds it." + descriptor.Hint);
     }
 
-    private sealed record ProviderDescriptor(string Name, SqlDialect Dialect, string? AssemblyFile, string? FactoryType, string? Package);
+    private sealed record ProviderDescriptor(string Name, SqlDialect Dialect, string? AssemblyFile, string? FactoryType, string? Package, string? Hint);
 }
