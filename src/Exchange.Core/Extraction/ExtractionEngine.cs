@@ -1,0 +1,180 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Exchange.Core.Configuration;
+using Exchange.Core.Load;
+using Exchange.Core.Sources;
+using Exchange.Core.Staging;
+using Microsoft.Extensions.Logging;
+
+namespace Exchange.Core.Extraction;
+
+/// <summary>
+/// Extracts a table dataset in keyset chunks over its composite watermark. Each chunk is stored as one batch in the
+/// same staging transaction that moves the watermark, so a crash at any moment loses or repeats nothing.
+/// </summary>
+public sealed partial class ExtractionEngine(
+    IStagingStore store,
+    ILoadGate gate,
+    SourceConnector sources,
+    TimeProvider timeProvider,
+    ILogger<ExtractionEngine> logger)
+{
+    /// <summary>Runs the dataset until it has caught up, the gate closes, or the watermark conflicts.</summary>
+    /// <remarks>At most one source connection is open during a run. Cancellation aborts the chunk in flight; it is re-read later.</remarks>
+    /// <exception cref="OperationCanceledException">The run was cancelled; batches stored before stay stored.</exception>
+    public async Task<ExtractionResult> RunAsync(DatasetOptions dataset, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (string.IsNullOrWhiteSpace(dataset.Table))
+        {
+            throw new NotSupportedException(
+                $"Dataset '{dataset.Name}' has no Table; custom queries are not supported yet (set Table, TimestampColumn and KeyColumn).");
+        }
+
+        if (dataset.ChunkRows < 1)
+        {
+            throw new ArgumentException($"ChunkRows of dataset '{dataset.Name}' must be at least 1, was {dataset.ChunkRows}.", nameof(dataset));
+        }
+
+        var source = sources.Describe(dataset.Source);
+        var state = await store.GetDatasetStateAsync(dataset.Name, cancellationToken).ConfigureAwait(false);
+        var watermarkText = state.Watermark;
+        var watermark = watermarkText is null ? null : Watermark.Parse(watermarkText);
+
+        // One instant per run: the run ends at the data that was old enough when it started.
+        var now = timeProvider.GetUtcNow();
+        LogRunStarting(logger, dataset.Name, source.Name, source.Description, watermarkText ?? "(none)");
+
+        var chunks = 0;
+        long rows = 0;
+        DbConnection? connection = null;
+        try
+        {
+            object? upper = null;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var decision = await gate.CheckAsync(dataset.Source, cancellationToken).ConfigureAwait(false);
+                if (!decision.IsOpen)
+                {
+                    LogGateClosed(logger, dataset.Name, decision.State, decision.Reason);
+                    return new ExtractionResult(dataset.Name, chunks, rows, ExtractionStopReason.GateClosed, decision.Reason, watermarkText);
+                }
+
+                connection ??= await sources.OpenAsync(dataset.Source, cancellationToken).ConfigureAwait(false);
+                if (upper is null)
+                {
+                    var kind = await ProbeTimestampKindAsync(connection, source.Dialect, dataset, cancellationToken).ConfigureAwait(false);
+                    upper = SourceTimestamps.UpperBound(kind, now, dataset.SafetyLag, source.TimeZoneOffset);
+                }
+
+                var started = timeProvider.GetTimestamp();
+                var chunk = await ReadChunkAsync(connection, source, dataset, watermark, upper, cancellationToken).ConfigureAwait(false);
+                if (chunk is null)
+                {
+                    break;
+                }
+
+                var (payload, last) = chunk.Value;
+                var lastText = last.ToText();
+                try
+                {
+                    var header = await store.AppendBatchAsync(
+                        new NewBatch(dataset.Name, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkText, lastText, BatchOrigin.Extracted),
+                        cancellationToken).ConfigureAwait(false);
+                    LogChunkStored(logger, dataset.Name, header.Seq, payload.RowCount, payload.Gzip.LongLength, timeProvider.GetElapsedTime(started).TotalMilliseconds);
+                }
+                catch (WatermarkConflictException ex)
+                {
+                    LogWatermarkConflict(logger, dataset.Name, ex.Message);
+                    return new ExtractionResult(dataset.Name, chunks, rows, ExtractionStopReason.WatermarkConflict, ex.Message, watermarkText);
+                }
+
+                chunks++;
+                rows += payload.RowCount;
+                watermark = last;
+                watermarkText = lastText;
+                if (payload.RowCount < dataset.ChunkRows)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        LogCaughtUp(logger, dataset.Name, chunks, rows, watermarkText ?? "(none)");
+        return new ExtractionResult(dataset.Name, chunks, rows, ExtractionStopReason.CaughtUp, "caught up", watermarkText);
+    }
+
+    private static async Task<(Payload Payload, Watermark Last)?> ReadChunkAsync(
+        DbConnection connection, SourceInfo source, DatasetOptions dataset, Watermark? watermark, object upper, CancellationToken cancellationToken)
+    {
+        var query = KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null);
+        var command = connection.CreateCommand();
+        await using var commandScope = command.ConfigureAwait(false);
+        command.CommandText = query.Sql;
+        command.UseNamedParameters(source.Dialect);
+        if (watermark is not null)
+        {
+            command.AddParameter(source.Dialect, KeysetQuery.TimestampParameter, watermark.Timestamp);
+            command.AddParameter(source.Dialect, KeysetQuery.KeyParameter, watermark.Key);
+        }
+
+        command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, upper);
+        command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, dataset.ChunkRows);
+
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var tsOrdinal = reader.GetOrdinal(dataset.TimestampColumn);
+        var keyOrdinal = reader.GetOrdinal(dataset.KeyColumn);
+        using var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset);
+        object? lastTs = null;
+        object? lastKey = null;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            writer.WriteRow(reader);
+            lastTs = reader.GetValue(tsOrdinal);
+            lastKey = reader.GetValue(keyOrdinal);
+        }
+
+        if (writer.RowCount == 0)
+        {
+            return null;
+        }
+
+        Debug.Assert(lastTs is not null && lastKey is not null, "a row was read");
+        return (writer.Complete(), Watermark.Create(lastTs, lastKey));
+    }
+
+    private static async Task<TimestampKind> ProbeTimestampKindAsync(
+        DbConnection connection, SqlDialect dialect, DatasetOptions dataset, CancellationToken cancellationToken)
+    {
+        var command = connection.CreateCommand();
+        await using var commandScope = command.ConfigureAwait(false);
+        command.CommandText = KeysetQuery.TimestampProbe(dialect, dataset.Table!, dataset.TimestampColumn);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return SourceTimestamps.KindOf(reader.GetFieldType(0), reader.GetDataTypeName(0), dataset.TimestampColumn);
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Extracting {Dataset} from source {Source} ({SourceDescription}) after watermark {Watermark}")]
+    private static partial void LogRunStarting(ILogger logger, string dataset, string source, string sourceDescription, string watermark);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Dataset {Dataset}: batch {Seq} stored, {Rows} rows, {Bytes} bytes compressed, {ElapsedMs:F0} ms")]
+    private static partial void LogChunkStored(ILogger logger, string dataset, long seq, int rows, long bytes, double elapsedMs);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Dataset {Dataset} caught up: {Chunks} batches, {Rows} rows this run, watermark {Watermark}")]
+    private static partial void LogCaughtUp(ILogger logger, string dataset, int chunks, long rows, string watermark);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Dataset {Dataset} paused: load gate is {State} ({Reason})")]
+    private static partial void LogGateClosed(ILogger logger, string dataset, GateState state, string reason);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Dataset {Dataset} stopped: {Message}")]
+    private static partial void LogWatermarkConflict(ILogger logger, string dataset, string message);
+}

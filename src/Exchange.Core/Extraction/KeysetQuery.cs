@@ -1,0 +1,92 @@
+using System.Text;
+using Exchange.Core.Sources;
+
+namespace Exchange.Core.Extraction;
+
+/// <summary>
+/// The keyset query of a table dataset: rows after the watermark (timestamp, key) and not newer than the upper bound,
+/// in watermark order, at most <c>limit</c> rows.
+/// </summary>
+/// <remarks>
+/// The row limit is a parameter, not a literal, so that a changing chunk size reuses one statement (and one plan on
+/// Oracle and SQL Server). The redundant <c>ts &gt;= @ts</c> gives every planner a range seek on the (ts, key) index.
+/// </remarks>
+public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBound)
+{
+    /// <summary>Parameter name of the watermark timestamp.</summary>
+    public const string TimestampParameter = "ts";
+
+    /// <summary>Parameter name of the watermark key.</summary>
+    public const string KeyParameter = "key";
+
+    /// <summary>Parameter name of the upper bound (now minus the safety lag).</summary>
+    public const string UpperParameter = "upper";
+
+    /// <summary>Parameter name of the row limit.</summary>
+    public const string LimitParameter = "limit";
+
+    /// <summary>Writes the query for a dialect.</summary>
+    /// <param name="dialect">The source's dialect.</param>
+    /// <param name="table">Table, optionally schema-qualified.</param>
+    /// <param name="columns">Columns to read; empty reads every column. The watermark columns are added when missing.</param>
+    /// <param name="timestampColumn">The update-timestamp column.</param>
+    /// <param name="keyColumn">The unique key column.</param>
+    /// <param name="hasLowerBound">False for the first run of a dataset (no watermark yet).</param>
+    /// <exception cref="ArgumentException">A name is not a plain identifier.</exception>
+    public static KeysetQuery Build(
+        SqlDialect dialect, string table, IReadOnlyList<string> columns, string timestampColumn, string keyColumn, bool hasLowerBound)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var ts = dialect.Quote(timestampColumn);
+        var key = dialect.Quote(keyColumn);
+        var p = dialect.ParameterPrefix();
+
+        string selectList;
+        if (columns.Count == 0)
+        {
+            selectList = "*";
+        }
+        else
+        {
+            var list = columns.Select(c => dialect.Quote(c)).ToList();
+            foreach (var required in new[] { ts, key })
+            {
+                if (!list.Contains(required, StringComparer.OrdinalIgnoreCase))
+                {
+                    list.Add(required);
+                }
+            }
+
+            selectList = string.Join(", ", list);
+        }
+
+        var sql = new StringBuilder("SELECT ");
+        if (dialect == SqlDialect.SqlServer)
+        {
+            sql.Append($"TOP ({p}{LimitParameter}) ");
+        }
+
+        sql.Append($"{selectList} FROM {dialect.Quote(table)} WHERE ");
+        if (hasLowerBound)
+        {
+            sql.Append($"{ts} >= {p}{TimestampParameter} AND ({ts} > {p}{TimestampParameter} OR ({ts} = {p}{TimestampParameter} AND {key} > {p}{KeyParameter})) AND ");
+        }
+
+        sql.Append($"{ts} <= {p}{UpperParameter} ORDER BY {ts}, {key}");
+        switch (dialect)
+        {
+            case SqlDialect.Sqlite or SqlDialect.Postgres:
+                sql.Append($" LIMIT {p}{LimitParameter}");
+                break;
+            case SqlDialect.Oracle:
+                sql.Append($" FETCH FIRST {p}{LimitParameter} ROWS ONLY");
+                break;
+        }
+
+        return new KeysetQuery(dialect, sql.ToString(), hasLowerBound);
+    }
+
+    /// <summary>The probe that reads the timestamp column's type without reading a row.</summary>
+    public static string TimestampProbe(SqlDialect dialect, string table, string timestampColumn) =>
+        $"SELECT {dialect.Quote(timestampColumn)} FROM {dialect.Quote(table)} WHERE 1 = 0";
+}

@@ -1,0 +1,80 @@
+using System.Data.Common;
+using System.Text.RegularExpressions;
+
+namespace Exchange.Core.Sources;
+
+/// <summary>The SQL dialect of a source or staging database.</summary>
+public enum SqlDialect
+{
+    Sqlite = 0,
+    Postgres = 1,
+    Oracle = 2,
+    SqlServer = 3,
+}
+
+/// <summary>Identifier quoting and parameter naming per dialect.</summary>
+public static partial class SqlDialects
+{
+    /// <summary>
+    /// Quotes a configured identifier for the dialect. A dotted name (<c>SICP3.AC01</c>) is quoted part by part.
+    /// </summary>
+    /// <remarks>
+    /// Quoted identifiers are case-sensitive in Oracle and PostgreSQL: configure names as the database stores them
+    /// (Oracle folds unquoted names to upper case, PostgreSQL to lower case).
+    /// </remarks>
+    /// <exception cref="ArgumentException">A part is not a plain identifier <c>[A-Za-z_][A-Za-z0-9_$#]*</c>.</exception>
+    public static string Quote(this SqlDialect dialect, string identifier)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        var parts = identifier.Split('.');
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!PlainIdentifier().IsMatch(parts[i]))
+            {
+                throw new ArgumentException(
+                    $"'{identifier}' is not a plain SQL identifier: each dot-separated part must match [A-Za-z_][A-Za-z0-9_$#]*.",
+                    nameof(identifier));
+            }
+
+            parts[i] = dialect == SqlDialect.SqlServer ? $"[{parts[i]}]" : $"\"{parts[i]}\"";
+        }
+
+        return string.Join('.', parts);
+    }
+
+    /// <summary>True when the value is a plain identifier (one part, no dots).</summary>
+    public static bool IsPlainIdentifier(string? value) => value is not null && PlainIdentifier().IsMatch(value);
+
+    /// <summary>The prefix of a named parameter in SQL text: <c>:</c> for Oracle, <c>@</c> elsewhere.</summary>
+    public static char ParameterPrefix(this SqlDialect dialect) => dialect == SqlDialect.Oracle ? ':' : '@';
+
+    /// <summary>A named parameter as it appears in SQL text, for example <c>@ts</c> or <c>:ts</c>.</summary>
+    public static string Parameter(this SqlDialect dialect, string name) => dialect.ParameterPrefix() + name;
+
+    /// <summary>Adds a named parameter to the command, with the name spelled the way the dialect's provider expects.</summary>
+    public static DbParameter AddParameter(this DbCommand command, SqlDialect dialect, string name, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = dialect == SqlDialect.Oracle ? name : "@" + name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    /// <summary>
+    /// Prepares a command for named parameters: ODP.NET binds by position unless <c>BindByName</c> is set, and a
+    /// parameter used twice in the text would then be bound wrongly.
+    /// </summary>
+    public static void UseNamedParameters(this DbCommand command, SqlDialect dialect)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (dialect == SqlDialect.Oracle)
+        {
+            command.GetType().GetProperty("BindByName")?.SetValue(command, true);
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_$#]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PlainIdentifier();
+}

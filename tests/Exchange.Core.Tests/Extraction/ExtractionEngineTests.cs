@@ -1,0 +1,265 @@
+using System.Text.Json;
+using Dapper;
+using Exchange.Core.Configuration;
+using Exchange.Core.Demo;
+using Exchange.Core.Extraction;
+using Exchange.Core.Load;
+using Exchange.Core.Sources;
+using Exchange.Core.Staging;
+using Exchange.Core.Tests.TestSupport;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Exchange.Core.Tests.Extraction;
+
+/// <summary>The engine against a real SQLite source file and the real SQLite staging store.</summary>
+public sealed class ExtractionEngineTests : IDisposable
+{
+    private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
+    private readonly TestFolder _folder = new();
+    private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
+    private readonly SqliteStagingStore _store;
+    private readonly ExchangeOptions _options;
+
+    public ExtractionEngineTests()
+    {
+        _store = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", _clock);
+        _options = new ExchangeOptions { DataDirectory = _folder.Path };
+        _options.Sources["src"] = new SourceOptions { Provider = "sqlite", ConnectionString = "Data Source={data}/source.db", TimeZoneOffset = Beijing };
+    }
+
+    private string SourceConnectionString => $"Data Source={_folder.File("source.db")}";
+
+    [Fact]
+    public async Task Run_StoresEveryRowExactlyOnce_WhenRowsSharingATimestampSpanAChunkBoundary()
+    {
+        await CreateTableAsync();
+        var shared = Stamp(TimeSpan.FromMinutes(-10));
+        await InsertAsync(Enumerable.Range(1, 7).Select(id => (id, shared)));
+        await InsertAsync([(8, Stamp(TimeSpan.FromMinutes(-9))), (9, Stamp(TimeSpan.FromMinutes(-9)))]);
+
+        var result = await Engine().RunAsync(Dataset(chunkRows: 3), default);
+
+        Assert.Equal(new ExtractionResult("T", 3, 9, ExtractionStopReason.CaughtUp, "caught up", result.Watermark), result);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (long)i), await StagedKeysAsync("T"));
+        var again = await Engine().RunAsync(Dataset(chunkRows: 3), default);
+        Assert.Equal(0, again.Chunks);
+        Assert.Equal(9, (await StagedKeysAsync("T")).Count);
+    }
+
+    [Fact]
+    public async Task Run_StoresBatchesWhosePayloadMatchesRowCountAndSha()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 5).Select(id => (id, Stamp(TimeSpan.FromMinutes(-id)))));
+        await Engine().RunAsync(Dataset(chunkRows: 2), default);
+
+        var headers = await _store.GetBatchHeadersAfterAsync("T", 0, 100, default);
+        Assert.Equal([2, 2, 1], headers.Select(h => h.RowCount));
+        foreach (var header in headers)
+        {
+            var batch = await _store.GetBatchAsync(header.BatchId, default);
+            var text = JsonLinesPayloadWriterTests.Gunzip(batch!.Payload);
+            Assert.Equal(header.RowCount, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))), header.Sha256);
+            Assert.Equal("jsonl+gzip", header.Format);
+            Assert.Contains("\"NAME\":\"张三", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Run_ExtractsAnUpdatedRowAgainInALaterBatch()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 4).Select(id => (id, Stamp(TimeSpan.FromMinutes(-10)))));
+        await Engine().RunAsync(Dataset(chunkRows: 10), default);
+
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await ExecuteSourceAsync("UPDATE T SET NAME = '李四', AAE036 = @ts WHERE ID = 2", new { ts = Stamp(TimeSpan.FromSeconds(-30)) });
+        var result = await Engine().RunAsync(Dataset(chunkRows: 10), default);
+
+        Assert.Equal(1, result.Rows);
+        var batches = await StagedRowsAsync("T");
+        Assert.Equal(2, batches.Count);
+        var updated = Assert.Single(batches[1]);
+        Assert.Equal(2, updated.GetProperty("ID").GetInt64());
+        Assert.Equal("李四", updated.GetProperty("NAME").GetString());
+    }
+
+    [Fact]
+    public async Task Run_LeavesRowsYoungerThanTheSafetyLagForALaterRun()
+    {
+        await CreateTableAsync();
+        await InsertAsync([(1, Stamp(TimeSpan.FromMinutes(-1))), (2, Stamp(TimeSpan.FromSeconds(-2))), (3, Stamp(TimeSpan.Zero))]);
+
+        var first = await Engine().RunAsync(Dataset(chunkRows: 10, safetyLag: TimeSpan.FromSeconds(5)), default);
+        Assert.Equal(1, first.Rows);
+
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        var second = await Engine().RunAsync(Dataset(chunkRows: 10, safetyLag: TimeSpan.FromSeconds(5)), default);
+        Assert.Equal(2, second.Rows);
+        Assert.Equal([1L, 2L, 3L], await StagedKeysAsync("T"));
+    }
+
+    [Fact]
+    public async Task Run_StopsOnAWatermarkConflict_AndAnotherWritersBatchesKeepEveryRowExactlyOnce()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 10).Select(id => (id, Stamp(TimeSpan.FromMinutes(-20 + id)))));
+
+        // A second extractor of the same dataset runs to the end while the first one is between two chunks.
+        var gate = new CallbackGate(async call =>
+        {
+            if (call == 2)
+            {
+                await Engine().RunAsync(Dataset(chunkRows: 4), default);
+            }
+        });
+        var result = await Engine(gate).RunAsync(Dataset(chunkRows: 3), default);
+
+        Assert.Equal(ExtractionStopReason.WatermarkConflict, result.StopReason);
+        Assert.Equal(1, result.Chunks);
+        Assert.Contains("moved", result.Detail, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
+    }
+
+    [Fact]
+    public async Task Run_StopsWhenTheGateCloses_AndTheNextRunContinuesWhereItStopped()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 10).Select(id => (id, Stamp(TimeSpan.FromMinutes(-20 + id)))));
+        var gate = new CallbackGate(_ => Task.CompletedTask, closeFromCall: 3);
+
+        var result = await Engine(gate).RunAsync(Dataset(chunkRows: 3), default);
+        Assert.Equal(ExtractionStopReason.GateClosed, result.StopReason);
+        Assert.Equal(2, result.Chunks);
+        Assert.Equal("source busy (test)", result.Detail);
+
+        await Engine().RunAsync(Dataset(chunkRows: 3), default);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
+    }
+
+    [Fact]
+    public async Task Run_WhenCancelled_Throws_AndStoresNothing()
+    {
+        await CreateTableAsync();
+        await InsertAsync([(1, Stamp(TimeSpan.FromMinutes(-1)))]);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine().RunAsync(Dataset(chunkRows: 3), cancelled.Token));
+        Assert.Empty(await StagedKeysAsync("T"));
+    }
+
+    [Fact]
+    public async Task Run_ExtractsTheWholeDemoSource_WithInsertsAndUpdatesBetweenRuns()
+    {
+        await _store.MigrateAsync(default);
+        var demo = new DemoOptions { SeedPersons = 30, RowsPerInsert = 5 };
+        var source = new SourceOptions { Provider = "sqlite", ConnectionString = SourceConnectionString, TimeZoneOffset = Beijing };
+        await new DemoSource(source, demo, _clock, NullLogger<DemoSource>.Instance).EnsureCreatedAsync(default);
+        var inserter = new DemoInserter(source, demo, _clock, NullLogger<DemoInserter>.Instance);
+        var datasets = new[]
+        {
+            Dataset(chunkRows: 16, table: "AC01", key: "AAC001"),
+            Dataset(chunkRows: 16, table: "AC43", key: "AAZ223"),
+            Dataset(chunkRows: 16, table: "KC24", key: "AKC190"),
+        };
+
+        var updates = 0;
+        for (var round = 0; round < 6; round++)
+        {
+            updates += (await inserter.InsertRoundAsync(default)).PersonsUpdated;
+            _clock.Advance(TimeSpan.FromSeconds(10));
+            foreach (var dataset in datasets)
+            {
+                Assert.Equal(ExtractionStopReason.CaughtUp, (await Engine().RunAsync(dataset, default)).StopReason);
+            }
+        }
+
+        Assert.Equal(30 + 30 + updates, (await StagedRowsAsync("AC01")).Sum(b => b.Count));
+        Assert.Equal(90 + 30, (await StagedRowsAsync("AC43")).Sum(b => b.Count));
+        var visits = (await StagedRowsAsync("KC24")).SelectMany(b => b).Select(r => r.GetProperty("AKC190").GetString()).ToList();
+        Assert.Equal(30 + 30, visits.Distinct().Count());
+        Assert.Equal(visits.Count, visits.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Run_RefusesADatasetWithoutTable_SayingWhatIsSupported()
+    {
+        var dataset = Dataset(chunkRows: 3);
+        dataset.Table = null;
+        dataset.Query = "SELECT 1";
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => Engine().RunAsync(dataset, default));
+        Assert.Contains("custom queries", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private ExtractionEngine Engine(ILoadGate? gate = null) => new(
+        _store,
+        gate ?? new AlwaysOpenLoadGate(),
+        new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(_options)),
+        _clock,
+        NullLogger<ExtractionEngine>.Instance);
+
+    private static DatasetOptions Dataset(int chunkRows, TimeSpan? safetyLag = null, string table = "T", string key = "ID") => new()
+    {
+        Name = table,
+        Source = "src",
+        Table = table,
+        TimestampColumn = "AAE036",
+        KeyColumn = key,
+        ChunkRows = chunkRows,
+        SafetyLag = safetyLag ?? TimeSpan.FromSeconds(5),
+    };
+
+    private string Stamp(TimeSpan fromNow) => SourceTimestamps.FormatText(_clock.GetUtcNow() + fromNow, Beijing);
+
+    private async Task CreateTableAsync()
+    {
+        await _store.MigrateAsync(default);
+        await ExecuteSourceAsync("CREATE TABLE T (ID INTEGER PRIMARY KEY, NAME TEXT NOT NULL, AMOUNT NUMERIC(12,2), AAE036 TEXT NOT NULL); CREATE INDEX IX_T ON T (AAE036, ID);");
+    }
+
+    private Task InsertAsync(IEnumerable<(int Id, string Stamp)> rows) =>
+        ExecuteSourceAsync(
+            "INSERT INTO T (ID, NAME, AMOUNT, AAE036) VALUES (@Id, '张三' || @Id, 1234.5, @Stamp)",
+            rows.Select(r => new { r.Id, r.Stamp }).ToList());
+
+    private async Task ExecuteSourceAsync(string sql, object? parameters = null)
+    {
+        await using var connection = new SqliteConnection(SourceConnectionString);
+        await connection.ExecuteAsync(sql, parameters);
+    }
+
+    private async Task<List<List<JsonElement>>> StagedRowsAsync(string dataset)
+    {
+        await _store.MigrateAsync(default);
+        var batches = new List<List<JsonElement>>();
+        foreach (var header in await _store.GetBatchHeadersAfterAsync(dataset, 0, 10_000, default))
+        {
+            var batch = await _store.GetBatchAsync(header.BatchId, default);
+            var lines = JsonLinesPayloadWriterTests.Gunzip(batch!.Payload).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            batches.Add([.. lines.Select(line => JsonDocument.Parse(line).RootElement.Clone())]);
+        }
+
+        return batches;
+    }
+
+    private async Task<List<long>> StagedKeysAsync(string dataset) =>
+        [.. (await StagedRowsAsync(dataset)).SelectMany(b => b).Select(r => r.GetProperty("ID").GetInt64())];
+
+    /// <summary>A gate that runs a callback on each check (numbered from 1) and closes from a given check on.</summary>
+    private sealed class CallbackGate(Func<int, Task> onCheck, int closeFromCall = int.MaxValue) : ILoadGate
+    {
+        private int _calls;
+
+        public async ValueTask<GateDecision> CheckAsync(string source, CancellationToken cancellationToken)
+        {
+            var call = ++_calls;
+            await onCheck(call);
+            return call >= closeFromCall ? new GateDecision(GateState.Busy, "source busy (test)") : new GateDecision(GateState.Idle, "idle");
+        }
+    }
+}

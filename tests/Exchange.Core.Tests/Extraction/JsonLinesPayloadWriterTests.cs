@@ -1,0 +1,114 @@
+using System.Data;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Exchange.Core.Extraction;
+
+namespace Exchange.Core.Tests.Extraction;
+
+public sealed class JsonLinesPayloadWriterTests
+{
+    private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
+
+    [Fact]
+    public void Complete_GivesOneLinePerRow_AndTheShaOfTheUncompressedBytes()
+    {
+        var payload = Write(Table(rows: 3));
+        var text = Gunzip(payload.Gzip);
+        Assert.Equal(3, payload.RowCount);
+        Assert.Equal(3, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), payload.Sha256);
+        Assert.Equal(Encoding.UTF8.GetByteCount(text), payload.UncompressedBytes);
+    }
+
+    [Fact]
+    public void WriteRow_KeepsChineseUnescaped_AndDecimalsExactlyAsStored()
+    {
+        var line = Gunzip(Write(Table(rows: 1)).Gzip).TrimEnd('\n');
+        Assert.Contains("\"AAC003\":\"张伟\"", line, StringComparison.Ordinal);
+        Assert.Contains("\"AAE022\":1234.50", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WriteRow_WritesDateTimesWithOffset_NullsAndBase64()
+    {
+        var line = Gunzip(Write(Table(rows: 1)).Gzip).TrimEnd('\n');
+        using var document = JsonDocument.Parse(line);
+        var row = document.RootElement;
+        Assert.Equal("2026-11-22T10:00:00.0000000+08:00", row.GetProperty("LOCAL").GetString());
+        Assert.Equal("2026-11-22T02:00:00.0000000+00:00", row.GetProperty("UTC").GetString());
+        Assert.Equal("2026-11-22T10:00:00.0000000+08:00", row.GetProperty("OFFSET").GetString());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("NOTE").ValueKind);
+        Assert.Equal("AQID", row.GetProperty("DATA").GetString());
+        Assert.Equal(1L, row.GetProperty("AAC001").GetInt64());
+    }
+
+    [Fact]
+    public void WriteRow_EscapesQuotesAndNewlines_SoEachRowStaysOneLine()
+    {
+        var table = new DataTable();
+        table.Columns.Add("AAC003", typeof(string));
+        table.Rows.Add("王\"小\"\n明");
+        var text = Gunzip(Write(table).Gzip);
+        Assert.Equal("{\"AAC003\":\"王\\\"小\\\"\\n明\"}\n", text);
+    }
+
+    [Fact]
+    public void Complete_OfNoRows_IsAValidEmptyGzip()
+    {
+        using var writer = new JsonLinesPayloadWriter(Beijing);
+        var payload = writer.Complete();
+        Assert.Equal(0, payload.RowCount);
+        Assert.Equal("", Gunzip(payload.Gzip));
+    }
+
+    private static Payload Write(DataTable table)
+    {
+        using var reader = table.CreateDataReader();
+        using var writer = new JsonLinesPayloadWriter(Beijing);
+        while (reader.Read())
+        {
+            writer.WriteRow(reader);
+        }
+
+        return writer.Complete();
+    }
+
+    private static DataTable Table(int rows)
+    {
+        var table = new DataTable();
+        table.Columns.Add("AAC001", typeof(long));
+        table.Columns.Add("AAC003", typeof(string));
+        table.Columns.Add("AAE022", typeof(decimal));
+        table.Columns.Add("LOCAL", typeof(DateTime));
+        table.Columns.Add("UTC", typeof(DateTime)).DateTimeMode = DataSetDateTime.Utc;
+        table.Columns.Add("OFFSET", typeof(DateTimeOffset));
+        table.Columns.Add("NOTE", typeof(string));
+        table.Columns.Add("DATA", typeof(byte[]));
+        for (var i = 1; i <= rows; i++)
+        {
+            table.Rows.Add(
+                (long)i,
+                "张伟",
+                1234.50m,
+                new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Unspecified),
+                new DateTime(2026, 11, 22, 2, 0, 0, DateTimeKind.Utc),
+                new DateTimeOffset(2026, 11, 22, 10, 0, 0, Beijing),
+                DBNull.Value,
+                new byte[] { 1, 2, 3 });
+        }
+
+        return table;
+    }
+
+    internal static string Gunzip(byte[] gzip)
+    {
+        using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+}

@@ -1,0 +1,53 @@
+using Exchange.Core.Extraction;
+using Exchange.Core.Sources;
+
+namespace Exchange.Core.Tests.Extraction;
+
+public sealed class KeysetQueryTests
+{
+    private static readonly string[] Columns = ["AAZ223", "AAC001", "AAE022"];
+
+    [Fact]
+    public void Build_Sqlite_AfterWatermark_UsesLimit()
+    {
+        var query = KeysetQuery.Build(SqlDialect.Sqlite, "AC43", Columns, "AAE036", "AAZ223", hasLowerBound: true);
+        Assert.Equal(
+            "SELECT \"AAZ223\", \"AAC001\", \"AAE022\", \"AAE036\" FROM \"AC43\" WHERE \"AAE036\" >= @ts AND (\"AAE036\" > @ts OR (\"AAE036\" = @ts AND \"AAZ223\" > @key)) AND \"AAE036\" <= @upper ORDER BY \"AAE036\", \"AAZ223\" LIMIT @limit",
+            query.Sql);
+    }
+
+    [Fact]
+    public void Build_Postgres_FirstRun_OmitsTheLowerBound()
+    {
+        var query = KeysetQuery.Build(SqlDialect.Postgres, "si.ac43", [], "aae036", "aaz223", hasLowerBound: false);
+        Assert.Equal(
+            "SELECT * FROM \"si\".\"ac43\" WHERE \"aae036\" <= @upper ORDER BY \"aae036\", \"aaz223\" LIMIT @limit",
+            query.Sql);
+    }
+
+    [Fact]
+    public void Build_Oracle_UsesColonParametersAndFetchFirst()
+    {
+        var query = KeysetQuery.Build(SqlDialect.Oracle, "SICP3.AC43", [], "AAE036", "AAZ223", hasLowerBound: true);
+        Assert.Equal(
+            "SELECT * FROM \"SICP3\".\"AC43\" WHERE \"AAE036\" >= :ts AND (\"AAE036\" > :ts OR (\"AAE036\" = :ts AND \"AAZ223\" > :key)) AND \"AAE036\" <= :upper ORDER BY \"AAE036\", \"AAZ223\" FETCH FIRST :limit ROWS ONLY",
+            query.Sql);
+    }
+
+    [Fact]
+    public void Build_SqlServer_UsesTopAndBrackets()
+    {
+        var query = KeysetQuery.Build(SqlDialect.SqlServer, "dbo.AC43", ["AAZ223", "AAE036"], "AAE036", "AAZ223", hasLowerBound: true);
+        Assert.Equal(
+            "SELECT TOP (@limit) [AAZ223], [AAE036] FROM [dbo].[AC43] WHERE [AAE036] >= @ts AND ([AAE036] > @ts OR ([AAE036] = @ts AND [AAZ223] > @key)) AND [AAE036] <= @upper ORDER BY [AAE036], [AAZ223]",
+            query.Sql);
+    }
+
+    [Fact]
+    public void Build_RejectsAColumnThatIsNotAnIdentifier_NamingIt()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            KeysetQuery.Build(SqlDialect.Sqlite, "AC43", ["AAE022 FROM x --"], "AAE036", "AAZ223", hasLowerBound: false));
+        Assert.Contains("'AAE022 FROM x --'", error.Message, StringComparison.Ordinal);
+    }
+}
