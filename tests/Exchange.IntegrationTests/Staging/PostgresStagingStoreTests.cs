@@ -1,0 +1,42 @@
+using Exchange.Core.Staging;
+using Exchange.IntegrationTests.Infrastructure;
+using Npgsql;
+
+namespace Exchange.IntegrationTests.Staging;
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresStagingStoreTests(PostgresCluster cluster) : StagingStoreContract, IAsyncLifetime
+{
+    private readonly List<PostgresStagingStore> _stores = [];
+    private readonly Dictionary<AdoStagingStore, string> _connectionStrings = [];
+
+    protected override string DialectFolder => "postgres";
+
+    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync("staging");
+        var store = new PostgresStagingStore(connectionString, Clock);
+        _stores.Add(store);
+        _connectionStrings[store] = connectionString;
+        await store.MigrateAsync(default);
+        return store;
+    }
+
+    protected override async Task ExecuteAsync(AdoStagingStore store, string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionStrings[store]);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,177 @@
+using System.Text;
+using Exchange.Core.Staging;
+using Exchange.IntegrationTests.Infrastructure;
+
+namespace Exchange.IntegrationTests.Staging;
+
+/// <summary>The behaviour every <see cref="IStagingStore"/> must have, run against each implementation.</summary>
+public abstract class StagingStoreContract
+{
+    protected ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
+
+    /// <summary>A new, empty, migrated store.</summary>
+    protected abstract Task<AdoStagingStore> CreateStoreAsync();
+
+    /// <summary>Runs raw SQL against the store's database.</summary>
+    protected abstract Task ExecuteAsync(AdoStagingStore store, string sql);
+
+    private static NewBatch Batch(string dataset, string? from, string? to, string text = "{\"a\":1}\n", BatchOrigin origin = BatchOrigin.Extracted) =>
+        new(dataset, 1, "jsonl+gzip", Encoding.UTF8.GetBytes(text), new string('a', 64), from, to, origin);
+
+    [Fact]
+    public async Task Migrate_IsIdempotent_AndRecordsTheVersion()
+    {
+        var store = await CreateStoreAsync();
+        await store.MigrateAsync(default);
+        await store.MigrateAsync(default);
+        Assert.Equal(SchemaScripts.For(DialectFolder).Count, await store.GetSchemaVersionAsync(default));
+    }
+
+    [Fact]
+    public async Task Migrate_RefusesASchemaNewerThanTheBuild_NamingBothVersions()
+    {
+        var store = await CreateStoreAsync();
+        await ExecuteAsync(store, "INSERT INTO schema_version (version, name, applied_at) VALUES (99, '099_future.sql', '2030-01-01')");
+        var error = await Assert.ThrowsAsync<StagingSchemaException>(() => store.MigrateAsync(default));
+        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
+        Assert.Contains("versions 1 to", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppendBatch_AssignsConsecutiveSeqPerDataset_AndMovesTheWatermark()
+    {
+        var store = await CreateStoreAsync();
+        var first = await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        var second = await store.AppendBatchAsync(Batch("AC01", "w1", "w2"), default);
+        var other = await store.AppendBatchAsync(Batch("AC43", null, "x1"), default);
+
+        Assert.Equal([1L, 2L, 1L], new[] { first.Seq, second.Seq, other.Seq });
+        Assert.NotEqual(first.BatchId, second.BatchId);
+        Assert.Equal(new DatasetState("AC01", "w2", 2), await store.GetDatasetStateAsync("AC01", default));
+        Assert.Equal(new DatasetState("KC24", null, 0), await store.GetDatasetStateAsync("KC24", default));
+    }
+
+    [Fact]
+    public async Task AppendBatch_RefusesAndStoresNothing_WhenTheWatermarkMoved()
+    {
+        var store = await CreateStoreAsync();
+        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+
+        var conflict = await Assert.ThrowsAsync<WatermarkConflictException>(() => store.AppendBatchAsync(Batch("AC01", null, "w1-again"), default));
+        Assert.Equal("AC01", conflict.Dataset);
+        Assert.Equal(new DatasetState("AC01", "w1", 1), await store.GetDatasetStateAsync("AC01", default));
+        Assert.Single(await store.GetBatchHeadersAfterAsync("AC01", 0, 10, default));
+    }
+
+    [Fact]
+    public async Task AppendBatch_LetsExactlyOneOfManyRacingWritersWin()
+    {
+        var store = await CreateStoreAsync();
+        var attempts = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await store.AppendBatchAsync(Batch("AC01", null, $"w{i}"), default);
+                return true;
+            }
+            catch (WatermarkConflictException)
+            {
+                return false;
+            }
+        }));
+
+        var won = await Task.WhenAll(attempts);
+        Assert.Equal(1, won.Count(w => w));
+        Assert.Single(await store.GetBatchHeadersAfterAsync("AC01", 0, 10, default));
+    }
+
+    [Fact]
+    public async Task GetBatchHeadersAfter_ReturnsLaterBatchesInSeqOrder_UpToMax()
+    {
+        var store = await CreateStoreAsync();
+        string? watermark = null;
+        for (var i = 1; i <= 5; i++)
+        {
+            await store.AppendBatchAsync(Batch("AC43", watermark, $"w{i}"), default);
+            watermark = $"w{i}";
+        }
+
+        var headers = await store.GetBatchHeadersAfterAsync("AC43", 2, 2, default);
+        Assert.Equal([3L, 4L], headers.Select(h => h.Seq));
+        Assert.All(headers, h => Assert.Equal("AC43", h.Dataset));
+        Assert.Empty(await store.GetBatchHeadersAfterAsync("AC43", 5, 10, default));
+    }
+
+    [Fact]
+    public async Task GetBatch_ReturnsHeaderAndPayloadAsStored_AndNullForAnUnknownId()
+    {
+        var store = await CreateStoreAsync();
+        var stored = await store.AppendBatchAsync(Batch("KC24", null, "w1", "{\"AAC003\":\"张三\"}\n"), default);
+
+        var batch = await store.GetBatchAsync(stored.BatchId, default);
+        Assert.NotNull(batch);
+        Assert.Equal(stored, batch.Header);
+        Assert.Equal(Clock.GetUtcNow(), batch.Header.CreatedAt);
+        Assert.Equal("{\"AAC003\":\"张三\"}\n", Encoding.UTF8.GetString(batch.Payload));
+        Assert.Null(await store.GetBatchAsync(stored.BatchId + 1000, default));
+    }
+
+    [Fact]
+    public async Task Ack_MovesTheCursorForward_NeverBack_NeverPastTheLastBatch()
+    {
+        var store = await CreateStoreAsync();
+        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        await store.AppendBatchAsync(Batch("AC01", "w1", "w2"), default);
+        await store.AppendBatchAsync(Batch("AC01", "w2", "w3"), default);
+
+        Assert.Equal(new AckResult(AckOutcome.Advanced, 2, 3), await store.AckAsync("ins-a", "AC01", 2, default));
+        Assert.Equal(new AckResult(AckOutcome.AlreadyAcknowledged, 2, 3), await store.AckAsync("ins-a", "AC01", 1, default));
+        Assert.Equal(new AckResult(AckOutcome.OutOfRange, 2, 3), await store.AckAsync("ins-a", "AC01", 4, default));
+        Assert.Equal(2, await store.GetCursorAsync("ins-a", "AC01", default));
+        Assert.Equal(new AckResult(AckOutcome.Advanced, 3, 3), await store.AckAsync("ins-a", "AC01", 3, default));
+    }
+
+    [Fact]
+    public async Task Ack_KeepsOneCursorPerInsurerAndDataset()
+    {
+        var store = await CreateStoreAsync();
+        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        await store.AppendBatchAsync(Batch("AC43", null, "x1"), default);
+
+        await store.AckAsync("ins-a", "AC01", 1, default);
+        Assert.Equal(1, await store.GetCursorAsync("ins-a", "AC01", default));
+        Assert.Equal(0, await store.GetCursorAsync("ins-b", "AC01", default));
+        Assert.Equal(0, await store.GetCursorAsync("ins-a", "AC43", default));
+        Assert.Equal(AckOutcome.OutOfRange, (await store.AckAsync("ins-a", "KC24", 1, default)).Outcome);
+    }
+
+    [Fact]
+    public async Task AppendPushedBatch_StoresOncePerKey_AndLeavesTheWatermarkAlone()
+    {
+        var store = await CreateStoreAsync();
+        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+
+        var (first, firstDuplicate) = await store.AppendPushedBatchAsync(Batch("AC01", null, null, origin: BatchOrigin.Pushed), "key-1", default);
+        var (again, againDuplicate) = await store.AppendPushedBatchAsync(Batch("AC01", null, null, "different", BatchOrigin.Pushed), "key-1", default);
+
+        Assert.False(firstDuplicate);
+        Assert.True(againDuplicate);
+        Assert.Equal(first, again);
+        Assert.Equal(2, first.Seq);
+        Assert.Equal(new DatasetState("AC01", "w1", 2), await store.GetDatasetStateAsync("AC01", default));
+        Assert.Equal(2, (await store.GetBatchHeadersAfterAsync("AC01", 0, 10, default)).Count);
+    }
+
+    [Fact]
+    public async Task WriteAudit_RecordsWhoDidWhatAndHowItEnded()
+    {
+        var store = await CreateStoreAsync();
+        var entry = new AuditEntry(Clock.GetUtcNow(), "demo-insurer", "FetchBatch", "42", "UnknownBatch", "127.0.0.1");
+        await store.WriteAuditAsync(entry, default);
+
+        Assert.Equal([entry], await store.ReadAuditAsync(Clock.GetUtcNow().AddMinutes(-1), 10, default));
+    }
+
+    protected abstract string DialectFolder { get; }
+}
+
