@@ -15,7 +15,7 @@ internal sealed class SoapContract
     private static readonly XNamespace WsdlSoap11 = "http://schemas.xmlsoap.org/wsdl/soap/";
     private static readonly XNamespace WsdlSoap12 = "http://schemas.xmlsoap.org/wsdl/soap12/";
 
-    private readonly XmlReaderSettings _validation;
+    private readonly XmlSchemaSet _schemas;
     private readonly XDocument _wsdl;
 
     /// <summary>Loads and compiles the embedded contract.</summary>
@@ -29,13 +29,7 @@ internal sealed class SoapContract
         }
 
         schemas.Compile();
-        _validation = new XmlReaderSettings
-        {
-            ValidationType = ValidationType.Schema,
-            Schemas = schemas,
-            DtdProcessing = DtdProcessing.Prohibit,
-            XmlResolver = null,
-        };
+        _schemas = schemas;
 
         // The served WSDL is self-contained: the schema goes inline instead of the import of the .xsd file.
         _wsdl = LoadResource(WsdlResource);
@@ -63,16 +57,15 @@ internal sealed class SoapContract
     /// <exception cref="ExchangeFaultException"><c>InvalidRequest</c> naming the first violation.</exception>
     public void Validate(XElement request)
     {
-        string? error = null;
-        var settings = _validation.Clone();
-        settings.ValidationEventHandler += (_, e) => error ??= e.Message;
-        using (var reader = XmlReader.Create(request.CreateReader(), settings))
+        if (_schemas.GlobalElements[new XmlQualifiedName(request.Name.LocalName, request.Name.NamespaceName)] is not XmlSchemaElement declaration)
         {
-            while (reader.Read() && error is null)
-            {
-            }
+            throw new ExchangeFaultException(
+                ExchangeFaultCode.InvalidRequest,
+                $"Element '{request.Name.LocalName}' in namespace '{request.Name.NamespaceName}' is not declared by the contract (see ?wsdl).");
         }
 
+        string? error = null;
+        request.Validate(declaration, _schemas, (_, e) => error ??= e.Message);
         if (error is not null)
         {
             throw new ExchangeFaultException(
