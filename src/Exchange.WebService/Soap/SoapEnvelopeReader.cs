@@ -66,8 +66,18 @@ internal sealed class SoapEnvelopeReader
             throw Invalid($"The SOAP Body holds {payload.Count} elements; it must hold exactly one operation element (Poll, FetchBatch, Ack) in namespace {SoapNamespaces.Contract}.");
         }
 
-        return new SoapEnvelope(header?.Elements().ToList() ?? [], payload[0]);
+        var headers = header?.Elements().ToList() ?? [];
+        var notUnderstood = headers.FirstOrDefault(h => h.Name != SoapNamespaces.WsSecurity + "Security" && IsMustUnderstand(h));
+        if (notUnderstood is not null)
+        {
+            throw Invalid($"Header block '{{{notUnderstood.Name.NamespaceName}}}{notUnderstood.Name.LocalName}' is marked mustUnderstand; this service understands only wsse:Security ({SoapNamespaces.WsSecurity}).");
+        }
+
+        return new SoapEnvelope(headers, payload[0]);
     }
+
+    private static bool IsMustUnderstand(XElement header) =>
+        (string?)header.Attribute(SoapNamespaces.Soap11 + "mustUnderstand") is "1" or "true";
 
     // Builds the tree by hand rather than with XElement.Load, because XmlReader has no depth or element-count bound.
     private XElement Load(XmlReader reader)
