@@ -12,7 +12,7 @@ public sealed class PrincipalAuthenticatorTests
     [Fact]
     public void Authenticate_ReturnsThePrincipal_ForTheRightPassword_AndNullOtherwise()
     {
-        var authenticator = Create(out _);
+        var authenticator = Create();
 
         Assert.Equal("insurer-a", authenticator.Authenticate("insurer-a", "right")?.Name);
         Assert.Null(authenticator.Authenticate("insurer-a", "wrong"));
@@ -23,7 +23,7 @@ public sealed class PrincipalAuthenticatorTests
     [Fact]
     public void Authenticate_RunsPbkdf2OncePerPassword_WhileTheCacheHoldsIt()
     {
-        var authenticator = Create(out _);
+        var authenticator = Create();
         var before = _hasher.Verifications;
 
         for (var i = 0; i < 10; i++)
@@ -37,7 +37,7 @@ public sealed class PrincipalAuthenticatorTests
     [Fact]
     public void Authenticate_VerifiesAgain_AfterTheCacheLifetime()
     {
-        var authenticator = Create(out _);
+        var authenticator = Create();
         authenticator.Authenticate("insurer-a", "right");
         var before = _hasher.Verifications;
 
@@ -50,7 +50,7 @@ public sealed class PrincipalAuthenticatorTests
     [Fact]
     public void Authenticate_NeverCachesAWrongPassword()
     {
-        var authenticator = Create(out _);
+        var authenticator = Create();
         var before = _hasher.Verifications;
 
         authenticator.Authenticate("insurer-a", "wrong");
@@ -97,9 +97,9 @@ public sealed class PrincipalAuthenticatorTests
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 
-    private PrincipalAuthenticator Create(out PrincipalRegistry registry)
+    private PrincipalAuthenticator Create()
     {
-        registry = new PrincipalRegistry([Options("insurer-a", _hasher.Hash("right"))]);
+        var registry = new PrincipalRegistry([Options("insurer-a", _hasher.Hash("right"))]);
         return new PrincipalAuthenticator(registry, _hasher, new VerifiedCredentialCache(_time));
     }
 
