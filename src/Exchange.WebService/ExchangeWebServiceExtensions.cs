@@ -1,0 +1,55 @@
+using Exchange.Core.Configuration;
+using Exchange.Core.Delivery;
+using Exchange.Core.Security;
+using Exchange.WebService.Operations;
+using Exchange.WebService.Soap;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Exchange.WebService;
+
+/// <summary>Wiring of the SOAP/HTTP interface for the host.</summary>
+public static class ExchangeWebServiceExtensions
+{
+    /// <summary>The path the service is mapped at unless another is given.</summary>
+    public const string DefaultPath = "/ExchangeService";
+
+    /// <summary>
+    /// Registers the SOAP service, authentication and delivery. The host registers <c>IStagingStore</c>,
+    /// <see cref="TimeProvider"/> and <c>IOptions&lt;ExchangeOptions&gt;</c>.
+    /// </summary>
+    public static IServiceCollection AddExchangeWebService(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IPasswordHasher>(_ => new Pbkdf2PasswordHasher());
+        services.TryAddSingleton(sp => new PrincipalRegistry(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Principals));
+        services.TryAddSingleton(sp => new VerifiedCredentialCache(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<PrincipalAuthenticator>();
+        services.TryAddSingleton<DeliveryService>();
+        services.TryAddSingleton<SoapContract>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PollOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, FetchBatchOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, AckOperation>());
+        services.TryAddSingleton<SoapEndpoint>();
+        return services;
+    }
+
+    /// <summary>
+    /// Maps the service at <paramref name="path"/>: <c>POST</c> for SOAP 1.1 envelopes, <c>GET ?wsdl</c> for the WSDL
+    /// (and <c>GET ?xsd</c> for the schema). Returns the group so the host can add conventions (host filters, rate limits).
+    /// </summary>
+    public static RouteGroupBuilder MapExchangeService(this IEndpointRouteBuilder endpoints, string path = DefaultPath)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var endpoint = endpoints.ServiceProvider.GetRequiredService<SoapEndpoint>();
+        var group = endpoints.MapGroup(path);
+        group.MapPost("", (RequestDelegate)endpoint.HandlePostAsync);
+        group.MapGet("", (RequestDelegate)endpoint.HandleGetAsync);
+        return group;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+using Exchange.Core.Delivery;
+using Exchange.Core.Security;
+using Exchange.WebService.Soap;
+
+namespace Exchange.WebService.Operations;
+
+/// <summary><c>Ack</c>: moves the caller's cursor in a dataset up to a sequence number.</summary>
+internal sealed class AckOperation(DeliveryService delivery) : ISoapOperation
+{
+    /// <inheritdoc />
+    public string Name => "Ack";
+
+    /// <inheritdoc />
+    public string? ObjectOf(XElement request) =>
+        string.Create(CultureInfo.InvariantCulture, $"{ContractXml.Text(request, "Dataset")}:{ContractXml.Text(request, "Seq")}");
+
+    /// <inheritdoc />
+    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    {
+        var dataset = ContractXml.Text(request, "Dataset")!;
+        var seq = ContractXml.Long(request, "Seq");
+        var result = await delivery.AckAsync(principal, dataset, seq, cancellationToken).ConfigureAwait(false);
+        return async writer =>
+        {
+            await writer.WriteStartElementAsync(null, "AckResponse", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
+            await ContractXml.WriteAsync(writer, "Dataset", dataset).ConfigureAwait(false);
+            await ContractXml.WriteAsync(writer, "AckedSeq", result.AckedSeq).ConfigureAwait(false);
+            await writer.WriteEndElementAsync().ConfigureAwait(false);
+        };
+    }
+}

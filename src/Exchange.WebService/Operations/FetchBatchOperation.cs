@@ -1,0 +1,33 @@
+using System.Xml;
+using System.Xml.Linq;
+using Exchange.Core.Delivery;
+using Exchange.Core.Security;
+using Exchange.WebService.Soap;
+
+namespace Exchange.WebService.Operations;
+
+/// <summary><c>FetchBatch</c>: one batch's header and its <c>jsonl+gzip</c> payload as base64.</summary>
+internal sealed class FetchBatchOperation(DeliveryService delivery) : ISoapOperation
+{
+    /// <inheritdoc />
+    public string Name => "FetchBatch";
+
+    /// <inheritdoc />
+    public string? ObjectOf(XElement request) => ContractXml.Text(request, "BatchId");
+
+    /// <inheritdoc />
+    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    {
+        var batchId = ContractXml.Long(request, "BatchId");
+        var batch = await delivery.FetchBatchAsync(principal, batchId, cancellationToken).ConfigureAwait(false);
+        return async writer =>
+        {
+            await writer.WriteStartElementAsync(null, "FetchBatchResponse", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
+            await ContractXml.WriteBatchHeaderAsync(writer, "Header", batch.Header).ConfigureAwait(false);
+            await writer.WriteStartElementAsync(null, "Payload", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
+            await writer.WriteBase64Async(batch.Payload, 0, batch.Payload.Length).ConfigureAwait(false);
+            await writer.WriteEndElementAsync().ConfigureAwait(false);
+            await writer.WriteEndElementAsync().ConfigureAwait(false);
+        };
+    }
+}
