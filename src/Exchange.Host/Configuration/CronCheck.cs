@@ -15,7 +15,7 @@ internal static class CronCheck
 
         try
         {
-            CronExpression.ValidateExpression(expression);
+            _ = new CronExpression(expression);
             return null;
         }
         catch (FormatException error)

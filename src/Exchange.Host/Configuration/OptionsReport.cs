@@ -1,0 +1,64 @@
+using System.Globalization;
+using Exchange.Core.Configuration;
+using Exchange.Core.Sources;
+
+namespace Exchange.Host.Configuration;
+
+/// <summary>The effective options as log lines: connections reduced to <c>server@database</c>, no password, no hash.</summary>
+internal static class OptionsReport
+{
+    public static IEnumerable<string> Describe(ConfigLocation location, ExchangeOptions options, ScheduleOptions schedule)
+    {
+        yield return $"Exchange starting: config {location.ConfigDirectory}, data {options.DataDirectory}, logs {options.LogDirectory}, providers {options.ProvidersDirectory ?? "(application folder only)"}";
+        yield return $"Staging store: {options.Staging.Provider} {ConnectionStringDescriber.Describe(SourceProviderRegistry.GetDialect(options.Staging.Provider), options.Staging.ConnectionString)}";
+        foreach (var (name, source) in options.Sources)
+        {
+            var dialect = SourceProviderRegistry.GetDialect(source.Provider);
+            yield return $"Source {name}: {source.Provider} {ConnectionStringDescriber.Describe(dialect, source.ConnectionString)}, timestamps in UTC{Offset(source.TimeZoneOffset)}";
+        }
+
+        yield return $"Web endpoint: {options.Web.Urls} (max body {options.Web.MaxRequestBodyBytes} bytes, max {options.Web.MaxBatchesPerPoll} batches per poll)";
+        foreach (var principal in options.Principals)
+        {
+            yield return $"Principal {principal.Name}: role {principal.Role}, datasets [{string.Join(", ", principal.Datasets)}], minimum poll interval {principal.MinPollInterval}";
+        }
+
+        foreach (var dataset in schedule.Datasets)
+        {
+            var what = dataset.Table is { Length: > 0 } table ? $"table {table}" : "custom query";
+            yield return $"Dataset {dataset.Name}: {what} of source {dataset.Source}, cron '{dataset.Cron}', watermark ({dataset.TimestampColumn}, {dataset.KeyColumn}), {dataset.ChunkRows} rows per chunk, safety lag {dataset.SafetyLag}";
+        }
+
+        if (schedule.Datasets.Count == 0)
+        {
+            yield return "No datasets in schedule.json: nothing will be extracted.";
+        }
+
+        yield return "Load gate: always open (no load probes yet). Do not point this build at a busy production database.";
+        if (options.Demo.Enabled)
+        {
+            yield return $"Demo: source {options.Demo.Source} is created and seeded with {options.Demo.SeedPersons} persons if missing, {options.Demo.RowsPerInsert} new rows per table every {options.Demo.InsertInterval}";
+        }
+    }
+
+    /// <summary>Where the service is and how to poll it (curl asks for the password: it is never logged).</summary>
+    public static IEnumerable<string> Welcome(ICollection<string> addresses, ExchangeOptions options)
+    {
+        foreach (var address in addresses)
+        {
+            yield return $"Listening on {address}; WSDL at {address}/ExchangeService?wsdl";
+        }
+
+        var first = addresses.FirstOrDefault();
+        var insurer = options.Principals.FirstOrDefault(p => p.Role == "insurer");
+        if (first is not null && insurer is not null)
+        {
+            yield return
+                $"Poll with: curl -s -u {insurer.Name} -H 'Content-Type: text/xml' -H 'SOAPAction: \"urn:exchange:v1/Poll\"' {first}/ExchangeService " +
+                "-d '<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><Poll xmlns=\"urn:exchange:v1\"/></s:Body></s:Envelope>'";
+        }
+    }
+
+    private static string Offset(TimeSpan offset) =>
+        (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+}

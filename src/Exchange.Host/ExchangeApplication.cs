@@ -1,0 +1,82 @@
+using Exchange.Core.Configuration;
+using Exchange.Core.Demo;
+using Exchange.Core.Extraction;
+using Exchange.Core.Load;
+using Exchange.Core.Sources;
+using Exchange.Core.Staging;
+using Exchange.Host.Configuration;
+using Exchange.Host.Demo;
+using Exchange.Host.Jobs;
+using Exchange.WebService;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NLog.Extensions.Logging;
+using Quartz;
+
+namespace Exchange.Host;
+
+/// <summary>The composition root: one web application that hosts the SOAP endpoint, the Quartz jobs and the demo.</summary>
+internal static class ExchangeApplication
+{
+    public static WebApplication Build(ConfigLocation location, ExchangeOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = location.ContentRoot,
+            EnvironmentName = "Production",
+            Args = [],
+        });
+
+        var appSettings = ExchangeConfiguration.LoadAppSettings(location);
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(appSettings);
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddNLog();
+
+        builder.WebHost.UseUrls(options.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.Web.MaxRequestBodyBytes;
+        });
+
+        var services = builder.Services;
+        services.AddOptions<ExchangeOptions>()
+            .Bind(appSettings.GetSection(ExchangeOptions.SectionName))
+            .PostConfigure(o => ExchangeConfiguration.Resolve(o, location));
+        services.Configure<ScheduleOptions>(ExchangeConfiguration.LoadSchedule(location));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IStagingStore>(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILoadGate, AlwaysOpenLoadGate>();
+        services.AddSingleton(new SourceProviderRegistry(options.ProvidersDirectory));
+        services.AddSingleton<SourceConnector>();
+        services.AddSingleton<ExtractionEngine>();
+
+        if (options.Demo.Enabled)
+        {
+            // Registered before Quartz: hosted services start in order, so the demo source exists before the first extraction.
+            var demoSource = options.Sources[options.Demo.Source];
+            services.AddSingleton(sp => new DemoSource(demoSource, options.Demo, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DemoSource>>()));
+            services.AddSingleton(sp => new DemoInserter(demoSource, options.Demo, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DemoInserter>>()));
+            services.AddHostedService<DemoService>();
+        }
+
+        services.AddQuartz(_ => { });
+        services.AddQuartzHostedService(quartz =>
+        {
+            quartz.WaitForJobsToComplete = true;
+            quartz.AwaitApplicationStarted = true;
+        });
+        services.AddHostedService<DatasetScheduler>();
+
+        services.AddExchangeWebService();
+
+        var app = builder.Build();
+        app.MapExchangeService();
+        return app;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Data.Common;
+using Exchange.Core.Staging;
+using Exchange.Host.Cli;
+using Exchange.Host.Configuration;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Exchange.Host;
+
+/// <summary>The <c>run</c> verb: validate the configuration, open the staging store, serve, and stop cleanly.</summary>
+internal static partial class ExchangeDaemon
+{
+    public static async Task<int> RunAsync(ConfigLocation location, CancellationToken cancellationToken)
+    {
+        var problems = ExchangeCommandLine.LoadAndValidate(location, out var options, out var schedule);
+        NLogSetup.Configure(location, location.Resolve(options.LogDirectory));
+        try
+        {
+            using var bootstrap = LoggerFactory.Create(logging => NLog.Extensions.Logging.ConfigureExtensions.AddNLog(logging));
+            var log = bootstrap.CreateLogger("Exchange.Host");
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                {
+                    LogConfigurationProblem(log, problem.ToString());
+                }
+
+                LogNotStarted(log, problems.Count, location.ConfigDirectory);
+                return ExchangeCommandLine.ExitConfiguration;
+            }
+
+            var app = ExchangeApplication.Build(location, options);
+            await using (app.ConfigureAwait(false))
+            {
+                var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Exchange.Host");
+                foreach (var line in OptionsReport.Describe(location, options, schedule))
+                {
+                    LogEffectiveOption(logger, line);
+                }
+
+                var store = app.Services.GetRequiredService<IStagingStore>();
+                try
+                {
+                    await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (StagingSchemaException error)
+                {
+                    LogStagingRefused(logger, error.Message);
+                    return ExchangeCommandLine.ExitSchema;
+                }
+                catch (DbException error)
+                {
+                    LogStagingUnreachable(logger, error.GetType().Name, error.Message);
+                    return 1;
+                }
+
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+                foreach (var line in OptionsReport.Welcome(addresses, options))
+                {
+                    LogWelcome(logger, line);
+                }
+
+                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                LogStopped(logger);
+                return 0;
+            }
+        }
+        finally
+        {
+            NLog.LogManager.Shutdown();
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Error, "Configuration problem: {Problem}")]
+    private static partial void LogConfigurationProblem(ILogger logger, string problem);
+
+    [LoggerMessage(2, LogLevel.Critical, "Exchange did not start: {Count} configuration problem(s) in {ConfigDirectory}. Run 'exchange check-config' after fixing them.")]
+    private static partial void LogNotStarted(ILogger logger, int count, string configDirectory);
+
+    [LoggerMessage(3, LogLevel.Information, "{Line}")]
+    private static partial void LogEffectiveOption(ILogger logger, string line);
+
+    [LoggerMessage(4, LogLevel.Critical, "Exchange did not start: {Reason}")]
+    private static partial void LogStagingRefused(ILogger logger, string reason);
+
+    [LoggerMessage(5, LogLevel.Critical, "Exchange did not start: the staging store is unreachable ({ErrorType}: {Reason}).")]
+    private static partial void LogStagingUnreachable(ILogger logger, string errorType, string reason);
+
+    [LoggerMessage(6, LogLevel.Information, "{Line}")]
+    private static partial void LogWelcome(ILogger logger, string line);
+
+    [LoggerMessage(7, LogLevel.Information, "Exchange stopped.")]
+    private static partial void LogStopped(ILogger logger);
+}

@@ -1,0 +1,60 @@
+using Exchange.Core.Configuration;
+using Exchange.Core.Extraction;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Exchange.Host.Jobs;
+
+/// <summary>Runs one dataset's extraction. Thin: the work is in <see cref="ExtractionEngine"/>.</summary>
+[DisallowConcurrentExecution]
+internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMonitor<ScheduleOptions> schedule, ILogger<ExtractionJob> logger) : IJob
+{
+    public const string DatasetKey = "dataset";
+
+    public static JobKey KeyFor(string dataset) => new(dataset, "extraction");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var name = context.MergedJobDataMap.GetString(DatasetKey) ?? context.JobDetail.Key.Name;
+        var dataset = schedule.CurrentValue.Datasets.FirstOrDefault(d => d.Name == name);
+        if (dataset is null)
+        {
+            LogDatasetGone(logger, name);
+            return;
+        }
+
+        try
+        {
+            var result = await engine.RunAsync(dataset, cancellationToken).ConfigureAwait(false);
+            // One line per run that moved data or stopped early; quiet runs stay out of the log.
+            if (result.Rows > 0 || result.StopReason != ExtractionStopReason.CaughtUp)
+            {
+                LogRun(logger, name, result.Rows, result.Chunks, result.StopReason, result.Detail);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogCancelled(logger, name);
+        }
+#pragma warning disable CA1031 // A failed run is logged and retried at the next trigger; the scheduler must keep running.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            LogFailed(logger, error, name, error.Message);
+        }
+    }
+
+    [LoggerMessage(2001, LogLevel.Information, "Extraction {Dataset}: {Rows} rows in {Chunks} chunks, {StopReason}: {Detail}")]
+    private static partial void LogRun(ILogger logger, string dataset, long rows, int chunks, ExtractionStopReason stopReason, string detail);
+
+    [LoggerMessage(2002, LogLevel.Information, "Extraction {Dataset} cancelled by shutdown; committed chunks are kept, the rest is read at the next start.")]
+    private static partial void LogCancelled(ILogger logger, string dataset);
+
+    [LoggerMessage(2003, LogLevel.Error, "Extraction {Dataset} failed, retried at the next trigger: {Reason}")]
+    private static partial void LogFailed(ILogger logger, Exception error, string dataset, string reason);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Extraction job for dataset {Dataset} fired, but the dataset is no longer in schedule.json.")]
+    private static partial void LogDatasetGone(ILogger logger, string dataset);
+}

@@ -1,0 +1,46 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Exchange.Core.Staging;
+
+namespace Exchange.IntegrationTests.Infrastructure;
+
+/// <summary>Reads every batch of a dataset back from a staging store, checking each payload against its header.</summary>
+public static class StagedRows
+{
+    /// <summary>The rows of every batch of <paramref name="dataset"/>, in sequence order.</summary>
+    public static async Task<List<JsonElement>> ReadAllAsync(IStagingStore store, string dataset)
+    {
+        var rows = new List<JsonElement>();
+        var after = 0L;
+        while (true)
+        {
+            var headers = await store.GetBatchHeadersAfterAsync(dataset, after, 100, default);
+            if (headers.Count == 0)
+            {
+                return rows;
+            }
+
+            foreach (var header in headers)
+            {
+                var batch = await store.GetBatchAsync(header.BatchId, default) ?? throw new InvalidOperationException($"Batch {header.BatchId} vanished.");
+                var lines = Decode(batch.Payload, header);
+                rows.AddRange(lines.Select(line => JsonDocument.Parse(line).RootElement.Clone()));
+                after = header.Seq;
+            }
+        }
+    }
+
+    /// <summary>The JSON lines of a <c>jsonl+gzip</c> payload; fails when the count or the SHA-256 disagree with the header.</summary>
+    public static IReadOnlyList<string> Decode(byte[] payload, BatchHeader header)
+    {
+        using var input = new GZipStream(new MemoryStream(payload), CompressionMode.Decompress);
+        using var plain = new MemoryStream();
+        input.CopyTo(plain);
+        var bytes = plain.ToArray();
+        Assert.Equal(header.Sha256, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        var lines = System.Text.Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(header.RowCount, lines.Length);
+        return lines;
+    }
+}
