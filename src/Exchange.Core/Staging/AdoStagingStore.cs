@@ -8,7 +8,7 @@ namespace Exchange.Core.Staging;
 /// The staging store logic shared by the SQL dialects: the statements are the same on SQLite and PostgreSQL
 /// except for row locking, timestamp representation and how a connection is opened.
 /// </summary>
-public abstract class AdoStagingStore : IStagingStore
+public abstract partial class AdoStagingStore : IStagingStore
 {
     private const string HeaderColumns = "batch_id, dataset, seq, row_count, created_at, format, size_bytes, sha256";
 

@@ -57,10 +57,10 @@ public sealed class ExchangeProcess : IAsyncDisposable
     public string Output => string.Join('\n', _lines);
 
     /// <summary>Starts <c>exchange</c> with the given arguments.</summary>
-    public static ExchangeProcess Start(params string[] arguments) => Start(null, arguments);
+    public static ExchangeProcess Start(params string[] arguments) => StartWithInput(null, arguments);
 
     /// <summary>Starts <c>exchange</c> with the given arguments and text on standard input.</summary>
-    public static ExchangeProcess Start(string? standardInput, params string[] arguments)
+    public static ExchangeProcess StartWithInput(string? standardInput, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet")
         {

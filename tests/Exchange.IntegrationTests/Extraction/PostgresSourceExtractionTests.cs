@@ -1,0 +1,88 @@
+using Exchange.Core.Configuration;
+using Exchange.Core.Extraction;
+using Exchange.Core.Load;
+using Exchange.Core.Sources;
+using Exchange.Core.Staging;
+using Exchange.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Exchange.IntegrationTests.Extraction;
+
+/// <summary>Extraction from a real PostgreSQL source (the throwaway cluster) into a real SQLite staging file.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresSourceExtractionTests(PostgresCluster cluster) : IDisposable
+{
+    private readonly TempDirectory _folder = new("exchange-pg-source");
+
+    [Fact]
+    public async Task Extract_ReadsEveryRowOnce_KeepsDecimalsAndChinese_AndPicksUpInsertsAndUpdates()
+    {
+        var source = await cluster.CreateDatabaseAsync("source");
+        await ExecuteAsync(source, """
+            CREATE TABLE ac43 (aaz223 bigint PRIMARY KEY, aac001 bigint NOT NULL, aac003 text NOT NULL,
+                               aae022 numeric(14,2) NOT NULL, aae036 timestamp without time zone NOT NULL);
+            CREATE INDEX ix_ac43_aae036 ON ac43 (aae036, aaz223);
+            -- 2,500 rows, ten per timestamp: chunks of 300 must split rows sharing one timestamp
+            INSERT INTO ac43 SELECT g, 1000 + g % 97, '张' || g, (g * 7 % 100000) / 100.0 + 0.50,
+                                    timestamp '2026-11-01 08:00:00' + (g / 10) * interval '1 second'
+            FROM generate_series(1, 2500) AS g;
+            """);
+
+        var (engine, staging) = CreateEngine(source);
+        var dataset = new DatasetOptions
+        {
+            Name = "AC43", Source = "prod", Cron = "0 * * * * ?", Table = "ac43", TimestampColumn = "aae036", KeyColumn = "aaz223",
+            ChunkRows = 300, SafetyLag = TimeSpan.FromSeconds(1),
+        };
+
+        var first = await engine.RunAsync(dataset, default);
+        Assert.Equal(ExtractionStopReason.CaughtUp, first.StopReason);
+        Assert.Equal(2500, first.Rows);
+        Assert.Equal(9, first.Chunks);
+
+        var rows = await StagedRows.ReadAllAsync(staging, "AC43");
+        Assert.Equal(2500, rows.Select(r => r.GetProperty("aaz223").GetInt64()).Distinct().Count());
+        var row7 = rows.Single(r => r.GetProperty("aaz223").GetInt64() == 7);
+        Assert.Equal("0.99", row7.GetProperty("aae022").GetRawText());   // numeric(14,2) written exactly as stored (0.49 + 0.50)
+        Assert.Equal("张7", row7.GetProperty("aac003").GetString());
+        Assert.EndsWith("+08:00", row7.GetProperty("aae036").GetString(), StringComparison.Ordinal);
+
+        // New rows and an update after the first run: exactly these come next, once.
+        await ExecuteAsync(source, """
+            INSERT INTO ac43 SELECT g, 1, '李' || g, 10.10, timestamp '2026-11-02 08:00:00' FROM generate_series(2501, 2510) AS g;
+            UPDATE ac43 SET aae022 = 123.40, aae036 = timestamp '2026-11-02 09:00:00' WHERE aaz223 = 5;
+            """);
+        var second = await engine.RunAsync(dataset, default);
+        Assert.Equal(11, second.Rows);
+        var all = await StagedRows.ReadAllAsync(staging, "AC43");
+        Assert.Equal(2511, all.Count);
+        var updated = all.Where(r => r.GetProperty("aaz223").GetInt64() == 5).Select(r => r.GetProperty("aae022").GetRawText()).ToList();
+        Assert.Equal(["0.85", "123.40"], updated);
+
+        var third = await engine.RunAsync(dataset, default);
+        Assert.Equal(0, third.Rows);
+    }
+
+    private (ExtractionEngine Engine, IStagingStore Staging) CreateEngine(string sourceConnectionString)
+    {
+        var options = new ExchangeOptions
+        {
+            Sources = { ["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = sourceConnectionString, TimeZoneOffset = TimeSpan.FromHours(8) } },
+        };
+        var staging = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
+        staging.MigrateAsync(default).GetAwaiter().GetResult();
+        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
+        return (new ExtractionEngine(staging, new AlwaysOpenLoadGate(), connector, TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
