@@ -31,16 +31,29 @@ public static class ExchangeWebServiceExtensions
         services.TryAddSingleton(sp => new VerifiedCredentialCache(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<PrincipalAuthenticator>();
         services.TryAddSingleton<DeliveryService>();
+        services.TryAddSingleton<PushService>();
+        services.TryAddSingleton<PollPacer>();
+        services.TryAddSingleton(sp => new DigestSecrets(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.DigestSecrets));
+        services.TryAddSingleton(sp => new NonceReplayCache(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.ReplayWindow));
+        services.TryAddSingleton(sp => new DigestAuthenticator(
+            sp.GetRequiredService<PrincipalRegistry>(),
+            sp.GetRequiredService<DigestSecrets>(),
+            sp.GetRequiredService<NonceReplayCache>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.ReplayWindow));
+        services.TryAddSingleton(sp => new ClientCertificateMap(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.Tls.ClientCertificates));
+        services.TryAddSingleton(sp => new PrincipalRateLimiter(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit));
         services.TryAddSingleton<SoapContract>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PollOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, FetchBatchOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, AckOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PushBatchOperation>());
         services.TryAddSingleton<SoapEndpoint>();
         return services;
     }
 
     /// <summary>
-    /// Maps the service at <paramref name="path"/>: <c>POST</c> for SOAP 1.1 envelopes, <c>GET ?wsdl</c> for the WSDL
+    /// Maps the service at <paramref name="path"/>: <c>POST</c> for SOAP 1.1 and 1.2 envelopes, <c>GET ?wsdl</c> for the WSDL
     /// (and <c>GET ?xsd</c> for the schema). Returns the group so the host can add conventions (host filters, rate limits).
     /// </summary>
     public static RouteGroupBuilder MapExchangeService(this IEndpointRouteBuilder endpoints, string path = DefaultPath)

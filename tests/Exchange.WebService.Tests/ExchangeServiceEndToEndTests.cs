@@ -47,6 +47,7 @@ public sealed class ExchangeServiceEndToEndTests
         Assert.Equal("AC01", ack.Element(X + "Dataset")!.Value);
         Assert.Equal(seq, ack.Element(X + "AckedSeq")!.Value);
 
+        host.Time.Advance(TimeSpan.FromSeconds(30));
         var next = (await host.CallAsync("<x:Poll/>")).Ok("PollResponse");
         Assert.Equal(["2"], next.Elements(X + "Batch").Select(b => b.Element(X + "Seq")!.Value));
     }
@@ -81,6 +82,7 @@ public sealed class ExchangeServiceEndToEndTests
         Assert.Equal(2, capped.Elements(X + "Batch").Count());
         Assert.Equal("true", capped.Element(X + "HasMore")!.Value);
 
+        host.Time.Advance(TimeSpan.FromSeconds(30));
         var one = (await host.CallAsync("<x:Poll><x:Dataset>AC01</x:Dataset><x:MaxBatches>1</x:MaxBatches></x:Poll>")).Ok("PollResponse");
         Assert.Single(one.Elements(X + "Batch"));
         Assert.Equal("true", one.Element(X + "HasMore")!.Value);
@@ -297,14 +299,16 @@ public sealed class ExchangeServiceEndToEndTests
         var wsdl = XDocument.Parse(text);
         XNamespace w = "http://schemas.xmlsoap.org/wsdl/";
         XNamespace soap = "http://schemas.xmlsoap.org/wsdl/soap/";
-        Assert.Equal(
-            ["Poll", "FetchBatch", "Ack"],
-            wsdl.Root!.Element(w + "portType")!.Elements(w + "operation").Select(o => (string)o.Attribute("name")!));
-        Assert.Equal(
-            ["urn:exchange:v1/Poll", "urn:exchange:v1/FetchBatch", "urn:exchange:v1/Ack"],
-            wsdl.Descendants(soap + "operation").Select(o => (string)o.Attribute("soapAction")!));
-        var address = (string)wsdl.Descendants(soap + "address").Single().Attribute("location")!;
-        Assert.Equal(new Uri(host.Client.BaseAddress!, "/ExchangeService").ToString(), address);
+        XNamespace soap12 = "http://schemas.xmlsoap.org/wsdl/soap12/";
+        string[] operations = ["Poll", "FetchBatch", "Ack", "SubmitRequest", "GetResponse", "PushBatch"];
+        Assert.Equal(operations, wsdl.Root!.Element(w + "portType")!.Elements(w + "operation").Select(o => (string)o.Attribute("name")!));
+        Assert.Equal(operations.Select(o => "urn:exchange:v1/" + o), wsdl.Descendants(soap + "operation").Select(o => (string)o.Attribute("soapAction")!));
+        Assert.Equal(operations.Select(o => "urn:exchange:v1/" + o), wsdl.Descendants(soap12 + "operation").Select(o => (string)o.Attribute("soapAction")!));
+        Assert.Equal(["document", "document"], wsdl.Descendants().Where(e => e.Name == soap + "binding" || e.Name == soap12 + "binding").Select(b => (string)b.Attribute("style")!));
+        Assert.All(wsdl.Descendants().Where(e => e.Name == soap + "body" || e.Name == soap12 + "body"), b => Assert.Equal("literal", (string)b.Attribute("use")!));
+        var expected = new Uri(host.Client.BaseAddress!, "/ExchangeService").ToString();
+        Assert.Equal(expected, (string)wsdl.Descendants(soap + "address").Single().Attribute("location")!);
+        Assert.Equal(expected, (string)wsdl.Descendants(soap12 + "address").Single().Attribute("location")!);
 
         var schemas = new System.Xml.Schema.XmlSchemaSet();
         XNamespace xs = "http://www.w3.org/2001/XMLSchema";

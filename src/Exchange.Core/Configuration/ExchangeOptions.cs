@@ -27,6 +27,12 @@ public sealed class ExchangeOptions
     /// <summary>Insurers and source systems allowed to call the service.</summary>
     public List<PrincipalOptions> Principals { get; set; } = [];
 
+    /// <summary>Digest secrets, replay window, rate limits, TLS and client certificates of the SOAP service.</summary>
+    public WebSecurityOptions Security { get; set; } = new();
+
+    /// <summary>Audit retention.</summary>
+    public AuditOptions Audit { get; set; } = new();
+
     /// <summary>The embedded demo (synthetic source and inserter).</summary>
     public DemoOptions Demo { get; set; } = new();
 }

@@ -23,4 +23,7 @@ public sealed class ExchangeFaultException : Exception
 
     /// <summary>The contract fault code.</summary>
     public ExchangeFaultCode Code { get; }
+
+    /// <summary>Seconds the caller should wait before trying again (<c>PollTooSoon</c>), or null.</summary>
+    public int? RetryAfterSeconds { get; init; }
 }

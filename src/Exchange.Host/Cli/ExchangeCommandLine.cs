@@ -133,7 +133,7 @@ internal static class ExchangeCommandLine
             return [.. ExchangeOptionsValidator.Validate(options), new ConfigurationProblem("schedule.json", "(file)", Unwrap(error))];
         }
 
-        return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem)];
+        return [.. ExchangeOptionsValidator.Validate(options), .. WebSecurityOptionsValidator.Validate(options, location.Resolve), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem)];
     }
 
     private static string Unwrap(Exception error)

@@ -7,7 +7,7 @@ using Exchange.WebService.Soap;
 namespace Exchange.WebService.Operations;
 
 /// <summary><c>Poll</c>: the headers of unacknowledged batches.</summary>
-internal sealed class PollOperation(DeliveryService delivery) : ISoapOperation
+internal sealed class PollOperation(DeliveryService delivery, PollPacer pacer) : ISoapOperation
 {
     /// <inheritdoc />
     public string Name => "Poll";
@@ -20,7 +20,19 @@ internal sealed class PollOperation(DeliveryService delivery) : ISoapOperation
     {
         var dataset = ContractXml.Text(request, "Dataset");
         var max = ContractXml.Text(request, "MaxBatches") is { } text ? XmlConvert.ToInt32(text) : (int?)null;
-        var result = await delivery.PollAsync(principal, dataset, max, cancellationToken).ConfigureAwait(false);
+        var ticket = pacer.Begin(principal);
+        PollResult result;
+        try
+        {
+            result = await delivery.PollAsync(principal, dataset, max, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A poll that was not answered does not count against the interval.
+            pacer.Abandon(ticket);
+            throw;
+        }
+
         return async writer =>
         {
             await writer.WriteStartElementAsync(null, "PollResponse", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);

@@ -53,6 +53,12 @@ internal sealed class SoapContract
         return copy.Declaration + Environment.NewLine + copy.ToString(SaveOptions.None);
     }
 
+    /// <summary>Whether the contract declares a request element named <paramref name="operation"/> (offered or not).</summary>
+    public bool Declares(string operation) =>
+        _schemas.GlobalElements.Contains(new XmlQualifiedName(operation, SoapNamespaces.Contract.NamespaceName))
+        && !operation.EndsWith("Response", StringComparison.Ordinal)
+        && operation != "ExchangeFault";
+
     /// <summary>Checks <paramref name="request"/> (an operation element) against the contract schema.</summary>
     /// <exception cref="ExchangeFaultException"><c>InvalidRequest</c> naming the first violation.</exception>
     public void Validate(XElement request)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Xml;
 using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
@@ -13,8 +14,9 @@ using Microsoft.Extensions.Options;
 namespace Exchange.WebService.Soap;
 
 /// <summary>
-/// The SOAP 1.1 pipeline at <c>/ExchangeService</c>: read the envelope (hardened), authenticate, pick the operation by
-/// the body element, validate it against the XSD, run it, audit the call, and answer with a response or a fault.
+/// The SOAP pipeline at <c>/ExchangeService</c>: pick the SOAP version by content type, read the envelope (hardened),
+/// authenticate, apply the principal's rate limit, pick the operation by the body element, check the action, validate
+/// it against the XSD, run it, audit the call (table and audit log file), and answer with a response or a fault.
 /// </summary>
 internal sealed class SoapEndpoint
 {
@@ -23,9 +25,14 @@ internal sealed class SoapEndpoint
 
     private readonly SoapContract _contract;
     private readonly PrincipalAuthenticator _authenticator;
+    private readonly DigestAuthenticator _digestAuthenticator;
+    private readonly ClientCertificateMap _certificates;
+    private readonly PrincipalRegistry _registry;
+    private readonly PrincipalRateLimiter _rateLimiter;
     private readonly IStagingStore _store;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<SoapEndpoint> _logger;
+    private readonly ILogger _audit;
     private readonly Dictionary<string, ISoapOperation> _operations;
     private readonly long _maxBodyBytes;
     private readonly SoapEnvelopeReader _reader;
@@ -33,17 +40,26 @@ internal sealed class SoapEndpoint
     public SoapEndpoint(
         SoapContract contract,
         PrincipalAuthenticator authenticator,
+        DigestAuthenticator digestAuthenticator,
+        ClientCertificateMap certificates,
+        PrincipalRegistry registry,
+        PrincipalRateLimiter rateLimiter,
         IEnumerable<ISoapOperation> operations,
         IStagingStore store,
         TimeProvider timeProvider,
         IOptions<ExchangeOptions> options,
-        ILogger<SoapEndpoint> logger)
+        ILoggerFactory loggerFactory)
     {
         _contract = contract;
         _authenticator = authenticator;
+        _digestAuthenticator = digestAuthenticator;
+        _certificates = certificates;
+        _registry = registry;
+        _rateLimiter = rateLimiter;
         _store = store;
         _timeProvider = timeProvider;
-        _logger = logger;
+        _logger = loggerFactory.CreateLogger<SoapEndpoint>();
+        _audit = loggerFactory.CreateLogger(AuditLog.LoggerName);
         _operations = operations.ToDictionary(o => o.Name, StringComparer.Ordinal);
         _maxBodyBytes = options.Value.Web.MaxRequestBodyBytes;
         _reader = new SoapEnvelopeReader(SoapReaderLimits.ForBody(_maxBodyBytes));
@@ -70,74 +86,88 @@ internal sealed class SoapEndpoint
 
         context.Response.StatusCode = StatusCodes.Status404NotFound;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync("ExchangeService: GET ?wsdl for the service description; POST SOAP 1.1 envelopes (text/xml).\n", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsync("ExchangeService: GET ?wsdl for the service description; POST SOAP 1.1 envelopes (text/xml) or SOAP 1.2 envelopes (application/soap+xml).\n", context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>Answers a SOAP 1.1 <c>POST /ExchangeService</c>.</summary>
+    /// <summary>Answers a SOAP 1.1 or SOAP 1.2 <c>POST /ExchangeService</c>.</summary>
     public async Task HandlePostAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress?.ToString() ?? "(unknown)";
         var principalName = Anonymous;
         var operationName = UnknownOperation;
+        var version = SoapVersion.Soap11;
         string? objectId = null;
         Func<XmlWriter, Task>? writeBody = null;
-        ExchangeFaultCode? fault = null;
-        var faultMessage = "";
+        SoapFault? fault = null;
         try
         {
-            RequireSoap11ContentType(context.Request.ContentType);
+            var selected = SoapVersion.FromRequest(context.Request) ?? throw UnsupportedContentType(context.Request.ContentType);
+            version = selected.Version;
             using var body = await ReadBodyAsync(context).ConfigureAwait(false);
-            var envelope = _reader.Read(body);
+            var envelope = _reader.Read(body, version);
             if (envelope.Body.Name.Namespace == SoapNamespaces.Contract && envelope.Body.Name.LocalName.Length <= 64)
             {
                 operationName = envelope.Body.Name.LocalName;
             }
 
-            var principal = Authenticate(envelope, context.Request.Headers.Authorization, remote);
+            var principal = Authenticate(envelope, context, remote);
             principalName = principal.Name;
+            var wait = _rateLimiter.SecondsToWait(principal.Name);
+            if (wait > 0)
+            {
+                throw new SoapProtocolException(new SoapFault(
+                    ExchangeFaultCode.Unavailable,
+                    $"'{principal.Name}' calls faster than the agreed rate limit; try again in {wait} s.",
+                    SoapFaultKind.Receiver,
+                    StatusCodes.Status429TooManyRequests,
+                    wait));
+            }
+
             var operation = FindOperation(envelope);
-            RequireConsistentAction(context.Request.Headers["SOAPAction"], operation.Name);
+            RequireConsistentAction(selected.Action, operation.Name, version);
             _contract.Validate(envelope.Body);
             objectId = operation.ObjectOf(envelope.Body);
             writeBody = await operation.InvokeAsync(principal, envelope.Body, context.RequestAborted).ConfigureAwait(false);
         }
         catch (ExchangeFaultException ex)
         {
-            fault = ex.Code;
-            faultMessage = ex.Message;
+            fault = SoapFault.From(ex);
             if (ex.Code != ExchangeFaultCode.AuthFailed)
             {
                 SoapLog.Refused(_logger, operationName, principalName, remote, ex.Code.ToString(), ex.Message);
             }
         }
+        catch (SoapProtocolException ex)
+        {
+            fault = ex.Fault;
+            version = ex.AnswerIn ?? version;
+            SoapLog.Refused(_logger, operationName, principalName, remote, $"{ex.Fault.Code}/{ex.Fault.Kind}", ex.Message);
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The caller went away; there is nobody to answer, but the attempt is still audited.
-            fault = ExchangeFaultCode.Unavailable;
+            fault = new SoapFault(ExchangeFaultCode.Unavailable, "The caller closed the connection.", SoapFaultKind.Receiver);
         }
         catch (Exception ex)
         {
             // Never let the exception text reach the caller: it may hold SQL, paths or connection details.
             SoapLog.Unexpected(_logger, ex, operationName, principalName, remote);
-            fault = ExchangeFaultCode.Unavailable;
-            faultMessage = "The service could not answer this request; try again later. The failure was logged.";
+            fault = new SoapFault(ExchangeFaultCode.Unavailable, "The service could not answer this request; try again later. The failure was logged.", SoapFaultKind.Receiver);
         }
 
-        var outcome = fault?.ToString() ?? "ok";
+        var outcome = fault?.Code.ToString() ?? "ok";
+        var maskedObject = objectId is null ? null : AuditLog.MaskIdentityNumbers(objectId);
+        AuditLog.Call(_audit, operationName, principalName, maskedObject ?? "-", outcome, remote, version.Name);
         try
         {
-            var entry = new AuditEntry(_timeProvider.GetUtcNow(), principalName, operationName, objectId, outcome, remote);
+            var entry = new AuditEntry(_timeProvider.GetUtcNow(), principalName, operationName, maskedObject, outcome, remote);
             await _store.WriteAuditAsync(entry, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // A call that cannot be audited is not answered as a success.
             SoapLog.AuditFailed(_logger, ex, operationName, principalName, outcome);
-            if (fault is null)
-            {
-                fault = ExchangeFaultCode.Unavailable;
-                faultMessage = "The service could not record this request; try again later. The failure was logged.";
-            }
+            fault ??= new SoapFault(ExchangeFaultCode.Unavailable, "The service could not record this request; try again later. The failure was logged.", SoapFaultKind.Receiver);
         }
 
         if (context.RequestAborted.IsCancellationRequested)
@@ -145,18 +175,26 @@ internal sealed class SoapEndpoint
             return;
         }
 
-        if (fault is { } code)
+        if (fault is not null)
         {
-            await SoapResponseWriter.WriteFaultAsync(context.Response, code, faultMessage).ConfigureAwait(false);
+            await SoapResponseWriter.WriteFaultAsync(context.Response, version, fault).ConfigureAwait(false);
             return;
         }
 
         SoapLog.Completed(_logger, operationName, objectId, principalName, remote);
-        await SoapResponseWriter.WriteResponseAsync(context.Response, writeBody!).ConfigureAwait(false);
+        await SoapResponseWriter.WriteResponseAsync(context.Response, version, writeBody!).ConfigureAwait(false);
     }
 
-    private Principal Authenticate(SoapEnvelope envelope, string? authorization, string remote)
+    private Principal Authenticate(SoapEnvelope envelope, HttpContext context, string remote)
     {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var certificatePrincipal = _certificates.PrincipalFor(context.Connection.ClientCertificate);
+        if (certificatePrincipal is not null && envelope.Security is null && string.IsNullOrEmpty(authorization))
+        {
+            // A TLS client certificate bound to a principal authenticates on its own.
+            return _registry.Find(certificatePrincipal) ?? throw AuthFailed(certificatePrincipal, remote, "certificate bound to an unknown principal");
+        }
+
         SoapCredentials credentials;
         try
         {
@@ -168,18 +206,48 @@ internal sealed class SoapEndpoint
             throw;
         }
 
-        var principal = _authenticator.Authenticate(credentials.UserName, credentials.Password);
+        Principal? principal;
+        if (credentials.Source == SoapCredentials.DigestSource)
+        {
+            var (outcome, accepted) = _digestAuthenticator.Authenticate(credentials.UserName, credentials.Nonce!, credentials.Created!, credentials.Password);
+            var window = _digestAuthenticator.Window.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture);
+            principal = outcome switch
+            {
+                DigestOutcome.Accepted => accepted,
+                DigestOutcome.Stale => throw AuthFailed(credentials.UserName, remote, "stale Created",
+                    $"Authentication failed: wsu:Created '{credentials.Created}' is not within ±{window} minutes of the service clock ({_timeProvider.GetUtcNow():yyyy-MM-dd'T'HH:mm:ss'Z'}); send the current UTC time and check the client's clock."),
+                DigestOutcome.Replayed => throw AuthFailed(credentials.UserName, remote, "replayed nonce",
+                    $"Authentication failed: this wsse:Nonce was already used within the last {window} minutes; send a fresh random nonce with every request."),
+                DigestOutcome.BadNonce => throw AuthFailed(credentials.UserName, remote, "bad nonce",
+                    "Authentication failed: wsse:Nonce must be base64 of at least 8 random bytes."),
+                _ => null,
+            };
+        }
+        else
+        {
+            principal = _authenticator.Authenticate(credentials.UserName, credentials.Password);
+        }
+
         if (principal is null)
         {
-            SoapLog.AuthenticationFailed(_logger, credentials.UserName, remote, $"unknown name or wrong password ({credentials.Source})");
-
             // The same answer for an unknown name and a wrong password, so names cannot be probed.
-            throw new ExchangeFaultException(
-                ExchangeFaultCode.AuthFailed,
-                "Authentication failed: unknown name or wrong password. Check the configured credentials.");
+            throw AuthFailed(credentials.UserName, remote, $"unknown name or wrong password ({credentials.Source})");
+        }
+
+        if (certificatePrincipal is not null && !string.Equals(certificatePrincipal, principal.Name, StringComparison.Ordinal))
+        {
+            throw AuthFailed(credentials.UserName, remote, $"client certificate is bound to '{certificatePrincipal}'");
         }
 
         return principal;
+    }
+
+    private ExchangeFaultException AuthFailed(string user, string remote, string reason, string? message = null)
+    {
+        SoapLog.AuthenticationFailed(_logger, user, remote, reason);
+        return new ExchangeFaultException(
+            ExchangeFaultCode.AuthFailed,
+            message ?? "Authentication failed: unknown name or wrong password. Check the configured credentials.");
     }
 
     private ISoapOperation FindOperation(SoapEnvelope envelope)
@@ -191,29 +259,33 @@ internal sealed class SoapEndpoint
         }
 
         var shown = name.LocalName.Length <= 64 ? name.LocalName : name.LocalName[..64] + "…";
+        var offered = string.Join(", ", _operations.Keys);
+        if (name.Namespace == SoapNamespaces.Contract && _contract.Declares(name.LocalName))
+        {
+            throw new ExchangeFaultException(
+                ExchangeFaultCode.InvalidRequest,
+                $"Operation '{shown}' is part of the contract but not offered by this service yet; it offers {offered}.");
+        }
+
         var ns = name.NamespaceName.Length <= 128 ? name.NamespaceName : name.NamespaceName[..128] + "…";
         throw new ExchangeFaultException(
             ExchangeFaultCode.InvalidRequest,
-            $"Unknown operation '{shown}' in namespace '{ns}'; this service offers {string.Join(", ", _operations.Keys)} in namespace {SoapNamespaces.Contract}.");
+            $"Unknown operation '{shown}' in namespace '{ns}'; this service offers {offered} in namespace {SoapNamespaces.Contract}.");
     }
 
-    private static void RequireSoap11ContentType(string? contentType)
+    private static SoapProtocolException UnsupportedContentType(string? contentType)
     {
-        if (contentType is not null && contentType.StartsWith("text/xml", StringComparison.OrdinalIgnoreCase))
-        {
-            return;
-        }
-
         var shown = string.IsNullOrEmpty(contentType) ? "(none)" : contentType.Length <= 80 ? contentType : contentType[..80] + "…";
-        throw new ExchangeFaultException(
+        return new SoapProtocolException(new SoapFault(
             ExchangeFaultCode.InvalidRequest,
-            $"Content type '{shown}' is not accepted; send SOAP 1.1 envelopes as text/xml.");
+            $"Content type '{shown}' is not accepted; send SOAP 1.1 envelopes as text/xml or SOAP 1.2 envelopes as application/soap+xml.",
+            SoapFaultKind.Sender,
+            StatusCodes.Status415UnsupportedMediaType));
     }
 
-    private static void RequireConsistentAction(string? soapAction, string operation)
+    private static void RequireConsistentAction(string? action, string operation, SoapVersion version)
     {
-        // SOAPAction is optional in practice ("" or absent); when a client sends one, it must name this operation.
-        var action = soapAction?.Trim().Trim('"');
+        // The action is optional in practice (SOAPAction "" or absent, no action parameter); when sent, it must name this operation.
         if (string.IsNullOrEmpty(action))
         {
             return;
@@ -223,9 +295,11 @@ internal sealed class SoapEndpoint
         if (!string.Equals(action, expected, StringComparison.Ordinal))
         {
             var shown = action.Length <= 128 ? action : action[..128] + "…";
+            var where = version == SoapVersion.Soap12 ? "The action parameter" : "SOAPAction";
+            var how = version == SoapVersion.Soap12 ? $"action=\"{expected}\" in the content type" : $"\"{expected}\"";
             throw new ExchangeFaultException(
                 ExchangeFaultCode.InvalidRequest,
-                $"SOAPAction '{shown}' does not match the body's operation {operation}; send \"{expected}\" or leave it empty.");
+                $"{where} '{shown}' does not match the body's operation {operation}; send {how} or leave it out.");
         }
     }
 
@@ -271,6 +345,9 @@ internal sealed class SoapEndpoint
         return buffer;
     }
 
-    private ExchangeFaultException TooLarge(long size) =>
-        new(ExchangeFaultCode.InvalidRequest, $"The request body has at least {size} bytes; at most {_maxBodyBytes} are accepted.");
+    private SoapProtocolException TooLarge(long size) => new(new SoapFault(
+        ExchangeFaultCode.InvalidRequest,
+        $"The request body has at least {size} bytes; at most {_maxBodyBytes} are accepted.",
+        SoapFaultKind.Sender,
+        StatusCodes.Status413PayloadTooLarge));
 }

@@ -5,7 +5,7 @@ using Exchange.Core.Delivery;
 namespace Exchange.WebService.Soap;
 
 /// <summary>
-/// Reads a SOAP 1.1 envelope with a hardened <see cref="XmlReader"/>: no DTD (so no entity expansion and no external
+/// Reads a SOAP 1.1 or 1.2 envelope with a hardened <see cref="XmlReader"/>: no DTD (so no entity expansion and no external
 /// entities), no resolver, and bounded size, depth and element count. Anything else is refused with <c>InvalidRequest</c>.
 /// </summary>
 internal sealed class SoapEnvelopeReader
@@ -30,10 +30,17 @@ internal sealed class SoapEnvelopeReader
         };
     }
 
-    /// <summary>Parses <paramref name="body"/> into an envelope.</summary>
+    /// <summary>Parses <paramref name="body"/> into a SOAP 1.1 envelope.</summary>
     /// <exception cref="ExchangeFaultException"><c>InvalidRequest</c> naming what was wrong.</exception>
-    public SoapEnvelope Read(Stream body)
+    /// <exception cref="SoapProtocolException">A VersionMismatch or MustUnderstand fault.</exception>
+    public SoapEnvelope Read(Stream body) => Read(body, SoapVersion.Soap11);
+
+    /// <summary>Parses <paramref name="body"/> into an envelope of <paramref name="version"/> (the version the content type named).</summary>
+    /// <exception cref="ExchangeFaultException"><c>InvalidRequest</c> naming what was wrong.</exception>
+    /// <exception cref="SoapProtocolException">A VersionMismatch or MustUnderstand fault.</exception>
+    public SoapEnvelope Read(Stream body, SoapVersion version)
     {
+        ArgumentNullException.ThrowIfNull(version);
         XElement root;
         try
         {
@@ -42,42 +49,57 @@ internal sealed class SoapEnvelopeReader
         }
         catch (XmlException ex)
         {
-            throw Invalid($"The request body is not well-formed XML without a DTD ({ex.Message}); send a SOAP 1.1 envelope as text/xml.");
+            throw Invalid($"The request body is not well-formed XML without a DTD ({ex.Message}); send a {version} envelope as {version.MediaType}.");
         }
 
-        if (root.Name == SoapNamespaces.Soap12 + "Envelope")
+        if (root.Name.LocalName != "Envelope")
         {
-            throw Invalid($"The envelope is SOAP 1.2 ({SoapNamespaces.Soap12}); this endpoint speaks SOAP 1.1 ({SoapNamespaces.Soap11}) with content type text/xml.");
+            throw Invalid($"The root element is '{{{Bounded(root.Name.NamespaceName)}}}{Bounded(root.Name.LocalName)}'; expected 'Envelope' in namespace {version.Envelope}.");
         }
 
-        if (root.Name != SoapNamespaces.Soap11 + "Envelope")
+        if (root.Name.Namespace != version.Envelope)
         {
-            throw Invalid($"The root element is '{{{root.Name.NamespaceName}}}{root.Name.LocalName}'; expected 'Envelope' in namespace {SoapNamespaces.Soap11}.");
+            // SOAP 1.1 section 4.1.2 and SOAP 1.2 part 1 section 5.4.7: an envelope of another version is a VersionMismatch,
+            // answered in the version of the envelope received when it is one this service knows.
+            var received = SoapVersion.ForEnvelope(root.Name.Namespace);
+            var what = received is null ? $"namespace '{Bounded(root.Name.NamespaceName)}'" : $"{received} ({received.Envelope})";
+            throw new SoapProtocolException(
+                new SoapFault(
+                    ExchangeFaultCode.InvalidRequest,
+                    $"The envelope is {what} but the content type says {version}; send SOAP 1.1 envelopes ({SoapNamespaces.Soap11}) as text/xml or SOAP 1.2 envelopes ({SoapNamespaces.Soap12}) as application/soap+xml.",
+                    SoapFaultKind.VersionMismatch),
+                received);
         }
 
         var children = root.Elements().ToList();
-        var header = children.FirstOrDefault(e => e.Name == SoapNamespaces.Soap11 + "Header");
-        var body11 = children.FirstOrDefault(e => e.Name == SoapNamespaces.Soap11 + "Body")
-            ?? throw Invalid($"The envelope has no 'Body' element in namespace {SoapNamespaces.Soap11}.");
+        var header = children.FirstOrDefault(e => e.Name == version.Envelope + "Header");
+        var soapBody = children.FirstOrDefault(e => e.Name == version.Envelope + "Body")
+            ?? throw Invalid($"The envelope has no 'Body' element in namespace {version.Envelope}.");
 
-        var payload = body11.Elements().ToList();
+        var payload = soapBody.Elements().ToList();
         if (payload.Count != 1)
         {
-            throw Invalid($"The SOAP Body holds {payload.Count} elements; it must hold exactly one operation element (Poll, FetchBatch, Ack) in namespace {SoapNamespaces.Contract}.");
+            throw Invalid($"The SOAP Body holds {payload.Count} elements; it must hold exactly one operation element (Poll, FetchBatch, Ack, SubmitRequest, GetResponse, PushBatch) in namespace {SoapNamespaces.Contract}.");
         }
 
         var headers = header?.Elements().ToList() ?? [];
-        var notUnderstood = headers.FirstOrDefault(h => h.Name != SoapNamespaces.WsSecurity + "Security" && IsMustUnderstand(h));
+        var notUnderstood = headers.FirstOrDefault(h => h.Name != SoapNamespaces.WsSecurity + "Security" && IsMustUnderstand(h, version));
         if (notUnderstood is not null)
         {
-            throw Invalid($"Header block '{{{notUnderstood.Name.NamespaceName}}}{notUnderstood.Name.LocalName}' is marked mustUnderstand; this service understands only wsse:Security ({SoapNamespaces.WsSecurity}).");
+            throw new SoapProtocolException(new SoapFault(
+                ExchangeFaultCode.InvalidRequest,
+                $"Header block '{{{Bounded(notUnderstood.Name.NamespaceName)}}}{Bounded(notUnderstood.Name.LocalName)}' is marked mustUnderstand; this service understands only wsse:Security ({SoapNamespaces.WsSecurity}).",
+                SoapFaultKind.MustUnderstand,
+                NotUnderstood: notUnderstood.Name));
         }
 
-        return new SoapEnvelope(headers, payload[0]);
+        return new SoapEnvelope(headers, payload[0], version);
     }
 
-    private static bool IsMustUnderstand(XElement header) =>
-        (string?)header.Attribute(SoapNamespaces.Soap11 + "mustUnderstand") is "1" or "true";
+    private static bool IsMustUnderstand(XElement header, SoapVersion version) =>
+        (string?)header.Attribute(version.Envelope + "mustUnderstand") is "1" or "true";
+
+    private static string Bounded(string text) => text.Length <= 128 ? text : text[..128] + "…";
 
     // Builds the tree by hand rather than with XElement.Load, because XmlReader has no depth or element-count bound.
     private XElement Load(XmlReader reader)
@@ -143,7 +165,7 @@ internal sealed class SoapEnvelopeReader
             }
         }
 
-        return root ?? throw Invalid("The request body is empty; send a SOAP 1.1 envelope.");
+        return root ?? throw Invalid("The request body is empty; send a SOAP envelope.");
     }
 
     private static ExchangeFaultException Invalid(string message) => new(ExchangeFaultCode.InvalidRequest, message);

@@ -11,11 +11,17 @@ internal static class SoapNamespaces
     /// <summary>SOAP 1.1 envelope.</summary>
     public static readonly XNamespace Soap11 = "http://schemas.xmlsoap.org/soap/envelope/";
 
-    /// <summary>SOAP 1.2 envelope (not served yet; recognised to give a clear refusal).</summary>
+    /// <summary>SOAP 1.2 envelope.</summary>
     public static readonly XNamespace Soap12 = "http://www.w3.org/2003/05/soap-envelope";
 
     /// <summary>WS-Security 1.0 secext.</summary>
     public static readonly XNamespace WsSecurity = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+
+    /// <summary>WS-Security 1.0 utility (<c>wsu:Created</c>).</summary>
+    public static readonly XNamespace WsUtility = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+
+    /// <summary>The <c>Type</c> of a <c>wsse:Password</c> sent as Base64(SHA-1(nonce + created + password)).</summary>
+    public const string PasswordDigest = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
 
     /// <summary>The <c>Type</c> of a <c>wsse:Password</c> sent in clear text.</summary>
     public const string PasswordText = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";

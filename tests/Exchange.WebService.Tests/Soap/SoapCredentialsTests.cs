@@ -41,7 +41,7 @@ public sealed class SoapCredentialsTests
         Assert.Equal(ExchangeFaultCode.AuthFailed, Assert.Throws<ExchangeFaultException>(() => SoapCredentials.From(EnvelopeWith(), header)).Code);
 
     [Fact]
-    public void From_RefusesPasswordDigest_NamingPasswordText()
+    public void From_RefusesPasswordDigest_WithoutNonceAndCreated()
     {
         var token = Token("alice", "digest");
         token.Element(Wsse + "UsernameToken")!.Element(Wsse + "Password")!.SetAttributeValue("Type", "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest");
@@ -49,7 +49,19 @@ public sealed class SoapCredentialsTests
         var fault = Assert.Throws<ExchangeFaultException>(() => SoapCredentials.From(EnvelopeWith(token), null));
 
         Assert.Equal(ExchangeFaultCode.AuthFailed, fault.Code);
+        Assert.Contains("wsse:Nonce", fault.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void From_RefusesAnUnknownPasswordType_NamingBothSupportedTypes()
+    {
+        var token = Token("alice", "x");
+        token.Element(Wsse + "UsernameToken")!.Element(Wsse + "Password")!.SetAttributeValue("Type", "urn:other");
+
+        var fault = Assert.Throws<ExchangeFaultException>(() => SoapCredentials.From(EnvelopeWith(token), null));
+
         Assert.Contains("#PasswordText", fault.Message, StringComparison.Ordinal);
+        Assert.Contains("#PasswordDigest", fault.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -59,7 +71,7 @@ public sealed class SoapCredentialsTests
     private static XElement Token(string user, string password) =>
         new(Wsse + "Security", new XElement(Wsse + "UsernameToken", new XElement(Wsse + "Username", user), new XElement(Wsse + "Password", password)));
 
-    private static SoapEnvelope EnvelopeWith(params XElement[] headers) => new(headers, new XElement(SoapNamespaces.Contract + "Poll"));
+    private static SoapEnvelope EnvelopeWith(params XElement[] headers) => new(headers, new XElement(SoapNamespaces.Contract + "Poll"), SoapVersion.Soap11);
 
     private static string Basic(string pair) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(pair));
 }

@@ -71,8 +71,7 @@ public sealed class SoapEnvelopeReaderTests
     public void Read_RefusesNonXml(string body) => AssertInvalid(body);
 
     [Theory]
-    [InlineData("<Envelope xmlns=\"urn:wrong\"><Body/></Envelope>", "urn:wrong")]
-    [InlineData("<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body/></s:Envelope>", "SOAP 1.2")]
+    [InlineData("<Wrapper xmlns=\"urn:wrong\"><Body/></Wrapper>", "Envelope")]
     [InlineData("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"/>", "Body")]
     [InlineData("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body/></s:Envelope>", "exactly one")]
     [InlineData("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><a/><b/></s:Body></s:Envelope>", "exactly one")]
@@ -93,7 +92,40 @@ public sealed class SoapEnvelopeReaderTests
             </s:Envelope>
             """;
 
-        Assert.Contains("mustUnderstand", AssertInvalid(Body).Message, StringComparison.Ordinal);
+        var refusal = Assert.Throws<SoapProtocolException>(() => Read(Body));
+
+        Assert.Equal(SoapFaultKind.MustUnderstand, refusal.Fault.Kind);
+        Assert.Equal(ExchangeFaultCode.InvalidRequest, refusal.Fault.Code);
+        Assert.Equal(System.Xml.Linq.XName.Get("Transaction", "urn:tx"), refusal.Fault.NotUnderstood);
+        Assert.Contains("mustUnderstand", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("<Envelope xmlns=\"urn:wrong\"><Body/></Envelope>", "urn:wrong", false)]
+    [InlineData("<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body/></s:Envelope>", "SOAP 1.2", true)]
+    public void Read_RefusesAnEnvelopeOfAnotherVersion_AsVersionMismatch(string body, string named, bool answerInReceivedVersion)
+    {
+        var refusal = Assert.Throws<SoapProtocolException>(() => Read(body));
+
+        Assert.Equal(SoapFaultKind.VersionMismatch, refusal.Fault.Kind);
+        Assert.Contains(named, refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(answerInReceivedVersion ? SoapVersion.Soap12 : null, refusal.AnswerIn);
+    }
+
+    [Fact]
+    public void Read_AcceptsSoap12_WhenTheContentTypeSaysSoap12()
+    {
+        const string Body = """
+            <e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope">
+              <e:Header><t:Trace xmlns:t="urn:tx" e:mustUnderstand="false">1</t:Trace></e:Header>
+              <e:Body><x:Poll xmlns:x="urn:exchange:v1"/></e:Body>
+            </e:Envelope>
+            """;
+
+        var envelope = Reader.Read(new MemoryStream(Encoding.UTF8.GetBytes(Body)), SoapVersion.Soap12);
+
+        Assert.Equal(SoapVersion.Soap12, envelope.Version);
+        Assert.Equal(SoapNamespaces.Contract + "Poll", envelope.Body.Name);
     }
 
     [Fact]

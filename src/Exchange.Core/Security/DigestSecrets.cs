@@ -1,0 +1,82 @@
+using Exchange.Core.Configuration;
+
+namespace Exchange.Core.Security;
+
+/// <summary>
+/// The clear secrets of <c>PasswordDigest</c> principals, read once at start from an environment variable or a protected
+/// file (a digest cannot be checked against a PBKDF2 hash, so the secret itself has to be on the server).
+/// </summary>
+public sealed class DigestSecrets
+{
+    private readonly Dictionary<string, string> _byPrincipal;
+
+    /// <summary>Reads every configured secret.</summary>
+    /// <exception cref="ArgumentException">A secret is missing, empty, or its file is readable by others; the message names it.</exception>
+    public DigestSecrets(IEnumerable<DigestSecretOptions> secrets, Func<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        environment ??= Environment.GetEnvironmentVariable;
+        _byPrincipal = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var secret in secrets)
+        {
+            _byPrincipal[secret.Principal] = Read(secret, environment);
+        }
+    }
+
+    /// <summary>The principals that may use <c>PasswordDigest</c>.</summary>
+    public IReadOnlyCollection<string> Principals => _byPrincipal.Keys;
+
+    /// <summary>The secret of <paramref name="principal"/>, or null when it may not use <c>PasswordDigest</c>.</summary>
+    public string? Find(string principal) => _byPrincipal.GetValueOrDefault(principal);
+
+    /// <summary>Why a secret's file may not be used (missing, or readable by group or others on Unix), or null when it may.</summary>
+    public static string? FileProblem(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!System.IO.File.Exists(path))
+        {
+            return $"file '{path}' does not exist";
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+            var mode = System.IO.File.GetUnixFileMode(path);
+            if ((mode & Others) != 0)
+            {
+                return $"file '{path}' is readable or writable by group or others (mode {Convert.ToString((int)mode, 8)}); chmod 600 it";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Read(DigestSecretOptions secret, Func<string, string?> environment)
+    {
+        var where = $"Security:DigestSecrets ('{secret.Principal}')";
+        string? value;
+        if (!string.IsNullOrEmpty(secret.EnvironmentVariable))
+        {
+            value = environment(secret.EnvironmentVariable);
+            if (string.IsNullOrEmpty(value))
+            {
+                throw new ArgumentException($"{where}: environment variable {secret.EnvironmentVariable} is not set or empty.", nameof(secret));
+            }
+
+            return value;
+        }
+
+        if (string.IsNullOrEmpty(secret.File))
+        {
+            throw new ArgumentException($"{where}: set EnvironmentVariable or File.", nameof(secret));
+        }
+
+        if (FileProblem(secret.File) is { } problem)
+        {
+            throw new ArgumentException($"{where}: {problem}.", nameof(secret));
+        }
+
+        value = System.IO.File.ReadAllText(secret.File).TrimEnd('\r', '\n');
+        return value.Length > 0 ? value : throw new ArgumentException($"{where}: file '{secret.File}' is empty.", nameof(secret));
+    }
+}

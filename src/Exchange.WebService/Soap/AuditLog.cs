@@ -1,0 +1,27 @@
+using System.Text.RegularExpressions;
+using Exchange.Core.Security;
+using Microsoft.Extensions.Logging;
+
+namespace Exchange.WebService.Soap;
+
+/// <summary>
+/// The audit trail file: one line per call on the logger <c>Exchange.Audit</c>, which config/nlog.config writes
+/// synchronously to logs/audit.log (no async queue that could drop lines). Identity numbers are masked.
+/// </summary>
+internal static partial class AuditLog
+{
+    /// <summary>The logger name nlog.config routes to the audit file.</summary>
+    public const string LoggerName = "Exchange.Audit";
+
+    /// <summary>Writes the audit line of one call.</summary>
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Information,
+        Message = "operation={Operation} principal={Principal} object={ObjectId} outcome={Outcome} remote={RemoteAddress} soap={Soap}")]
+    public static partial void Call(ILogger logger, string operation, string principal, string objectId, string outcome, string remoteAddress, string soap);
+
+    /// <summary><paramref name="text"/> with every 18-character identity number masked (<see cref="IdentityNumber.Mask"/>).</summary>
+    public static string MaskIdentityNumbers(string text) =>
+        IdentityNumberPattern().Replace(text, m => IdentityNumber.Mask(m.Value));
+
+    [GeneratedRegex("(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")]
+    private static partial Regex IdentityNumberPattern();
+}
