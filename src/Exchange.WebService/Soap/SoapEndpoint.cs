@@ -134,14 +134,14 @@ internal sealed class SoapEndpoint
             fault = SoapFault.From(ex);
             if (ex.Code != ExchangeFaultCode.AuthFailed)
             {
-                SoapLog.Refused(_logger, operationName, principalName, remote, ex.Code.ToString(), ex.Message);
+                SoapLog.Refused(_logger, operationName, principalName, remote, ex.Code.ToString(), AuditLog.MaskIdentityNumbers(ex.Message));
             }
         }
         catch (SoapProtocolException ex)
         {
             fault = ex.Fault;
             version = ex.AnswerIn ?? version;
-            SoapLog.Refused(_logger, operationName, principalName, remote, $"{ex.Fault.Code}/{ex.Fault.Kind}", ex.Message);
+            SoapLog.Refused(_logger, operationName, principalName, remote, $"{ex.Fault.Code}/{ex.Fault.Kind}", AuditLog.MaskIdentityNumbers(ex.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -181,7 +181,7 @@ internal sealed class SoapEndpoint
             return;
         }
 
-        SoapLog.Completed(_logger, operationName, objectId, principalName, remote);
+        SoapLog.Completed(_logger, operationName, maskedObject, principalName, remote);
         await SoapResponseWriter.WriteResponseAsync(context.Response, version, writeBody!).ConfigureAwait(false);
     }
 

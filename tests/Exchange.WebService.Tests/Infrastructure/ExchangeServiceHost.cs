@@ -36,6 +36,8 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
     public const string InsurerBPassword = "insurer-b-password";
     public const string Source = "source-1";
     public const string SourcePassword = "source-1-password";
+    public const string DigestInsurer = "insurer-d";
+    public const string DigestSecret = "insurer-d-digest-secret";
 
     private readonly TempDirectory _folder;
     private readonly WebApplication _app;
@@ -58,7 +60,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<ExchangeServiceHost> StartAsync(int maxBatchesPerPoll = 100)
+    public static async Task<ExchangeServiceHost> StartAsync(int maxBatchesPerPoll = 100, Action<ExchangeOptions>? configure = null)
     {
         var folder = new TempDirectory();
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero));
@@ -75,8 +77,20 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
                 new PrincipalOptions { Name = InsurerA, Role = "insurer", PasswordHash = hasher.Hash(InsurerAPassword), Datasets = ["KC24", "AC01"], MinPollInterval = TimeSpan.FromSeconds(30) },
                 new PrincipalOptions { Name = InsurerB, Role = "insurer", PasswordHash = hasher.Hash(InsurerBPassword), Datasets = ["AC43"] },
                 new PrincipalOptions { Name = Source, Role = "source", PasswordHash = hasher.Hash(SourcePassword), Datasets = ["AC01"] },
+                new PrincipalOptions { Name = DigestInsurer, Role = "insurer", PasswordHash = hasher.Hash(DigestSecret), Datasets = ["AC01"], MinPollInterval = TimeSpan.Zero },
             ],
         };
+
+        // The digest secret comes from a file only the service account can read, as in production.
+        var secretFile = folder.File("insurer-d.secret");
+        await File.WriteAllTextAsync(secretFile, DigestSecret + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        options.Security.DigestSecrets.Add(new DigestSecretOptions { Principal = DigestInsurer, File = secretFile });
+        options.Security.RateLimit.PermitsPerSecond = 0;
+        configure?.Invoke(options);
 
         var logs = new CapturingLoggerProvider();
         var builder = WebApplication.CreateSlimBuilder();
@@ -147,11 +161,33 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         return await SendAsync(request);
     }
 
+    /// <summary>Posts <paramref name="envelope"/> as it is, with <paramref name="contentType"/> (a full Content-Type value).</summary>
+    public async Task<SoapReply> PostRawAsync(string envelope, string contentType, string? soapAction = null, string? basicAuth = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ExchangeService") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(envelope)) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        if (soapAction is not null)
+        {
+            request.Headers.TryAddWithoutValidation("SOAPAction", soapAction);
+        }
+
+        if (basicAuth is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(basicAuth)));
+        }
+
+        return await SendAsync(request);
+    }
+
     public async Task<SoapReply> SendAsync(HttpRequestMessage request)
     {
         using var response = await Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return new SoapReply(response.StatusCode, response.Content.Headers.ContentType?.MediaType, text);
+        return new SoapReply(response.StatusCode, response.Content.Headers.ContentType?.MediaType, text)
+        {
+            RetryAfter = response.Headers.RetryAfter?.Delta is { } delta ? (int)delta.TotalSeconds : null,
+            ContentType = response.Content.Headers.ContentType?.ToString(),
+        };
     }
 
     public async Task<IReadOnlyList<AuditEntry>> AuditAsync() =>
@@ -170,9 +206,25 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
 public sealed record SoapReply(HttpStatusCode Status, string? MediaType, string Text)
 {
     public static readonly XNamespace Soap = "http://schemas.xmlsoap.org/soap/envelope/";
+    public static readonly XNamespace Soap12 = "http://www.w3.org/2003/05/soap-envelope";
     public static readonly XNamespace X = "urn:exchange:v1";
 
-    public XElement Body => XDocument.Parse(Text).Root!.Element(Soap + "Body")!.Elements().Single();
+    /// <summary>The Retry-After header in seconds, or null.</summary>
+    public int? RetryAfter { get; init; }
+
+    /// <summary>The full Content-Type of the reply.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>The envelope namespace of the reply (SOAP 1.1 or 1.2).</summary>
+    public XNamespace EnvelopeNamespace => XDocument.Parse(Text).Root!.Name.Namespace;
+
+    public XElement Body => XDocument.Parse(Text).Root!.Element(EnvelopeNamespace + "Body")!.Elements().Single();
+
+    /// <summary>The SOAP 1.2 env:Code/env:Value of a fault.</summary>
+    public string? Soap12Code => Body.Element(Soap12 + "Code")?.Element(Soap12 + "Value")?.Value;
+
+    /// <summary>The SOAP 1.1 faultcode of a fault.</summary>
+    public string? Soap11Code => Body.Element("faultcode")?.Value;
 
     public string? FaultCode => XDocument.Parse(Text).Descendants(X + "ExchangeFault").SingleOrDefault()?.Element(X + "Code")?.Value;
 
