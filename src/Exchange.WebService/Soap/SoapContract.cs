@@ -55,9 +55,13 @@ internal sealed class SoapContract
 
     /// <summary>Whether the contract declares a request element named <paramref name="operation"/> (offered or not).</summary>
     public bool Declares(string operation) =>
-        _schemas.GlobalElements.Contains(new XmlQualifiedName(operation, SoapNamespaces.Contract.NamespaceName))
-        && !operation.EndsWith("Response", StringComparison.Ordinal)
-        && operation != "ExchangeFault";
+        IsGlobal(operation)
+        && operation != "ExchangeFault"
+
+        // A response element is <Operation>Response of a declared operation ("GetResponse" itself is a request).
+        && !(operation.EndsWith("Response", StringComparison.Ordinal) && IsGlobal(operation[..^"Response".Length]));
+
+    private bool IsGlobal(string name) => _schemas.GlobalElements.Contains(new XmlQualifiedName(name, SoapNamespaces.Contract.NamespaceName));
 
     /// <summary>Checks <paramref name="request"/> (an operation element) against the contract schema.</summary>
     /// <exception cref="ExchangeFaultException"><c>InvalidRequest</c> naming the first violation.</exception>

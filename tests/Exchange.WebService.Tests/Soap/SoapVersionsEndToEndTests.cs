@@ -133,14 +133,15 @@ public sealed class SoapVersionsEndToEndTests
         Assert.Contains("application/soap+xml", reply.FaultMessage, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ContractOperationWithoutAHandler_IsNotOffered_InBothVersions()
+    [Theory]
+    [InlineData("<x:SubmitRequest><x:MsgId>m1</x:MsgId><x:InfNo>1101</x:InfNo><x:Input>{}</x:Input></x:SubmitRequest>")]
+    [InlineData("<x:GetResponse><x:MsgId>m1</x:MsgId></x:GetResponse>")]
+    public async Task ContractOperationWithoutAHandler_IsNotOffered_InBothVersions(string operationXml)
     {
         await using var host = await StartAsync();
-        const string Submit = "<x:SubmitRequest><x:MsgId>m1</x:MsgId><x:InfNo>1101</x:InfNo><x:Input>{}</x:Input></x:SubmitRequest>";
 
-        var soap11 = await host.CallAsync(Submit);
-        var soap12 = await host.PostRawAsync(Envelopes.Of(Envelopes.Soap12, Submit, Envelopes.TextToken(InsurerA, InsurerAPassword)), Envelopes.Soap12ContentType);
+        var soap11 = await host.CallAsync(operationXml);
+        var soap12 = await host.PostRawAsync(Envelopes.Of(Envelopes.Soap12, operationXml, Envelopes.TextToken(InsurerA, InsurerAPassword)), Envelopes.Soap12ContentType);
 
         soap11.AssertFault("InvalidRequest");
         Assert.Contains("not offered", soap11.FaultMessage, StringComparison.Ordinal);
