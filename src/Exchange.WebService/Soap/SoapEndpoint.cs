@@ -23,6 +23,9 @@ internal sealed class SoapEndpoint
     private const string Anonymous = "(anonymous)";
     private const string UnknownOperation = "(unknown)";
 
+    // Most bytes of an oversized body of unknown length read and thrown away so the caller can read the fault.
+    private const long MaxDrainBytes = 64L * 1024 * 1024;
+
     private readonly SoapContract _contract;
     private readonly PrincipalAuthenticator _authenticator;
     private readonly DigestAuthenticator _digestAuthenticator;
@@ -310,35 +313,43 @@ internal sealed class SoapEndpoint
             throw TooLarge(context.Request.ContentLength.Value);
         }
 
+        // Kestrel's own limit is raised to the drain bound: past our limit the rest of a body of unknown length is read and
+        // discarded (no memory kept), so a client still sending can read the fault instead of a connection reset.
+        var drainLimit = Math.Max(_maxBodyBytes, Math.Min(_maxBodyBytes * 16, MaxDrainBytes));
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
         {
-            sizeFeature.MaxRequestBodySize = _maxBodyBytes;
+            sizeFeature.MaxRequestBodySize = drainLimit;
         }
 
         // The envelope is read into memory (bounded) so the XML parser never does synchronous I/O on the request.
         var buffer = new MemoryStream();
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        long total = 0;
         try
         {
             int read;
             while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
             {
-                if (buffer.Length + read > _maxBodyBytes)
+                total += read;
+                if (total <= _maxBodyBytes)
                 {
-                    throw TooLarge(buffer.Length + read);
+                    buffer.Write(chunk, 0, read);
                 }
-
-                buffer.Write(chunk, 0, read);
             }
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw TooLarge(_maxBodyBytes + 1);
+            throw TooLarge(drainLimit + 1);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        if (total > _maxBodyBytes)
+        {
+            throw TooLarge(total);
         }
 
         buffer.Position = 0;

@@ -52,6 +52,9 @@ public sealed class ExchangeProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>The operating-system process id (to read /proc/&lt;pid&gt;/status).</summary>
+    public int ProcessId => _process.Id;
+
     public bool HasExited => _process.HasExited;
 
     public string Output => string.Join('\n', _lines);
