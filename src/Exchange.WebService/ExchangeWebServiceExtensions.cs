@@ -48,6 +48,7 @@ public static class ExchangeWebServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, FetchBatchOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, AckOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PushBatchOperation>());
+        services.TryAddSingleton<AuditTrail>();
         services.TryAddSingleton<SoapEndpoint>();
         return services;
     }

@@ -32,7 +32,7 @@ internal sealed class SoapEndpoint
     private readonly ClientCertificateMap _certificates;
     private readonly PrincipalRegistry _registry;
     private readonly PrincipalRateLimiter _rateLimiter;
-    private readonly IStagingStore _store;
+    private readonly AuditTrail _auditTrail;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<SoapEndpoint> _logger;
     private readonly ILogger _audit;
@@ -48,7 +48,7 @@ internal sealed class SoapEndpoint
         PrincipalRegistry registry,
         PrincipalRateLimiter rateLimiter,
         IEnumerable<ISoapOperation> operations,
-        IStagingStore store,
+        AuditTrail auditTrail,
         TimeProvider timeProvider,
         IOptions<ExchangeOptions> options,
         ILoggerFactory loggerFactory)
@@ -59,7 +59,7 @@ internal sealed class SoapEndpoint
         _certificates = certificates;
         _registry = registry;
         _rateLimiter = rateLimiter;
-        _store = store;
+        _auditTrail = auditTrail;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<SoapEndpoint>();
         _audit = loggerFactory.CreateLogger(AuditLog.LoggerName);
@@ -164,7 +164,7 @@ internal sealed class SoapEndpoint
         try
         {
             var entry = new AuditEntry(_timeProvider.GetUtcNow(), principalName, operationName, maskedObject, outcome, remote);
-            await _store.WriteAuditAsync(entry, CancellationToken.None).ConfigureAwait(false);
+            await _auditTrail.WriteAsync(entry).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

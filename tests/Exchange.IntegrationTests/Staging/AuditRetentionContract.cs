@@ -3,7 +3,7 @@ using Exchange.IntegrationTests.Infrastructure;
 
 namespace Exchange.IntegrationTests.Staging;
 
-/// <summary><see cref="Core.Audit.IAuditRetentionStore"/> against each staging store dialect.</summary>
+/// <summary><see cref="Core.Audit.IAuditStore"/> against each staging store dialect.</summary>
 public abstract class AuditRetentionContract
 {
     protected ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
@@ -27,6 +27,19 @@ public abstract class AuditRetentionContract
             ["age184", "age10", "age0"],
             (await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 100, default)).Select(a => a.ObjectId));
         Assert.Equal(0, await store.DeleteAuditOlderThanAsync(now.AddDays(-184), default));
+    }
+
+    [Fact]
+    public async Task WriteAuditBatch_StoresEveryRecordInOrder_WithNullsKept()
+    {
+        var store = await CreateStoreAsync();
+        var now = Clock.GetUtcNow();
+        var entries = Enumerable.Range(0, 50).Select(i => new AuditEntry(now.AddMilliseconds(i), $"p{i}", "Poll", i % 2 == 0 ? null : $"o{i}", "ok", i % 3 == 0 ? null : "10.0.0.1")).ToList();
+
+        await store.WriteAuditBatchAsync(entries, default);
+        await store.WriteAuditBatchAsync([], default);
+
+        Assert.Equal(entries, await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 100, default));
     }
 }
 

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Load test of Poll and FetchBatch with authentication on (WS-Security UsernameToken, PasswordText), against the real
+# daemon (Release build, SQLite staging store, audit on), and of a bare Kestrel endpoint in the same run as the ceiling.
+# Prints requests/s and p50/p99 per target; the last line is:
+#   poll-load poll_rps_ratio=<poll rps / bare rps> poll_p99_ms=<ms> fetch_mb_s=<MB/s>
+# Options (environment): CONNECTIONS (64), THREADS (2), DURATION (10s), BATCH_ROWS (2000 rows in the fetched batch).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+connections="${CONNECTIONS:-64}"
+threads="${THREADS:-2}"
+duration="${DURATION:-10s}"
+batch_rows="${BATCH_ROWS:-2000}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "poll-load: installing wrk"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+
+echo "poll-load: building (Release)"
+dotnet build "$root/src/Exchange.Host" -c Release -nologo -v q >/dev/null
+dotnet build "$here/BareKestrel" -c Release -nologo -v q >/dev/null
+dll="$root/src/Exchange.Host/bin/Release/net10.0/exchange.dll"
+bare="$here/BareKestrel/bin/Release/net10.0/BareKestrel.dll"
+
+work="$(mktemp -d /tmp/exchange-bench.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'; }
+wait_up() { for _ in $(seq 1 120); do curl -sS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done; echo "poll-load: $1 did not come up"; exit 1; }
+
+user=bench-insurer
+password="bench-password-$RANDOM$RANDOM"
+source_user=bench-source
+hash="$(printf '%s\n' "$password" | dotnet "$dll" hash-password | tail -1)"
+port="$(free_port)"
+mkdir -p "$work/config"
+cp "$root/config/nlog.config" "$root/config/appsettings.json" "$work/config/"
+echo '{ "Datasets": [] }' > "$work/config/schedule.json"
+HASH="$hash" PORT="$port" USER_NAME="$user" SOURCE_NAME="$source_user" node -e '
+  const fs = require("fs"); const f = process.argv[1]; const s = JSON.parse(fs.readFileSync(f, "utf8")); const e = process.env;
+  s.Exchange.Web.Urls = `http://127.0.0.1:${e.PORT}`;
+  s.Exchange.Web.MaxRequestBodyBytes = 67108864;
+  s.Exchange.Demo.Enabled = false;
+  s.Exchange.Principals = [
+    { Name: e.USER_NAME, Role: "insurer", PasswordHash: e.HASH, Datasets: ["BX01"], FunctionCodes: [], MinPollInterval: "00:00:00" },
+    { Name: e.SOURCE_NAME, Role: "source", PasswordHash: e.HASH, Datasets: ["BX01"], FunctionCodes: [], MinPollInterval: "00:00:00" } ];
+  s.Exchange.Security = { RateLimit: { PermitsPerSecond: 0 } };
+  fs.writeFileSync(f, JSON.stringify(s, null, 2));' "$work/config/appsettings.json"
+
+(cd "$work" && exec dotnet "$dll" run --config "$work/config") >"$work/daemon.log" 2>&1 &
+pids+=($!)
+bare_port="$(free_port)"
+ASPNETCORE_URLS="http://127.0.0.1:$bare_port" dotnet "$bare" >"$work/bare.log" 2>&1 &
+pids+=($!)
+service="http://127.0.0.1:$port/ExchangeService"
+wait_up "$service?wsdl"
+wait_up "http://127.0.0.1:$bare_port/ExchangeService"
+
+security="<s:Header><wsse:Security xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\"><wsse:UsernameToken><wsse:Username>$user</wsse:Username><wsse:Password>$password</wsse:Password></wsse:UsernameToken></wsse:Security></s:Header>"
+envelope() { printf '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:x="urn:exchange:v1">%s<s:Body>%s</s:Body></s:Envelope>' "$1" "$2"; }
+
+# One batch of BATCH_ROWS rows (jsonl+gzip) pushed by the source, so Poll lists it and FetchBatch returns it.
+payload="$(node -e '
+  const zlib = require("zlib"); const rows = [];
+  for (let i = 0; i < Number(process.argv[1]); i++) rows.push(JSON.stringify({ AAC001: `P${i}`, AAC002: "110105194912310021", AAC003: "张三", AAE019: (i * 1.25).toFixed(2), AAE036: "2026-11-22T08:00:00+08:00" }));
+  process.stdout.write(zlib.gzipSync(Buffer.from(rows.join("\n") + "\n")).toString("base64"));' "$batch_rows")"
+source_security="${security//$user/$source_user}"
+envelope "$source_security" "<x:PushBatch><x:Dataset>BX01</x:Dataset><x:BatchKey>bench-1</x:BatchKey><x:Format>jsonl+gzip</x:Format><x:Payload>$payload</x:Payload></x:PushBatch>" >"$work/push.xml"
+batch_id="$(curl -fsS -H 'Content-Type: text/xml' --data-binary @"$work/push.xml" "$service" | sed -n 's:.*<BatchId>\([0-9]*\)</BatchId>.*:\1:p')"
+[ -n "$batch_id" ] || { echo "poll-load: PushBatch failed"; tail -20 "$work/daemon.log"; exit 1; }
+
+lua() { # $1 body file, $2 SOAPAction
+  cat <<LUA
+local f = io.open("$1", "rb"); wrk.body = f:read("*a"); f:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "text/xml; charset=utf-8"
+wrk.headers["SOAPAction"] = "\"$2\""
+local failures = 0
+response = function(status, headers, body) if status ~= 200 then failures = failures + 1 end end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT rps=%.1f p50_ms=%.3f p99_ms=%.3f bytes=%d seconds=%.3f errors=%d non200=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.bytes, summary.duration / 1e6, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+end
+LUA
+}
+envelope "$security" "<x:Poll><x:Dataset>BX01</x:Dataset></x:Poll>" >"$work/poll.xml"
+envelope "$security" "<x:FetchBatch><x:BatchId>$batch_id</x:BatchId></x:FetchBatch>" >"$work/fetch.xml"
+lua "$work/poll.xml" "urn:exchange:v1/Poll" >"$work/poll.lua"
+lua "$work/fetch.xml" "urn:exchange:v1/FetchBatch" >"$work/fetch.lua"
+curl -fsS -H 'Content-Type: text/xml' --data-binary @"$work/poll.xml" "$service" | grep -q "<BatchId>$batch_id</BatchId>" || { echo "poll-load: Poll does not list the batch"; exit 1; }
+
+run() { # $1 name, $2 url, $3 lua
+  wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$3" "$2" >"$work/$1.out" 2>&1 || true
+  local line; line="$(grep '^RESULT' "$work/$1.out" || true)"
+  [ -n "$line" ] || { echo "poll-load: wrk failed for $1"; cat "$work/$1.out"; exit 1; }
+  echo "$1: ${line#RESULT }"
+  printf '%s' "$line"
+}
+field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+
+echo "poll-load: $connections connections, $threads threads, $duration per target, batch of $batch_rows rows; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+run warmup "$service" "$work/poll.lua" >/dev/null
+bare_line="$(run bare "http://127.0.0.1:$bare_port/ExchangeService" "$work/poll.lua" | tail -1)"
+poll_line="$(run poll "$service" "$work/poll.lua" | tail -1)"
+fetch_line="$(run fetch "$service" "$work/fetch.lua" | tail -1)"
+for name in bare poll fetch; do grep '^RESULT' "$work/$name.out" | sed "s/^RESULT/$name:/"; done
+for line in "$poll_line" "$fetch_line"; do
+  if [ "$(field "$line" non200)" != "0" ] || [ "$(field "$line" errors)" != "0" ]; then echo "poll-load: WARNING non-200 answers or socket errors: $line"; fi
+done
+ratio="$(awk -v p="$(field "$poll_line" rps)" -v b="$(field "$bare_line" rps)" 'BEGIN { printf "%.3f", p / b }')"
+fetch_mb="$(awk -v by="$(field "$fetch_line" bytes)" -v s="$(field "$fetch_line" seconds)" 'BEGIN { printf "%.1f", by / s / 1048576 }')"
+echo "poll-load poll_rps_ratio=$ratio poll_p99_ms=$(field "$poll_line" p99_ms) fetch_mb_s=$fetch_mb"
