@@ -32,6 +32,9 @@ internal static class WebSecurityRegistration
         }
 
         var certificate = X509Certificate2.CreateFromPemFile(tls.CertificateFile, tls.KeyFile);
+
+        // The slim builder leaves HTTPS out unless asked for.
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
         {
             https.ServerCertificate = certificate;
