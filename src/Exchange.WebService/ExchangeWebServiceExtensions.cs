@@ -48,6 +48,8 @@ public static class ExchangeWebServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, FetchBatchOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, AckOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PushBatchOperation>());
+        services.TryAddSingleton(sp => new FailedAuthenticationThrottle(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute));
         services.TryAddSingleton<AuditTrail>();
         services.TryAddSingleton<SoapEndpoint>();
         return services;

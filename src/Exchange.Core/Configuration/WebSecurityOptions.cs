@@ -43,6 +43,9 @@ public sealed class RateLimitOptions
 
     /// <summary>Most calls a principal may make at once after being idle (the bucket size).</summary>
     public int Burst { get; set; } = 40;
+
+    /// <summary>Failed authentications allowed per remote address per minute before it is refused unchecked (0: no limit).</summary>
+    public int FailedAuthenticationsPerMinute { get; set; } = 30;
 }
 
 /// <summary>TLS for Kestrel from PEM files, and client certificates that authenticate a principal.</summary>

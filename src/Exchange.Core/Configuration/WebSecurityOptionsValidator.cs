@@ -59,6 +59,11 @@ public static class WebSecurityOptionsValidator
             Add("Security:RateLimit:Burst", $"must not be negative, was {security.RateLimit.Burst}");
         }
 
+        if (security.RateLimit.FailedAuthenticationsPerMinute < 0)
+        {
+            Add("Security:RateLimit:FailedAuthenticationsPerMinute", $"must be 0 (off) or more, was {security.RateLimit.FailedAuthenticationsPerMinute}");
+        }
+
         var tls = security.Tls;
         var wantsHttps = options.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));

@@ -32,6 +32,7 @@ internal sealed class SoapEndpoint
     private readonly ClientCertificateMap _certificates;
     private readonly PrincipalRegistry _registry;
     private readonly PrincipalRateLimiter _rateLimiter;
+    private readonly FailedAuthenticationThrottle _failedAuthentications;
     private readonly AuditTrail _auditTrail;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<SoapEndpoint> _logger;
@@ -47,6 +48,7 @@ internal sealed class SoapEndpoint
         ClientCertificateMap certificates,
         PrincipalRegistry registry,
         PrincipalRateLimiter rateLimiter,
+        FailedAuthenticationThrottle failedAuthentications,
         IEnumerable<ISoapOperation> operations,
         AuditTrail auditTrail,
         TimeProvider timeProvider,
@@ -59,6 +61,7 @@ internal sealed class SoapEndpoint
         _certificates = certificates;
         _registry = registry;
         _rateLimiter = rateLimiter;
+        _failedAuthentications = failedAuthentications;
         _auditTrail = auditTrail;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<SoapEndpoint>();
@@ -113,7 +116,28 @@ internal sealed class SoapEndpoint
                 operationName = envelope.Body.Name.LocalName;
             }
 
-            var principal = Authenticate(envelope, context, remote);
+            var blocked = _failedAuthentications.SecondsToWait(remote);
+            if (blocked > 0)
+            {
+                throw new SoapProtocolException(new SoapFault(
+                    ExchangeFaultCode.AuthFailed,
+                    $"Too many failed authentications from {remote}; credentials are not checked for {blocked} s. Fix the configured credentials before retrying.",
+                    SoapFaultKind.Sender,
+                    StatusCodes.Status429TooManyRequests,
+                    blocked));
+            }
+
+            Principal principal;
+            try
+            {
+                principal = Authenticate(envelope, context, remote);
+            }
+            catch (ExchangeFaultException ex) when (ex.Code == ExchangeFaultCode.AuthFailed)
+            {
+                _failedAuthentications.Failed(remote);
+                throw;
+            }
+
             principalName = principal.Name;
             var wait = _rateLimiter.SecondsToWait(principal.Name);
             if (wait > 0)
