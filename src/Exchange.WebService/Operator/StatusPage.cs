@@ -146,7 +146,7 @@ public static class StatusPage
                 $"<polyline class=\"probe-series\" data-probe=\"{E(series.Key.Source)}/{E(series.Key.Probe)}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"1.8\" points=\"{points}\"><title>{E(series.Key.Source)} {E(series.Key.Probe)}</title></polyline>");
             var last = series.Last();
             html.Append(CultureInfo.InvariantCulture,
-                $"<text x=\"{X(last.At) + 4:0.#}\" y=\"{Y(last.Value!.Value) - 4:0.#}\" font-size=\"11\" fill=\"{stroke}\">{E(series.Key.Probe)}</text>");
+                $"<text x=\"{X(last.At) - 4:0.#}\" y=\"{Y(last.Value!.Value) - 6:0.#}\" font-size=\"11\" text-anchor=\"end\" fill=\"{stroke}\">{E(series.Key.Source)} {E(series.Key.Probe)} {last.Value!.Value:0.##}</text>");
         }
 
         if (model.Samples.Count == 0)
@@ -183,7 +183,7 @@ public static class StatusPage
         foreach (var d in snapshot.Datasets)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(d.Dataset)}</td><td class=\"n\">{d.LastSeq}</td><td>{(d.LastBatchAt is { } at ? Time(at) : "-")}</td><td class=\"n\">{d.RecentBatches}</td><td class=\"n\">{d.RecentRows}</td><td class=\"n\">{d.StoredBatches}</td><td class=\"muted\">{E(d.Watermark ?? "(none)")}</td></tr>");
+                $"<tr><td>{E(d.Dataset)}</td><td class=\"n\">{d.LastSeq}</td><td>{(d.LastBatchAt is { } at ? Time(at) : "-")}</td><td class=\"n\">{d.RecentBatches}</td><td class=\"n\">{d.RecentRows}</td><td class=\"n\">{d.StoredBatches}</td><td class=\"muted\" title=\"{E(d.Watermark ?? "")}\">{E(Shorten(d.Watermark ?? "(none)", 48))}</td></tr>");
         }
 
         html.Append("</table>");
@@ -247,6 +247,8 @@ public static class StatusPage
 
     private static string Ago(TimeSpan span) =>
         span.TotalSeconds < 120 ? $"{Math.Max(0, span.TotalSeconds):0} s" : span.TotalMinutes < 120 ? $"{span.TotalMinutes:0} min" : $"{span.TotalHours:0.#} h";
+
+    private static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }
