@@ -27,7 +27,11 @@ internal static class OperatorVerbs
         var backup = new Command("backup", "Copy the SQLite staging store to --to with SQLite's online backup; the daemon may keep running.") { to };
         backup.SetAction((result, token) => WithStoreAsync(result, (_, _, store) => BackupCommand.RunAsync(store, result.GetValue(to)!, Console.Out, Console.Error, token)));
 
+        var service = new Command("service", "Run the daemon under the Windows service control manager (registered by install/install-windows.ps1).");
+        service.SetAction(result => ExchangeCommandLine.TryLocate(result, out var location) ? ServiceCommand.Run(location, Console.Error) : ExchangeCommandLine.ExitConfiguration);
+
         root.Subcommands.Add(status);
+        root.Subcommands.Add(service);
         root.Subcommands.Add(replay);
         root.Subcommands.Add(purge);
         root.Subcommands.Add(backup);

@@ -42,6 +42,11 @@ internal static class OperatorRegistration
         services.AddHostedService<OperatorEndpointService>();
         services.AddHostedService<RetentionScheduler>();
 
+        if (OperatingSystem.IsWindows())
+        {
+            services.AddHostedService<WindowsServiceLifetime>();
+        }
+
         // Last: it waits for ApplicationStarted, i.e. every other hosted service and both web endpoints are up.
         services.AddHostedService<SystemdNotifyService>();
         return services;
