@@ -51,7 +51,15 @@ internal sealed partial class OperatorEndpointService(IServiceProvider root, IOp
 
         _app = builder.Build();
         _app.MapOperatorEndpoints();
-        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException error)
+        {
+            LogCannotListen(logger, string.Join(";", urls), error.Message);
+            throw;
+        }
         foreach (var address in _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
             LogListening(logger, address);
@@ -76,6 +84,9 @@ internal sealed partial class OperatorEndpointService(IServiceProvider root, IOp
 
     [LoggerMessage(3101, LogLevel.Information, "Operator endpoint on {Address}: status page /, /healthz, /readyz, /metrics")]
     private static partial void LogListening(ILogger logger, string address);
+
+    [LoggerMessage(3103, LogLevel.Critical, "Operator endpoint cannot listen on {Urls}: {Reason}. Free the port or change Exchange:Operator:Urls (empty turns the endpoint off).")]
+    private static partial void LogCannotListen(ILogger logger, string urls, string reason);
 
     [LoggerMessage(3102, LogLevel.Information, "Operator endpoint off (Exchange:Operator:Urls is empty)")]
     private static partial void LogDisabled(ILogger logger);
