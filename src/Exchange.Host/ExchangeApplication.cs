@@ -4,6 +4,7 @@ using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
 using Exchange.Core.Staging;
+using Exchange.Host.Composition;
 using Exchange.Host.Configuration;
 using Exchange.Host.Demo;
 using Exchange.Host.Jobs;
@@ -74,6 +75,7 @@ internal static class ExchangeApplication
         services.AddHostedService<DatasetScheduler>();
 
         services.AddExchangeWebService();
+        services.AddExchangeOperator(options);
 
         var app = builder.Build();
         app.MapExchangeService();
