@@ -4,6 +4,7 @@ using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
 using Exchange.Core.Staging;
+using Exchange.Host.Composition;
 using Exchange.Host.Configuration;
 using Exchange.Host.Demo;
 using Exchange.Host.Jobs;
@@ -72,6 +73,7 @@ internal static class ExchangeApplication
             quartz.AwaitApplicationStarted = true;
         });
         services.AddHostedService<DatasetScheduler>();
+        services.AddExchangeRequests();
 
         services.AddExchangeWebService();
 

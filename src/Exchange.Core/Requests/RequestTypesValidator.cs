@@ -52,6 +52,11 @@ public static partial class RequestTypesValidator
         var codes = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Types.Count; i++)
         {
+            if (options.Types[i].Timeout >= options.LeaseTime)
+            {
+                Add($"Types:{i}:Timeout", $"must be shorter than LeaseTime ({options.LeaseTime}), or a running query could be taken over; was {options.Types[i].Timeout}");
+            }
+
             ValidateType(options.Types[i], $"Types:{i}", codes, sources, Add);
         }
 

@@ -133,7 +133,8 @@ internal static class ExchangeCommandLine
             return [.. ExchangeOptionsValidator.Validate(options), new ConfigurationProblem("schedule.json", "(file)", Unwrap(error))];
         }
 
-        return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem)];
+        return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem),
+            .. Core.Requests.RequestTypesValidator.Validate(schedule.RequestTypes, options.Sources)];
     }
 
     private static string Unwrap(Exception error)
