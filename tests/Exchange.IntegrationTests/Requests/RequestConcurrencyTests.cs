@@ -4,6 +4,7 @@ using System.Xml.Linq;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using static Exchange.IntegrationTests.Requests.RequestTestSetup;
+using Xunit.Abstractions;
 
 namespace Exchange.IntegrationTests.Requests;
 
