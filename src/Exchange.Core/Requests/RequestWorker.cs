@@ -128,7 +128,15 @@ public sealed partial class RequestWorker(
             LogAttemptFailed(logger, request.RefMsgId, request.InfNo, request.Attempts, $"timed out after {type.Timeout}");
             failure = $"The social-security side did not answer function {type.InfNo} within {type.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
         }
-        catch (Exception error) when (error is DbException or SourceProviderException or InvalidOperationException or IndexOutOfRangeException)
+        catch (OperationCanceledException)
+        {
+            // Shutdown: hand the request back at once instead of leaving it to the lease (the claim still counts as an attempt).
+            await store.FailAttemptAsync(request.RequestId, claim.ClaimedBy, int.MaxValue, "", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+#pragma warning disable CA1031 // Whatever the provider throws, the request gets its attempt counted and, at the last one, its answer.
+        catch (Exception error)
+#pragma warning restore CA1031
         {
             // The detail (possibly naming tables or columns) stays in the server log; the insurer gets a plain sentence.
             LogAttemptFailed(logger, request.RefMsgId, request.InfNo, request.Attempts, $"{error.GetType().Name}: {error.Message}");
