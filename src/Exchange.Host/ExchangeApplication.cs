@@ -73,6 +73,7 @@ internal static class ExchangeApplication
             quartz.AwaitApplicationStarted = true;
         });
         services.AddHostedService<DatasetScheduler>();
+        services.AddExchangeRequests();
 
         services.AddExchangeWebService();
         services.AddExchangeOperator(options);

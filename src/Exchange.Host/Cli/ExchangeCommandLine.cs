@@ -135,7 +135,8 @@ internal static class ExchangeCommandLine
         }
 
         return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem),
-            .. OperatorOptionsValidator.Validate(options, CronCheck.Problem)];
+            .. OperatorOptionsValidator.Validate(options, CronCheck.Problem),
+            .. Core.Requests.RequestTypesValidator.Validate(schedule.RequestTypes, options.Sources)];
     }
 
     private static string Unwrap(Exception error)
