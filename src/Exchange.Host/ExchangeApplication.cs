@@ -73,9 +73,11 @@ internal static class ExchangeApplication
             quartz.AwaitApplicationStarted = true;
         });
         services.AddHostedService<DatasetScheduler>();
+        services.AddExchangeRequests();
 
         services.AddExchangeWebService();
         builder.AddExchangeWebSecurity(location, options);
+        services.AddExchangeOperator(options);
 
         var app = builder.Build();
         app.MapExchangeService();

@@ -1,6 +1,8 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
+using Exchange.Core.Requests;
 using Exchange.Core.Security;
+using Exchange.Core.Staging;
 using Exchange.WebService.Operations;
 using Exchange.WebService.Soap;
 using Microsoft.AspNetCore.Builder;
@@ -47,6 +49,12 @@ public static class ExchangeWebServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PollOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, FetchBatchOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, AckOperation>());
+        services.TryAddSingleton<IRequestStore>(sp => (IRequestStore)sp.GetRequiredService<IStagingStore>());
+        services.TryAddSingleton<RequestService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, SubmitRequestOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, GetResponseOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, TakePendingRequestsOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PutResponseOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PushBatchOperation>());
         services.TryAddSingleton(sp => new FailedAuthenticationThrottle(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute));

@@ -221,7 +221,7 @@ public sealed class ExchangeServiceEndToEndTests
     [InlineData("<x:Ack><x:Seq>1</x:Seq></x:Ack>", "Dataset")]
     [InlineData("<x:Poll><Dataset>AC01</Dataset></x:Poll>", "Dataset")]
     [InlineData("<Poll xmlns=\"urn:other\"/>", "urn:other")]
-    [InlineData("<x:SubmitRequest><x:MsgId>1</x:MsgId><x:InfNo>1101</x:InfNo><x:Input/></x:SubmitRequest>", "SubmitRequest")]
+    [InlineData("<x:SubmitRequest><x:MsgId>1</x:MsgId><x:InfNo>1101</x:InfNo></x:SubmitRequest>", "SubmitRequest")]
     public async Task RequestThatDoesNotMatchTheContract_IsInvalidRequest_NamingTheProblem(string operationXml, string named)
     {
         await using var host = await StartAsync();
@@ -300,7 +300,7 @@ public sealed class ExchangeServiceEndToEndTests
         XNamespace w = "http://schemas.xmlsoap.org/wsdl/";
         XNamespace soap = "http://schemas.xmlsoap.org/wsdl/soap/";
         XNamespace soap12 = "http://schemas.xmlsoap.org/wsdl/soap12/";
-        string[] operations = ["Poll", "FetchBatch", "Ack", "SubmitRequest", "GetResponse", "PushBatch"];
+        string[] operations = ["Poll", "FetchBatch", "Ack", "SubmitRequest", "GetResponse", "PushBatch", "TakePendingRequests", "PutResponse"];
         Assert.Equal(operations, wsdl.Root!.Element(w + "portType")!.Elements(w + "operation").Select(o => (string)o.Attribute("name")!));
         Assert.Equal(operations.Select(o => "urn:exchange:v1/" + o), wsdl.Descendants(soap + "operation").Select(o => (string)o.Attribute("soapAction")!));
         Assert.Equal(operations.Select(o => "urn:exchange:v1/" + o), wsdl.Descendants(soap12 + "operation").Select(o => (string)o.Attribute("soapAction")!));
@@ -318,7 +318,7 @@ public sealed class ExchangeServiceEndToEndTests
         }
 
         schemas.Compile();
-        foreach (var element in new[] { "Poll", "PollResponse", "FetchBatch", "FetchBatchResponse", "Ack", "AckResponse", "SubmitRequest", "SubmitRequestResponse", "GetResponse", "GetResponseResponse", "PushBatch", "PushBatchResponse", "ExchangeFault" })
+        foreach (var element in new[] { "Poll", "PollResponse", "FetchBatch", "FetchBatchResponse", "Ack", "AckResponse", "SubmitRequest", "SubmitRequestResponse", "GetResponse", "GetResponseResponse", "PushBatch", "PushBatchResponse", "TakePendingRequests", "TakePendingRequestsResponse", "PutResponse", "PutResponseResponse", "ExchangeFault" })
         {
             Assert.True(schemas.GlobalElements.Contains(new System.Xml.XmlQualifiedName(element, "urn:exchange:v1")), element);
         }

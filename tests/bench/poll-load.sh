@@ -38,12 +38,14 @@ password="bench-password-$RANDOM$RANDOM"
 source_user=bench-source
 hash="$(printf '%s\n' "$password" | dotnet "$dll" hash-password | tail -1)"
 port="$(free_port)"
+operator_port="$(free_port)"
 mkdir -p "$work/config"
 cp "$root/config/nlog.config" "$root/config/appsettings.json" "$work/config/"
 echo '{ "Datasets": [] }' > "$work/config/schedule.json"
-HASH="$hash" PORT="$port" USER_NAME="$user" SOURCE_NAME="$source_user" node -e '
+HASH="$hash" PORT="$port" OPERATOR_PORT="$operator_port" USER_NAME="$user" SOURCE_NAME="$source_user" node -e '
   const fs = require("fs"); const f = process.argv[1]; const s = JSON.parse(fs.readFileSync(f, "utf8")); const e = process.env;
   s.Exchange.Web.Urls = `http://127.0.0.1:${e.PORT}`;
+  if (s.Exchange.Operator) s.Exchange.Operator.Urls = `http://127.0.0.1:${e.OPERATOR_PORT}`;
   s.Exchange.Web.MaxRequestBodyBytes = 67108864;
   s.Exchange.Demo.Enabled = false;
   s.Exchange.Principals = [

@@ -105,12 +105,34 @@ async function run(version) {
   const insurerPush = await c.call('PushBatch', { Dataset: dataset, BatchKey: 'x', Format: 'jsonl+gzip', Payload: payload });
   check(!insurerPush.ok && insurerPush.code === 'Forbidden', 'PushBatch as insurer is Forbidden', insurerPush);
 
-  // Request/response pairing (issue 5) is not offered yet: the contract declares it, the service refuses it clearly.
-  // TODO(issue 5): when SubmitRequest/GetResponse are offered, replace these two checks with real round trips.
-  const submit = await c.call('SubmitRequest', { MsgId: `interop-${version}-${Date.now()}`, InfNo: '1101', Input: '{"psn_no":"P001"}' });
-  check(!submit.ok && submit.code === 'InvalidRequest' && /not offered/.test(submit.body), 'SubmitRequest is answered "not offered" (until issue 5)', submit);
-  const get = await c.call('GetResponse', { MsgId: 'interop-none' });
-  check(!get.ok && get.code === 'InvalidRequest' && /not offered/.test(get.body), 'GetResponse is answered "not offered" (until issue 5)', get);
+  // Request/response pairing: submit (idempotent by MsgId), read the answer once the worker has it.
+  const msgId = `interop-${version}-${crypto.randomUUID()}`;
+  const input = '{"idNumber":"11010519491231002X"}';
+  const submit = await c.call('SubmitRequest', { MsgId: msgId, InfNo: '1101', Input: input });
+  check(submit.ok && submit.result.MsgId === msgId && submit.result.RefMsgId && ['Pending', 'Processing', 'Completed'].includes(submit.result.Status),
+    'SubmitRequest accepts a request and assigns a RefMsgId', submit.ok ? submit.result : submit.body);
+  const resubmit = await c.call('SubmitRequest', { MsgId: msgId, InfNo: '1101', Input: input });
+  check(resubmit.ok && submit.ok && resubmit.result.RefMsgId === submit.result.RefMsgId, 'SubmitRequest with the same MsgId returns the original request', resubmit.ok ? resubmit.result : resubmit.body);
+  const conflicting = await c.call('SubmitRequest', { MsgId: msgId, InfNo: '1101', Input: '{"idNumber":"44030519590706679X"}' });
+  check(!conflicting.ok && conflicting.code === 'DuplicateMsgId', 'SubmitRequest reusing a MsgId for other content is DuplicateMsgId', conflicting);
+  let answer = null;
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const got = await c.call('GetResponse', { MsgId: msgId });
+    if (!got.ok || got.result.Status === 'Completed' || got.result.Status === 'Failed' || got.result.Status === 'Expired') { answer = got; break; }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  check(answer && answer.ok && answer.result.Status === 'Completed' && Number(answer.result.InfCode) === 0 && typeof answer.result.Output === 'string',
+    'GetResponse returns the one answer of the request', answer ? (answer.ok ? answer.result : answer.body) : 'no answer within 20 s');
+  const unknownMsg = await c.call('GetResponse', { MsgId: 'interop-never-submitted' });
+  check(!unknownMsg.ok && unknownMsg.code === 'InvalidRequest', 'GetResponse of a MsgId never submitted is InvalidRequest', unknownMsg);
+
+  // Source side of request answering (no request type is External in the shipped schedule, so nothing is pending).
+  c.setSecurity(text(source));
+  const take = await c.call('TakePendingRequests', { MaxRequests: 10 });
+  check(take.ok && asArray(take.result && take.result.Request).length === 0, 'TakePendingRequests as source answers (nothing pending)', take.ok ? take.result : take.body);
+  const put = await c.call('PutResponse', { RefMsgId: 'EX-unknown', InfCode: 0, Output: '[]' });
+  check(!put.ok && put.code === 'InvalidRequest', 'PutResponse for a request never taken is InvalidRequest', put);
+  c.setSecurity(text(insurer));
 
   // HTTP Basic instead of WS-Security.
   c.setSecurity(basic(insurer));

@@ -28,9 +28,10 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$work/config"
-cp "$root/config/nlog.config" "$root/config/appsettings.json" "$work/config/"
-echo '{ "Datasets": [] }' > "$work/config/schedule.json"
-port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});')"
+cp "$root/config/nlog.config" "$root/config/appsettings.json" "$root/config/schedule.json" "$work/config/"
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'; }
+port="$(free_port)"
+operator_port="$(free_port)"
 
 export INTEROP_INSURER=interop-insurer INTEROP_INSURER_PASSWORD="insurer-$RANDOM-口令"
 export INTEROP_PACED_INSURER=interop-paced INTEROP_PACED_PASSWORD="paced-password-$RANDOM"
@@ -43,25 +44,25 @@ hash() {
   case "$h" in pbkdf2-sha256\$*) printf '%s' "$h" ;; *) echo "interop: hash-password failed: $h" >&2; exit 1 ;; esac
 }
 
-# The shipped appsettings.json with: a free port, the demo off, and the interop principals (the digest secret comes
-# from an environment variable, as production would do it).
+# The shipped configuration (demo source and request types) with: a free port, a free operator port, and the interop
+# principals (the digest secret comes from an environment variable, as production would do it).
 INSURER_HASH="$(hash "$INTEROP_INSURER_PASSWORD")" PACED_HASH="$(hash "$INTEROP_PACED_PASSWORD")" \
 DIGEST_HASH="$(hash "$INTEROP_DIGEST_SECRET")" SOURCE_HASH="$(hash "$INTEROP_SOURCE_PASSWORD")" \
-PORT="$port" node -e '
+PORT="$port" OPERATOR_PORT="$operator_port" node -e '
   const fs = require("fs");
   const file = process.argv[1];
   const settings = JSON.parse(fs.readFileSync(file, "utf8"));
   const x = settings.Exchange;
   const e = process.env;
   x.Web.Urls = `http://127.0.0.1:${e.PORT}`;
-  x.Demo.Enabled = false;
+  if (x.Operator) x.Operator.Urls = `http://127.0.0.1:${e.OPERATOR_PORT}`;
   const insurer = (name, hash, interval) => ({ Name: name, Role: "insurer", PasswordHash: hash, Datasets: [e.INTEROP_DATASET], FunctionCodes: ["1101"], MinPollInterval: interval });
   x.Principals = [
     insurer(e.INTEROP_INSURER, e.INSURER_HASH, "00:00:00"),
     insurer(e.INTEROP_PACED_INSURER + "-11", e.PACED_HASH, "00:00:30"),
     insurer(e.INTEROP_PACED_INSURER + "-12", e.PACED_HASH, "00:00:30"),
     insurer(e.INTEROP_DIGEST_INSURER, e.DIGEST_HASH, "00:00:00"),
-    { Name: e.INTEROP_SOURCE, Role: "source", PasswordHash: e.SOURCE_HASH, Datasets: [e.INTEROP_DATASET], FunctionCodes: [], MinPollInterval: "00:00:00" },
+    { Name: e.INTEROP_SOURCE, Role: "source", PasswordHash: e.SOURCE_HASH, Datasets: [e.INTEROP_DATASET], FunctionCodes: ["1101"], MinPollInterval: "00:00:00" },
   ];
   x.Security = { DigestSecrets: [{ Principal: e.INTEROP_DIGEST_INSURER, EnvironmentVariable: "INTEROP_DIGEST_SECRET" }] };
   fs.writeFileSync(file, JSON.stringify(settings, null, 2));

@@ -30,11 +30,14 @@ public sealed class ExchangeOptions
     /// <summary>Digest secrets, replay window, rate limits, TLS and client certificates of the SOAP service.</summary>
     public WebSecurityOptions Security { get; set; } = new();
 
-    /// <summary>Audit retention.</summary>
-    public AuditOptions Audit { get; set; } = new();
-
     /// <summary>The embedded demo (synthetic source and inserter).</summary>
     public DemoOptions Demo { get; set; } = new();
+
+    /// <summary>The operator endpoint (status page, health, metrics) and service behaviour.</summary>
+    public OperatorOptions Operator { get; set; } = new();
+
+    /// <summary>How long acknowledged batches, finished requests and audit rows are kept.</summary>
+    public RetentionOptions Retention { get; set; } = new();
 }
 
 /// <summary>The staging store: provider <c>sqlite</c> or <c>postgres</c> and its connection string.</summary>

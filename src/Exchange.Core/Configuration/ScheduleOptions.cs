@@ -4,6 +4,9 @@ namespace Exchange.Core.Configuration;
 public sealed class ScheduleOptions
 {
     public List<DatasetOptions> Datasets { get; set; } = [];
+
+    /// <summary>Function codes insurers may submit requests for, and the request worker's settings.</summary>
+    public Requests.RequestTypesOptions RequestTypes { get; set; } = new();
 }
 
 /// <summary>One dataset: a source table (or custom query) read in keyset chunks over a composite watermark.</summary>

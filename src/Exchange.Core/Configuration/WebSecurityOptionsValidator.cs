@@ -2,7 +2,7 @@ using Exchange.Core.Security;
 
 namespace Exchange.Core.Configuration;
 
-/// <summary>Checks <c>Exchange:Security</c> and <c>Exchange:Audit</c>; every problem names the field, the value, and what is accepted.</summary>
+/// <summary>Checks <c>Exchange:Security</c>; every problem names the field, the value, and what is accepted.</summary>
 public static class WebSecurityOptionsValidator
 {
     private const string File = "appsettings.json";
@@ -93,11 +93,6 @@ public static class WebSecurityOptionsValidator
             {
                 Add($"Security:Tls:ClientCertificates:{i}:Principal", $"must name a configured principal ({known}), was '{certificate.Principal}'");
             }
-        }
-
-        if (options.Audit.Retention < AuditOptions.MinimumRetention)
-        {
-            Add("Audit:Retention", $"must be at least {AuditOptions.MinimumRetention.TotalDays} days (等保 2.0: six months), was {options.Audit.Retention}");
         }
 
         return problems;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Data.Common;
-using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
@@ -111,63 +110,5 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         return names;
     }
 
-    private void WriteValue(object? value)
-    {
-        switch (value)
-        {
-            case null:
-                _json.WriteNullValue();
-                break;
-            case string s:
-                _json.WriteStringValue(s);
-                break;
-            case decimal d:
-                // decimal keeps the scale it was read with (numeric(12,2) 1234.50 stays 1234.50).
-                _json.WriteRawValue(d.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
-                break;
-            case long or int or short or byte or sbyte or ushort or uint:
-                _json.WriteRawValue(((IFormattable)value).ToString(null, CultureInfo.InvariantCulture), skipInputValidation: true);
-                break;
-            case ulong u:
-                _json.WriteNumberValue(u);
-                break;
-            case double d when double.IsFinite(d):
-                _json.WriteNumberValue(d);
-                break;
-            case float f when float.IsFinite(f):
-                _json.WriteNumberValue(f);
-                break;
-            case bool b:
-                _json.WriteBooleanValue(b);
-                break;
-            case DateTime dt:
-                _json.WriteStringValue(ToOffset(dt).ToString("O", CultureInfo.InvariantCulture));
-                break;
-            case DateTimeOffset dto:
-                _json.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
-                break;
-            case DateOnly date:
-                _json.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-                break;
-            case byte[] bytes:
-                _json.WriteBase64StringValue(bytes);
-                break;
-            case Guid g:
-                _json.WriteStringValue(g);
-                break;
-            case IFormattable f:
-                _json.WriteStringValue(f.ToString(null, CultureInfo.InvariantCulture));
-                break;
-            default:
-                _json.WriteStringValue(value.ToString());
-                break;
-        }
-    }
-
-    private DateTimeOffset ToOffset(DateTime value) => value.Kind switch
-    {
-        DateTimeKind.Utc => new DateTimeOffset(value),
-        DateTimeKind.Local => new DateTimeOffset(value),
-        _ => new DateTimeOffset(value, _sourceOffset),
-    };
+    private void WriteValue(object? value) => JsonCell.Write(_json, value, _sourceOffset);
 }

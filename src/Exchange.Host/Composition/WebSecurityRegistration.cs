@@ -1,14 +1,11 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Exchange.Core.Audit;
 using Exchange.Core.Configuration;
-using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Exchange.Host.Composition;
 
@@ -26,9 +23,6 @@ internal static class WebSecurityRegistration
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(options);
         builder.Services.PostConfigure<ExchangeOptions>(o => ResolvePaths(o.Security, location));
-
-        // Audit retention (the housekeeping job deletes records older than Exchange:Audit:Retention through this).
-        builder.Services.TryAddSingleton(sp => (IAuditStore)sp.GetRequiredService<IStagingStore>());
         ResolvePaths(options.Security, location);
 
         var tls = options.Security.Tls;

@@ -98,6 +98,7 @@ internal sealed class SoapEndpoint
     /// <summary>Answers a SOAP 1.1 or SOAP 1.2 <c>POST /ExchangeService</c>.</summary>
     public async Task HandlePostAsync(HttpContext context)
     {
+        var started = Core.Diagnostics.ExchangeMetrics.Start();
         var remote = context.Connection.RemoteIpAddress?.ToString() ?? "(unknown)";
         var principalName = Anonymous;
         var operationName = UnknownOperation;
@@ -185,6 +186,7 @@ internal sealed class SoapEndpoint
         var outcome = fault?.Code.ToString() ?? "ok";
         var maskedObject = objectId is null ? null : AuditLog.MaskIdentityNumbers(objectId);
         AuditLog.Call(_audit, operationName, principalName, maskedObject ?? "-", outcome, remote, version.Name);
+        Core.Diagnostics.ExchangeMetrics.Instance.SoapCall(operationName, outcome, started);
         try
         {
             var entry = new AuditEntry(_timeProvider.GetUtcNow(), principalName, operationName, maskedObject, outcome, remote);

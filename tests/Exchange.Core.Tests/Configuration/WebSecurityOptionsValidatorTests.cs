@@ -20,16 +20,6 @@ public sealed class WebSecurityOptionsValidatorTests : IDisposable
     public void Validate_AcceptsTheDefaults() => Assert.Empty(Validate(Options()));
 
     [Fact]
-    public void Validate_RefusesAuditRetentionBelow184Days_NamingTheValue()
-    {
-        var problem = Assert.Single(Validate(Options(o => o.Audit.Retention = TimeSpan.FromDays(90))));
-
-        Assert.Equal("Exchange:Audit:Retention", problem.Field);
-        Assert.Contains("184 days", problem.Message, StringComparison.Ordinal);
-        Assert.Contains("90.00:00:00", problem.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Validate_RefusesAReplayWindowOutsideHalfAMinuteToAnHour() =>
         Assert.Equal("Exchange:Security:ReplayWindow", Assert.Single(Validate(Options(o => o.Security.ReplayWindow = TimeSpan.FromHours(2)))).Field);
 

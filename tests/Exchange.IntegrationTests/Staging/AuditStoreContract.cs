@@ -4,30 +4,11 @@ using Exchange.IntegrationTests.Infrastructure;
 namespace Exchange.IntegrationTests.Staging;
 
 /// <summary><see cref="Core.Audit.IAuditStore"/> against each staging store dialect.</summary>
-public abstract class AuditRetentionContract
+public abstract class AuditStoreContract
 {
     protected ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
 
     protected abstract Task<AdoStagingStore> CreateStoreAsync();
-
-    [Fact]
-    public async Task DeleteAuditOlderThan_RemovesOnlyRecordsBeforeTheCutoff_AndCountsThem()
-    {
-        var store = await CreateStoreAsync();
-        var now = Clock.GetUtcNow();
-        foreach (var age in new[] { 400, 185, 184, 10, 0 })
-        {
-            await store.WriteAuditAsync(new AuditEntry(now.AddDays(-age), "insurer-a", "Poll", $"age{age}", "ok", "127.0.0.1"), default);
-        }
-
-        var deleted = await store.DeleteAuditOlderThanAsync(now.AddDays(-184), default);
-
-        Assert.Equal(2, deleted);
-        Assert.Equal(
-            ["age184", "age10", "age0"],
-            (await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 100, default)).Select(a => a.ObjectId));
-        Assert.Equal(0, await store.DeleteAuditOlderThanAsync(now.AddDays(-184), default));
-    }
 
     [Fact]
     public async Task WriteAuditBatch_StoresEveryRecordInOrder_WithNullsKept()
@@ -43,7 +24,7 @@ public abstract class AuditRetentionContract
     }
 }
 
-public sealed class SqliteAuditRetentionTests : AuditRetentionContract, IDisposable
+public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
 {
     private readonly TempDirectory _folder = new("exchange-audit");
 
@@ -58,7 +39,7 @@ public sealed class SqliteAuditRetentionTests : AuditRetentionContract, IDisposa
 }
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresAuditRetentionTests(PostgresCluster cluster) : AuditRetentionContract, IAsyncLifetime
+public sealed class PostgresAuditStoreTests(PostgresCluster cluster) : AuditStoreContract, IAsyncLifetime
 {
     private readonly List<PostgresStagingStore> _stores = [];
 
