@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Exchange.Core.Configuration;
+using Exchange.Core.Load;
 using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
 
@@ -133,7 +134,7 @@ internal static class ExchangeCommandLine
             return [.. ExchangeOptionsValidator.Validate(options), new ConfigurationProblem("schedule.json", "(file)", Unwrap(error))];
         }
 
-        return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem)];
+        return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem), .. LoadOptionsValidator.Validate(schedule, options)];
     }
 
     private static string Unwrap(Exception error)

@@ -12,7 +12,9 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMon
 {
     public const string DatasetKey = "dataset";
 
-    public static JobKey KeyFor(string dataset) => new(dataset, "extraction");
+    public const string Group = "extraction";
+
+    public static JobKey KeyFor(string dataset) => new(dataset, Group);
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
