@@ -201,7 +201,7 @@ public sealed partial class ExtractionEngine(
     [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Dataset {Dataset} caught up: {Chunks} batches, {Rows} rows this run, watermark {Watermark}")]
     private static partial void LogCaughtUp(ILogger logger, string dataset, int chunks, long rows, string watermark);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Dataset {Dataset} paused: load gate is {State} ({Reason})")]
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Dataset {Dataset} paused: load gate is {State} ({Reason})")]
     private static partial void LogGateClosed(ILogger logger, string dataset, GateState state, string reason);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Dataset {Dataset}: chunk of {Rows} rows abandoned because the load gate started hibernating; it will be read again")]
