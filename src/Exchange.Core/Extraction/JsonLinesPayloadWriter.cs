@@ -67,7 +67,8 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         for (var i = 0; i < _names.Length; i++)
         {
             _json.WritePropertyName(_names[i]);
-            WriteValue(reader.IsDBNull(i) ? null : reader.GetValue(i));
+            var value = reader.GetValue(i);
+            WriteValue(value is DBNull ? null : value);
         }
 
         _json.WriteEndObject();
@@ -123,9 +124,15 @@ public sealed class JsonLinesPayloadWriter : IDisposable
                 break;
             case decimal d:
                 // decimal keeps the scale it was read with (numeric(12,2) 1234.50 stays 1234.50).
-                _json.WriteRawValue(d.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+                WriteRaw(d);
                 break;
-            case long or int or short or byte or sbyte or ushort or uint:
+            case long l:
+                WriteRaw(l);
+                break;
+            case int n:
+                WriteRaw(n);
+                break;
+            case short or byte or sbyte or ushort or uint:
                 _json.WriteRawValue(((IFormattable)value).ToString(null, CultureInfo.InvariantCulture), skipInputValidation: true);
                 break;
             case ulong u:
@@ -141,7 +148,7 @@ public sealed class JsonLinesPayloadWriter : IDisposable
                 _json.WriteBooleanValue(b);
                 break;
             case DateTime dt:
-                _json.WriteStringValue(ToOffset(dt).ToString("O", CultureInfo.InvariantCulture));
+                WriteIso(ToOffset(dt));
                 break;
             case DateTimeOffset dto:
                 _json.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
@@ -161,6 +168,34 @@ public sealed class JsonLinesPayloadWriter : IDisposable
             default:
                 _json.WriteStringValue(value.ToString());
                 break;
+        }
+    }
+
+    /// <summary>A number in invariant culture without an intermediate string (the hot path of every row).</summary>
+    private void WriteRaw<T>(T value)
+        where T : IUtf8SpanFormattable, IFormattable
+    {
+        Span<byte> buffer = stackalloc byte[64];
+        if (value.TryFormat(buffer, out var written, default, CultureInfo.InvariantCulture))
+        {
+            _json.WriteRawValue(buffer[..written], skipInputValidation: true);
+        }
+        else
+        {
+            _json.WriteRawValue(value.ToString(null, CultureInfo.InvariantCulture), skipInputValidation: true);
+        }
+    }
+
+    private void WriteIso(DateTimeOffset value)
+    {
+        Span<byte> buffer = stackalloc byte[64];
+        if (value.TryFormat(buffer, out var written, "O", CultureInfo.InvariantCulture))
+        {
+            _json.WriteStringValue(buffer[..written]);
+        }
+        else
+        {
+            _json.WriteStringValue(value.ToString("O", CultureInfo.InvariantCulture));
         }
     }
 

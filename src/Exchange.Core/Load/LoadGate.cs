@@ -169,6 +169,7 @@ public sealed partial class LoadGate(
     private async Task PublishAsync(string source, SourceGate gate, GateDecision decision, ProbeReading? cause, CancellationToken cancellationToken)
     {
         GateState? previous;
+        CancellationTokenSource? inFlight = null;
         lock (gate.Sync)
         {
             previous = gate.Published;
@@ -180,9 +181,15 @@ public sealed partial class LoadGate(
             gate.Published = decision.State;
             if (decision.State == GateState.Hibernating)
             {
-                // Cancels the chunk in flight: it is read again after the hibernation, nothing is lost.
-                gate.Hibernate();
+                inFlight = gate.SwapHibernationSource();
             }
+        }
+
+        if (inFlight is not null)
+        {
+            // Cancels the chunk in flight (outside the lock: cancellation callbacks run inline): it is read again after the hibernation, nothing is lost.
+            await inFlight.CancelAsync().ConfigureAwait(false);
+            inFlight.Dispose();
         }
 
         var from = previous?.ToString() ?? "(start)";
@@ -256,12 +263,12 @@ public sealed partial class LoadGate(
             }
         }
 
-        public void Hibernate()
+        /// <summary>Replaces the hibernation source (under <see cref="Sync"/>) and returns the old one for the caller to cancel.</summary>
+        public CancellationTokenSource SwapHibernationSource()
         {
             var old = _hibernation;
             _hibernation = new CancellationTokenSource();
-            old.Cancel();
-            old.Dispose();
+            return old;
         }
 
         /// <summary>The probes, rebuilt when the schedule was reloaded (the gate's memory is kept).</summary>
