@@ -93,6 +93,13 @@ internal sealed partial class ScheduleReloader(
                 return;
             }
 
+            if (content.Length == 0)
+            {
+                // A save in progress (truncated, not yet written) or a mistake: an empty schedule would stop every dataset.
+                LogEmpty(logger, location.SchedulePath);
+                return;
+            }
+
             var hash = ScheduleFile.Hash(content);
             if (hash == _lastSeenHash)
             {
@@ -151,6 +158,9 @@ internal sealed partial class ScheduleReloader(
 
     [LoggerMessage(2206, LogLevel.Warning, "{Path} is missing; the last good schedule keeps running until it is saved again.")]
     private static partial void LogMissing(ILogger logger, string path);
+
+    [LoggerMessage(2208, LogLevel.Warning, "{Path} is empty; the last good schedule keeps running (write {{}} for a schedule without datasets).")]
+    private static partial void LogEmpty(ILogger logger, string path);
 
     [LoggerMessage(2207, LogLevel.Debug, "{Path} could not be read yet ({Reason}); retrying")]
     private static partial void LogUnreadable(ILogger logger, string path, string reason);
