@@ -71,8 +71,10 @@ internal static class ExchangeApplication
             quartz.AwaitApplicationStarted = true;
         });
         services.AddHostedService<DatasetScheduler>();
+        services.AddExchangeRequests();
 
         services.AddExchangeWebService();
+        services.AddExchangeOperator(options);
 
         var app = builder.Build();
         app.MapExchangeService();

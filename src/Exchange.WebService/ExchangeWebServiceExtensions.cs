@@ -1,6 +1,8 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
+using Exchange.Core.Requests;
 using Exchange.Core.Security;
+using Exchange.Core.Staging;
 using Exchange.WebService.Operations;
 using Exchange.WebService.Soap;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +37,12 @@ public static class ExchangeWebServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PollOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, FetchBatchOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, AckOperation>());
+        services.TryAddSingleton<IRequestStore>(sp => (IRequestStore)sp.GetRequiredService<IStagingStore>());
+        services.TryAddSingleton<RequestService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, SubmitRequestOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, GetResponseOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, TakePendingRequestsOperation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PutResponseOperation>());
         services.TryAddSingleton<SoapEndpoint>();
         return services;
     }

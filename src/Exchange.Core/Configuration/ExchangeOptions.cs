@@ -29,6 +29,12 @@ public sealed class ExchangeOptions
 
     /// <summary>The embedded demo (synthetic source and inserter).</summary>
     public DemoOptions Demo { get; set; } = new();
+
+    /// <summary>The operator endpoint (status page, health, metrics) and service behaviour.</summary>
+    public OperatorOptions Operator { get; set; } = new();
+
+    /// <summary>How long acknowledged batches, finished requests and audit rows are kept.</summary>
+    public RetentionOptions Retention { get; set; } = new();
 }
 
 /// <summary>The staging store: provider <c>sqlite</c> or <c>postgres</c> and its connection string.</summary>

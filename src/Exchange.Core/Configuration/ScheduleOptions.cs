@@ -7,6 +7,9 @@ public sealed class ScheduleOptions
 
     /// <summary>Load probes, thresholds, windows and pause files per source.</summary>
     public Load.LoadOptions Load { get; set; } = new();
+
+    /// <summary>Function codes insurers may submit requests for, and the request worker's settings.</summary>
+    public Requests.RequestTypesOptions RequestTypes { get; set; } = new();
 }
 
 /// <summary>One dataset: a source table (or custom query) read in keyset chunks over a composite watermark.</summary>

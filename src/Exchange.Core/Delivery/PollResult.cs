@@ -7,7 +7,7 @@ namespace Exchange.Core.Delivery;
 /// <param name="HasMore">Whether more unacknowledged batches are waiting than were returned.</param>
 /// <param name="NextPollAfterSeconds">When the caller may poll again: its agreed minimum interval, in whole seconds.</param>
 /// <param name="CompletedRequestMsgIds">
-/// <c>MsgId</c>s of the caller's requests that have an answer waiting; empty until request pairing is built.
+/// <c>MsgId</c>s of the caller's requests whose answer (Completed, Failed or Expired) was not read with <c>GetResponse</c> yet.
 /// </param>
 public sealed record PollResult(
     IReadOnlyList<BatchHeader> Batches,

@@ -105,6 +105,7 @@ public sealed partial class ExtractionEngine(
                         new NewBatch(dataset.Name, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkText, lastText, BatchOrigin.Extracted),
                         cancellationToken).ConfigureAwait(false);
                     LogChunkStored(logger, dataset.Name, header.Seq, payload.RowCount, payload.Gzip.LongLength, timeProvider.GetElapsedTime(started).TotalMilliseconds);
+                    Diagnostics.ExchangeMetrics.Instance.BatchStored(dataset.Name, payload.RowCount, timeProvider.GetElapsedTime(started));
                 }
                 catch (WatermarkConflictException ex)
                 {

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Data.Common;
-using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
@@ -67,8 +66,7 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         for (var i = 0; i < _names.Length; i++)
         {
             _json.WritePropertyName(_names[i]);
-            var value = reader.GetValue(i);
-            WriteValue(value is DBNull ? null : value);
+            WriteValue(reader.IsDBNull(i) ? null : reader.GetValue(i));
         }
 
         _json.WriteEndObject();
@@ -112,97 +110,5 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         return names;
     }
 
-    private void WriteValue(object? value)
-    {
-        switch (value)
-        {
-            case null:
-                _json.WriteNullValue();
-                break;
-            case string s:
-                _json.WriteStringValue(s);
-                break;
-            case decimal d:
-                // decimal keeps the scale it was read with (numeric(12,2) 1234.50 stays 1234.50).
-                WriteRaw(d);
-                break;
-            case long l:
-                WriteRaw(l);
-                break;
-            case int n:
-                WriteRaw(n);
-                break;
-            case short or byte or sbyte or ushort or uint:
-                _json.WriteRawValue(((IFormattable)value).ToString(null, CultureInfo.InvariantCulture), skipInputValidation: true);
-                break;
-            case ulong u:
-                _json.WriteNumberValue(u);
-                break;
-            case double d when double.IsFinite(d):
-                _json.WriteNumberValue(d);
-                break;
-            case float f when float.IsFinite(f):
-                _json.WriteNumberValue(f);
-                break;
-            case bool b:
-                _json.WriteBooleanValue(b);
-                break;
-            case DateTime dt:
-                WriteIso(ToOffset(dt));
-                break;
-            case DateTimeOffset dto:
-                _json.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
-                break;
-            case DateOnly date:
-                _json.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-                break;
-            case byte[] bytes:
-                _json.WriteBase64StringValue(bytes);
-                break;
-            case Guid g:
-                _json.WriteStringValue(g);
-                break;
-            case IFormattable f:
-                _json.WriteStringValue(f.ToString(null, CultureInfo.InvariantCulture));
-                break;
-            default:
-                _json.WriteStringValue(value.ToString());
-                break;
-        }
-    }
-
-    /// <summary>A number in invariant culture without an intermediate string (the hot path of every row).</summary>
-    private void WriteRaw<T>(T value)
-        where T : IUtf8SpanFormattable, IFormattable
-    {
-        Span<byte> buffer = stackalloc byte[64];
-        if (value.TryFormat(buffer, out var written, default, CultureInfo.InvariantCulture))
-        {
-            _json.WriteRawValue(buffer[..written], skipInputValidation: true);
-        }
-        else
-        {
-            _json.WriteRawValue(value.ToString(null, CultureInfo.InvariantCulture), skipInputValidation: true);
-        }
-    }
-
-    private void WriteIso(DateTimeOffset value)
-    {
-        Span<byte> buffer = stackalloc byte[64];
-        if (value.TryFormat(buffer, out var written, "O", CultureInfo.InvariantCulture))
-        {
-            _json.WriteStringValue(buffer[..written]);
-        }
-        else
-        {
-            _json.WriteStringValue(value.ToString("O", CultureInfo.InvariantCulture));
-        }
-    }
-
-    private DateTimeOffset ToOffset(DateTime value) => value.Kind switch
-    {
-        DateTimeKind.Utc => new DateTimeOffset(value),
-        DateTimeKind.Local => new DateTimeOffset(value),
-        _ => new DateTimeOffset(value, _sourceOffset),
-    };
+    private void WriteValue(object? value) => JsonCell.Write(_json, value, _sourceOffset);
 }

@@ -40,6 +40,7 @@ internal static class ExchangeCommandLine
         root.Subcommands.Add(checkConfig);
         root.Subcommands.Add(migrate);
         root.Subcommands.Add(hashPassword);
+        OperatorVerbs.AddTo(root);
 
         // The daemon handles SIGTERM/Ctrl+C itself (graceful shutdown of the web host and jobs): no forced exit here.
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -134,7 +135,10 @@ internal static class ExchangeCommandLine
             return [.. ExchangeOptionsValidator.Validate(options), new ConfigurationProblem("schedule.json", "(file)", Unwrap(error))];
         }
 
-        return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem), .. LoadOptionsValidator.Validate(schedule, options)];
+        return [.. ExchangeOptionsValidator.Validate(options), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem),
+            .. OperatorOptionsValidator.Validate(options, CronCheck.Problem),
+            .. Core.Requests.RequestTypesValidator.Validate(schedule.RequestTypes, options.Sources),
+            .. LoadOptionsValidator.Validate(schedule, options)];
     }
 
     private static string Unwrap(Exception error)
@@ -149,7 +153,7 @@ internal static class ExchangeCommandLine
         return string.Join(" ", messages.Distinct(StringComparer.Ordinal));
     }
 
-    private static bool TryLocate(ParseResult result, out ConfigLocation location)
+    internal static bool TryLocate(ParseResult result, out ConfigLocation location)
     {
         try
         {

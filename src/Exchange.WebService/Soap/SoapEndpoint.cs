@@ -76,6 +76,7 @@ internal sealed class SoapEndpoint
     /// <summary>Answers a SOAP 1.1 <c>POST /ExchangeService</c>.</summary>
     public async Task HandlePostAsync(HttpContext context)
     {
+        var started = Core.Diagnostics.ExchangeMetrics.Start();
         var remote = context.Connection.RemoteIpAddress?.ToString() ?? "(unknown)";
         var principalName = Anonymous;
         var operationName = UnknownOperation;
@@ -124,6 +125,7 @@ internal sealed class SoapEndpoint
         }
 
         var outcome = fault?.ToString() ?? "ok";
+        Core.Diagnostics.ExchangeMetrics.Instance.SoapCall(operationName, outcome, started);
         try
         {
             var entry = new AuditEntry(_timeProvider.GetUtcNow(), principalName, operationName, objectId, outcome, remote);

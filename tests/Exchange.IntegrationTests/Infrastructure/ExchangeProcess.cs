@@ -89,6 +89,22 @@ public sealed class ExchangeProcess : IAsyncDisposable
         return started;
     }
 
+    /// <summary>Starts a prepared process (another copy of the executable, extra environment) with its output captured.</summary>
+    public static ExchangeProcess Start(ProcessStartInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.UseShellExecute = false;
+        info.StandardOutputEncoding = Encoding.UTF8;
+        info.StandardErrorEncoding = Encoding.UTF8;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start.");
+        var started = new ExchangeProcess(process);
+        process.StandardInput.Close();
+        return started;
+    }
+
     /// <summary>Waits until a line containing <paramref name="text"/> is printed; fails with the output so far when it is not.</summary>
     public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
     {

@@ -18,6 +18,7 @@ public sealed class TestConfig : IDisposable
         AppSettings = JsonNode.Parse(File.ReadAllText(Path.Combine(shipped, "appsettings.json")))!.AsObject();
         Schedule = JsonNode.Parse(File.ReadAllText(Path.Combine(shipped, "schedule.json")))!.AsObject();
         Exchange["Web"]!["Urls"] = BaseUrl;
+        Exchange["Operator"] = new JsonObject { ["Urls"] = $"http://127.0.0.1:{FreePort()}" };
     }
 
     public string Root => _root.Path;

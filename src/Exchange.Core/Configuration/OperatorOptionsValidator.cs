@@ -1,0 +1,75 @@
+namespace Exchange.Core.Configuration;
+
+/// <summary>Checks <c>Exchange:Operator</c> and <c>Exchange:Retention</c>; every problem names the field, the value, and what is accepted.</summary>
+public static class OperatorOptionsValidator
+{
+    private const string File = "appsettings.json";
+
+    /// <summary>All problems found (empty when the options are usable).</summary>
+    /// <param name="options">The bound options.</param>
+    /// <param name="cronProblem">Checks a Quartz cron expression, returning the problem or null (Core knows no Quartz).</param>
+    public static IReadOnlyList<ConfigurationProblem> Validate(ExchangeOptions options, Func<string, string?> cronProblem)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(cronProblem);
+        var problems = new List<ConfigurationProblem>();
+        void Add(string field, string message) => problems.Add(new ConfigurationProblem(File, "Exchange:" + field, message));
+
+        var op = options.Operator;
+        foreach (var url in op.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                Add("Operator:Urls", $"must be http:// or https:// URLs separated by ';' such as http://127.0.0.1:8081, was '{url}'");
+            }
+        }
+
+        if (op.ShutdownTimeout < TimeSpan.FromSeconds(1) || op.ShutdownTimeout > TimeSpan.FromMinutes(10))
+        {
+            Add("Operator:ShutdownTimeout", $"must be between 00:00:01 and 00:10:00, was {op.ShutdownTimeout}");
+        }
+
+        if (op.SnapshotInterval < TimeSpan.FromMilliseconds(200) || op.SnapshotInterval > TimeSpan.FromMinutes(10))
+        {
+            Add("Operator:SnapshotInterval", $"must be between 00:00:00.2 and 00:10:00, was {op.SnapshotInterval}");
+        }
+
+        if (op.ChartHours is < 1 or > 168)
+        {
+            Add("Operator:ChartHours", $"must be between 1 and 168, was {op.ChartHours}");
+        }
+
+        if (op.PageRefreshSeconds is < 1 or > 3600)
+        {
+            Add("Operator:PageRefreshSeconds", $"must be between 1 and 3600, was {op.PageRefreshSeconds}");
+        }
+
+        var retention = options.Retention;
+        if (retention.Batches < TimeSpan.FromHours(1))
+        {
+            Add("Retention:Batches", $"must be at least 01:00:00, was {retention.Batches}");
+        }
+
+        if (retention.Requests < TimeSpan.FromHours(1))
+        {
+            Add("Retention:Requests", $"must be at least 01:00:00, was {retention.Requests}");
+        }
+
+        if (retention.Audit < RetentionOptions.MinimumAuditRetention)
+        {
+            Add("Retention:Audit", $"must be at least {RetentionOptions.MinimumAuditRetention.TotalDays:0} days (184.00:00:00; 等保 2.0 keeps six months of audit records), was {retention.Audit}");
+        }
+
+        if (retention.LoadSamples < TimeSpan.FromHours(1))
+        {
+            Add("Retention:LoadSamples", $"must be at least 01:00:00, was {retention.LoadSamples}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(retention.Cron) && cronProblem(retention.Cron) is { } problem)
+        {
+            Add("Retention:Cron", $"'{retention.Cron}' is not a valid Quartz cron expression (seconds first, e.g. 0 17 3 * * ?): {problem}");
+        }
+
+        return problems;
+    }
+}

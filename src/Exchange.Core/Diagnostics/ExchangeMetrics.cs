@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Exchange.Core.Load;
+using Exchange.Core.Operations;
+
+namespace Exchange.Core.Diagnostics;
+
+/// <summary>
+/// The daemon's <see cref="System.Diagnostics.Metrics"/> instruments (meter <c>Exchange</c>). Engines record events with one
+/// call each; figures the staging store holds (backlog, requests, gate readings) are observed from the latest
+/// <see cref="OperatorSnapshot"/> instead of being counted twice.
+/// </summary>
+public sealed class ExchangeMetrics : IDisposable
+{
+    /// <summary>The meter name, for listeners and exporters.</summary>
+    public const string MeterName = "Exchange";
+
+    /// <summary>Latency buckets in seconds, shared by the histograms.</summary>
+    public static readonly IReadOnlyList<double> LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    private static readonly GateState[] GateStates = Enum.GetValues<GateState>();
+    private readonly Meter _meter;
+    private readonly Counter<long> _rows;
+    private readonly Counter<long> _batches;
+    private readonly Histogram<double> _chunkSeconds;
+    private readonly Counter<long> _gateTransitions;
+    private readonly Counter<long> _soapCalls;
+    private readonly Histogram<double> _soapSeconds;
+    private readonly Counter<long> _purged;
+    private readonly Dictionary<string, string> _gateBySource = new(StringComparer.Ordinal);
+    private Func<OperatorSnapshot> _snapshot = () => OperatorSnapshot.Empty;
+
+    /// <summary>The process-wide instruments: engines record with one line, without a constructor parameter.</summary>
+    public static ExchangeMetrics Instance { get; } = new();
+
+    /// <summary>Creates the instruments on a new meter (tests; the daemon uses <see cref="Instance"/>).</summary>
+    public ExchangeMetrics()
+    {
+        _meter = new Meter(MeterName, "1.0");
+        _rows = _meter.CreateCounter<long>("exchange.extraction.rows", "{row}", "Rows extracted and stored as batches");
+        _batches = _meter.CreateCounter<long>("exchange.extraction.batches", "{batch}", "Batches extracted and stored");
+        _chunkSeconds = _meter.CreateHistogram<double>("exchange.extraction.chunk.duration", "s", "Time to read and store one chunk",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _gateTransitions = _meter.CreateCounter<long>("exchange.gate.transitions", "{transition}", "Load gate state changes seen");
+        _soapCalls = _meter.CreateCounter<long>("exchange.soap.calls", "{call}", "SOAP calls by operation and outcome (ok or the fault code)");
+        _soapSeconds = _meter.CreateHistogram<double>("exchange.soap.duration", "s", "SOAP call latency",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _purged = _meter.CreateCounter<long>("exchange.retention.removed", "{row}", "Rows removed by retention, by kind");
+        _meter.CreateObservableGauge("exchange.gate.state", ObserveGate, "{state}", "1 for the load gate's current state per source, 0 for the others");
+        _meter.CreateObservableGauge("exchange.probe.value", ObserveProbes, null, "The latest load probe reading per source and probe");
+        _meter.CreateObservableGauge("exchange.insurer.backlog", ObserveBacklog, "{batch}", "Batches stored but not acknowledged, per insurer and dataset");
+        _meter.CreateObservableGauge("exchange.requests", ObserveRequests, "{request}", "Requests by status");
+        _meter.CreateObservableGauge("exchange.dataset.last_seq", ObserveLastSeq, "{batch}", "Sequence number of the dataset's last batch");
+        _meter.CreateObservableGauge("exchange.snapshot.age", ObserveSnapshotAge, "s", "Seconds since the status figures were last read from the staging store");
+    }
+
+    /// <summary>The time source for <c>exchange.snapshot.age</c>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the observed figures come from (the host connects the snapshot source).</summary>
+    public void ObserveSnapshots(Func<OperatorSnapshot> snapshot) => _snapshot = snapshot ?? throw new ArgumentNullException(nameof(snapshot));
+
+    /// <summary>One chunk was stored as a batch.</summary>
+    public void BatchStored(string dataset, int rows, TimeSpan elapsed)
+    {
+        var tag = new KeyValuePair<string, object?>("dataset", dataset);
+        _batches.Add(1, tag);
+        _rows.Add(rows, tag);
+        _chunkSeconds.Record(elapsed.TotalSeconds, tag);
+    }
+
+    /// <summary>One SOAP call that began at <paramref name="startTimestamp"/> (<see cref="Start"/>) ended with <paramref name="outcome"/> (<c>ok</c> or a fault code).</summary>
+    public void SoapCall(string operation, string outcome, long startTimestamp)
+    {
+        _soapCalls.Add(1, new("operation", operation), new("outcome", outcome));
+        _soapSeconds.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+    }
+
+    /// <summary>Retention removed rows.</summary>
+    public void Purged(PurgeResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        _purged.Add(result.Batches, new KeyValuePair<string, object?>("kind", "batches"));
+        _purged.Add(result.Requests, new KeyValuePair<string, object?>("kind", "requests"));
+        _purged.Add(result.AuditRows, new KeyValuePair<string, object?>("kind", "audit"));
+        _purged.Add(result.LoadSamples, new KeyValuePair<string, object?>("kind", "load_samples"));
+    }
+
+    /// <summary>The gate of <paramref name="source"/> is in <paramref name="state"/>; counts a transition when it changed.</summary>
+    public void GateObserved(string source, string state)
+    {
+        string? previous;
+        lock (_gateBySource)
+        {
+            _gateBySource.TryGetValue(source, out previous);
+            _gateBySource[source] = state;
+        }
+
+        if (previous is not null && !string.Equals(previous, state, StringComparison.Ordinal))
+        {
+            _gateTransitions.Add(1, new("source", source), new("from", previous), new("to", state));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<int>> ObserveGate()
+    {
+        foreach (var sample in _snapshot().GateBySource)
+        {
+            GateObserved(sample.Source, sample.GateState);
+        }
+
+        KeyValuePair<string, string>[] current;
+        lock (_gateBySource)
+        {
+            current = [.. _gateBySource];
+        }
+
+        foreach (var (source, state) in current)
+        {
+            foreach (var candidate in GateStates)
+            {
+                var name = candidate.ToString();
+                yield return new Measurement<int>(string.Equals(name, state, StringComparison.Ordinal) ? 1 : 0, new("source", source), new("state", name));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveProbes() =>
+        _snapshot().Gate.Where(s => s.Value is not null)
+            .Select(s => new Measurement<double>(s.Value!.Value, new("source", s.Source), new("probe", s.Probe)));
+
+    private IEnumerable<Measurement<long>> ObserveBacklog() =>
+        _snapshot().Backlog.Select(b => new Measurement<long>(b.Backlog, new("insurer", b.Insurer), new("dataset", b.Dataset)));
+
+    private IEnumerable<Measurement<long>> ObserveRequests()
+    {
+        var requests = _snapshot().Requests;
+        foreach (var status in (string[])["Pending", "Processing", "Completed", "Failed", "Expired"])
+        {
+            yield return new Measurement<long>(requests.GetValueOrDefault(status), new KeyValuePair<string, object?>("status", status));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveLastSeq() =>
+        _snapshot().Datasets.Select(d => new Measurement<long>(d.LastSeq, new KeyValuePair<string, object?>("dataset", d.Dataset)));
+
+    private IEnumerable<Measurement<double>> ObserveSnapshotAge()
+    {
+        var snapshot = _snapshot();
+        if (snapshot.TakenAt != DateTimeOffset.MinValue)
+        {
+            yield return new Measurement<double>((TimeProvider.GetUtcNow() - snapshot.TakenAt).TotalSeconds);
+        }
+    }
+
+    /// <summary>Starts a latency measurement (<see cref="Stopwatch"/> timestamps, no allocation).</summary>
+    public static long Start() => Stopwatch.GetTimestamp();
+}

@@ -1,0 +1,49 @@
+namespace Exchange.Core.Operations;
+
+/// <summary>
+/// What operators read and change in the staging store: status figures, cursor replay, retention and backup.
+/// Implemented by <c>AdoStagingStore</c> for SQLite and PostgreSQL.
+/// </summary>
+public interface IOperationsStore
+{
+    /// <summary>Every dataset with a watermark row: watermark, last batch, and batches and rows stored since <paramref name="since"/>.</summary>
+    Task<IReadOnlyList<DatasetStatus>> GetDatasetStatusAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Per insurer and dataset it may see: acknowledged sequence number, dataset's last sequence number (backlog is the difference),
+    /// and the insurer's last <c>Poll</c> from the audit log.
+    /// </summary>
+    Task<IReadOnlyList<InsurerBacklog>> GetInsurerBacklogAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> insurerDatasets, CancellationToken cancellationToken);
+
+    /// <summary>Number of requests per status (every status present in the table).</summary>
+    Task<IReadOnlyDictionary<string, long>> GetRequestCountsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The latest probe reading per source and probe (the gate's last recorded state), newest first.</summary>
+    Task<IReadOnlyList<LoadSample>> GetLatestLoadSamplesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Probe readings since <paramref name="since"/>, oldest first, at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<LoadSample>> GetLoadSamplesAsync(DateTimeOffset since, int max, CancellationToken cancellationToken);
+
+    /// <summary>Batches and rows stored per minute since <paramref name="since"/>, oldest minute first (minutes without batches are left out).</summary>
+    Task<IReadOnlyList<ActivityBucket>> GetExtractionActivityAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>The newest audit rows whose outcome is not <c>ok</c>, newest first.</summary>
+    Task<IReadOnlyList<Staging.AuditEntry>> GetRecentFailuresAsync(int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves an insurer's cursor back so batches from <paramref name="fromSeq"/> on are delivered again, and writes an audit
+    /// row in the same transaction.
+    /// </summary>
+    /// <exception cref="ReplayRefusedException">The sequence number is outside 1 … the cursor (nothing changed).</exception>
+    Task<ReplayResult> ReplayAsync(string insurer, string dataset, long fromSeq, string operatorName, CancellationToken cancellationToken);
+
+    /// <summary>Applies the retention policy now and returns what was removed.</summary>
+    Task<PurgeResult> PurgeAsync(RetentionPolicy policy, CancellationToken cancellationToken);
+
+    /// <summary>Takes and releases the store's write lock without changing anything: throws when the store cannot be written.</summary>
+    Task CheckWritableAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes a consistent copy of the store to <paramref name="path"/> while it stays in use (SQLite online backup).</summary>
+    /// <exception cref="NotSupportedException">The store cannot back itself up (PostgreSQL: use pg_dump).</exception>
+    Task BackupAsync(string path, CancellationToken cancellationToken);
+}

@@ -1,0 +1,90 @@
+using System.Data.Common;
+using Exchange.Core.Configuration;
+using Exchange.Core.Sources;
+using Microsoft.Extensions.Options;
+
+namespace Exchange.Core.Operations;
+
+/// <summary>One line of the readiness answer.</summary>
+public sealed record ReadinessItem(string Check, bool Ok, string Detail);
+
+/// <summary>
+/// <c>/readyz</c>: the staging store takes its write lock, and each source accepts a connection. A source is connected
+/// to at most once per <see cref="SourceCheckInterval"/> and never while its gate hibernates: readiness probes must not
+/// load the production database.
+/// </summary>
+public sealed class ReadinessCheck(
+    IOperationsStore store,
+    SourceConnector sources,
+    OperatorSnapshotSource snapshots,
+    IOptions<ExchangeOptions> options,
+    TimeProvider timeProvider)
+{
+    /// <summary>The shortest time between two connection attempts to one source.</summary>
+    public static readonly TimeSpan SourceCheckInterval = TimeSpan.FromSeconds(30);
+
+    private readonly Dictionary<string, (DateTimeOffset At, ReadinessItem Item)> _sourceResults = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _sourceCheck = new(1, 1);
+
+    /// <summary>Runs the checks; the daemon is ready when every item is ok.</summary>
+    public async Task<IReadOnlyList<ReadinessItem>> CheckAsync(CancellationToken cancellationToken)
+    {
+        var items = new List<ReadinessItem>();
+        try
+        {
+            await store.CheckWritableAsync(cancellationToken).ConfigureAwait(false);
+            items.Add(new ReadinessItem("staging", true, "writable"));
+        }
+        catch (Exception error) when (error is DbException or InvalidOperationException or IOException or TimeoutException)
+        {
+            items.Add(new ReadinessItem("staging", false, $"not writable: {error.GetType().Name}: {error.Message}"));
+        }
+
+        await _sourceCheck.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var name in options.Value.Sources.Keys.Order(StringComparer.Ordinal))
+            {
+                items.Add(await CheckSourceAsync(name, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        finally
+        {
+            _sourceCheck.Release();
+        }
+
+        return items;
+    }
+
+    private async Task<ReadinessItem> CheckSourceAsync(string name, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        if (_sourceResults.TryGetValue(name, out var last) && now - last.At < SourceCheckInterval)
+        {
+            return last.Item;
+        }
+
+        var gate = snapshots.Current.GateBySource.FirstOrDefault(s => s.Source == name);
+        ReadinessItem item;
+        if (gate is { GateState: "Hibernating" })
+        {
+            item = new ReadinessItem("source " + name, true, $"not contacted: its load gate hibernates ({gate.Reason})");
+        }
+        else
+        {
+            try
+            {
+                var connection = await sources.OpenAsync(name, cancellationToken).ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
+                item = new ReadinessItem("source " + name, true, "reachable (" + sources.Describe(name).Description + ")");
+            }
+            catch (Exception error) when (error is DbException or SourceProviderException or InvalidOperationException or IOException or TimeoutException)
+            {
+                item = new ReadinessItem("source " + name, false, $"unreachable: {error.GetType().Name}: {error.Message}");
+            }
+        }
+
+        _sourceResults[name] = (now, item);
+        return item;
+    }
+}

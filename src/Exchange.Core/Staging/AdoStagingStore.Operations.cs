@@ -1,0 +1,336 @@
+using System.Data.Common;
+using Dapper;
+using Exchange.Core.Operations;
+using Microsoft.Data.Sqlite;
+
+namespace Exchange.Core.Staging;
+
+/// <summary>Operator reads and changes: status figures, replay, retention and backup (<see cref="IOperationsStore"/>).</summary>
+public abstract partial class AdoStagingStore : IOperationsStore
+{
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DatasetStatus>> GetDatasetStatusAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                """
+                SELECT w.dataset, w.watermark, w.last_seq,
+                       (SELECT MAX(b.created_at) FROM batches b WHERE b.dataset = w.dataset),
+                       (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset),
+                       (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since),
+                       (SELECT COALESCE(SUM(b.row_count), 0) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since)
+                FROM watermarks w ORDER BY w.dataset
+                """,
+                new { since = ToDb(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var result = new List<DatasetStatus>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    result.Add(new DatasetStatus(
+                        reader.GetString(0),
+                        reader.IsDBNull(1) ? null : reader.GetString(1),
+                        reader.GetInt64(2),
+                        reader.IsDBNull(3) ? null : ReadTimestamp(reader, 3),
+                        reader.GetInt64(4),
+                        reader.GetInt64(5),
+                        Convert.ToInt64(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)));
+                }
+
+                return result;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<InsurerBacklog>> GetInsurerBacklogAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> insurerDatasets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(insurerDatasets);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var lastSeq = (await connection.QueryAsync<(string Dataset, long LastSeq)>(new CommandDefinition(
+                "SELECT dataset, last_seq FROM watermarks", cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .ToDictionary(r => r.Dataset, r => r.LastSeq, StringComparer.Ordinal);
+            var cursors = (await connection.QueryAsync<(string Insurer, string Dataset, long AckedSeq)>(new CommandDefinition(
+                "SELECT insurer, dataset, acked_seq FROM cursors", cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .ToDictionary(r => (r.Insurer, r.Dataset), r => r.AckedSeq);
+            var lastPoll = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                "SELECT principal, MAX(at) FROM audit_log WHERE operation = 'Poll' AND outcome = 'ok' AND at >= @since GROUP BY principal",
+                new { since = ToDb(TimeProvider.GetUtcNow() - LastPollWindow) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    lastPoll[reader.GetString(0)] = ReadTimestamp(reader, 1);
+                }
+            }
+
+            return [.. insurerDatasets
+                .OrderBy(p => p.Key, StringComparer.Ordinal)
+                .SelectMany(p => p.Value.Order(StringComparer.Ordinal).Select(dataset => new InsurerBacklog(
+                    p.Key,
+                    dataset,
+                    cursors.GetValueOrDefault((p.Key, dataset)),
+                    lastSeq.GetValueOrDefault(dataset),
+                    lastPoll.TryGetValue(p.Key, out var at) ? at : null)))];
+        }
+    }
+
+    /// <summary>How far back the audit log is searched for an insurer's last poll (the <c>at</c> index bounds the search).</summary>
+    public static TimeSpan LastPollWindow { get; } = TimeSpan.FromDays(7);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, long>> GetRequestCountsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
+                "SELECT status, COUNT(*) FROM requests GROUP BY status", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return rows.ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<LoadSample>> GetLatestLoadSamplesAsync(CancellationToken cancellationToken) =>
+        ReadLoadSamplesAsync(
+            "SELECT at, source, probe, value, gate_state, reason FROM load_samples WHERE sample_id IN (SELECT MAX(sample_id) FROM load_samples GROUP BY source, probe) ORDER BY sample_id DESC",
+            null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<LoadSample>> GetLoadSamplesAsync(DateTimeOffset since, int max, CancellationToken cancellationToken) =>
+        ReadLoadSamplesAsync(
+            "SELECT at, source, probe, value, gate_state, reason FROM load_samples WHERE at >= @since ORDER BY at, sample_id LIMIT @max",
+            new { since = ToDb(since), max }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ActivityBucket>> GetExtractionActivityAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // Bucketed here rather than in SQL: minute truncation differs per dialect, and the window is hours, not months.
+            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                "SELECT created_at, row_count FROM batches WHERE created_at >= @since AND origin = 0",
+                new { since = ToDb(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var buckets = new SortedDictionary<DateTimeOffset, (long Batches, long Rows)>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var at = ReadTimestamp(reader, 0);
+                    var minute = new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, at.Minute, 0, TimeSpan.Zero);
+                    var (batches, rows) = buckets.GetValueOrDefault(minute);
+                    buckets[minute] = (batches + 1, rows + reader.GetInt32(1));
+                }
+
+                return [.. buckets.Select(b => new ActivityBucket(b.Key, b.Value.Batches, b.Value.Rows))];
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AuditEntry>> GetRecentFailuresAsync(int max, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                "SELECT at, principal, operation, object_id, outcome, remote_address FROM audit_log WHERE outcome <> 'ok' ORDER BY audit_id DESC LIMIT @max",
+                new { max }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var entries = new List<AuditEntry>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    entries.Add(new AuditEntry(
+                        ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
+                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                }
+
+                return entries;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<ReplayResult> ReplayAsync(string insurer, string dataset, long fromSeq, string operatorName, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var lastSeq = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                    "SELECT last_seq FROM watermarks WHERE dataset = @dataset", new { dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+                var acked = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                    $"SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset{ForUpdate}", new { insurer, dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+                if (fromSeq < 1 || fromSeq > acked)
+                {
+                    throw new ReplayRefusedException(acked == 0
+                        ? $"Insurer '{insurer}' has acknowledged nothing in dataset '{dataset}' (last batch {lastSeq}): every batch is still delivered, there is nothing to replay."
+                        : $"--from-seq must be between 1 and {acked} (the last batch insurer '{insurer}' acknowledged in dataset '{dataset}'), was {fromSeq}.");
+                }
+
+                var oldest = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                    "SELECT MIN(seq) FROM batches WHERE dataset = @dataset", new { dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (oldest is null || fromSeq < oldest)
+                {
+                    throw new ReplayRefusedException(oldest is null
+                        ? $"Dataset '{dataset}' has no stored batches left (retention removed them); nothing can be replayed."
+                        : $"Batch {fromSeq} of dataset '{dataset}' was removed by retention; the oldest stored is {oldest}. Use --from-seq {oldest} or higher.");
+                }
+
+                var now = TimeProvider.GetUtcNow();
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE cursors SET acked_seq = @acked, updated_at = @now WHERE insurer = @insurer AND dataset = @dataset",
+                    new { insurer, dataset, acked = fromSeq - 1, now = ToDb(now) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO audit_log (at, principal, operation, object_id, outcome, remote_address) VALUES (@at, @operatorName, 'Replay', @objectId, 'ok', NULL)",
+                    new { at = ToDb(now), operatorName, objectId = $"{insurer}/{dataset} from {fromSeq} (acked {acked} -> {fromSeq - 1})" },
+                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new ReplayResult(insurer, dataset, acked, fromSeq - 1, lastSeq);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<PurgeResult> PurgeAsync(RetentionPolicy policy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var datasets = (await connection.QueryAsync<string>(new CommandDefinition("SELECT dataset FROM watermarks", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+            var cursors = (await connection.QueryAsync<(string Insurer, string Dataset, long AckedSeq)>(new CommandDefinition(
+                "SELECT insurer, dataset, acked_seq FROM cursors", cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .ToDictionary(r => (r.Insurer, r.Dataset), r => r.AckedSeq);
+            var byDataset = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var dataset in datasets)
+            {
+                var readers = policy.InsurerDatasets.Where(p => p.Value.Contains(dataset, StringComparer.Ordinal)).Select(p => p.Key).ToList();
+                if (readers.Count == 0)
+                {
+                    continue;
+                }
+
+                // Acknowledged by every insurer allowed to see it: at or below the lowest of their cursors (no cursor is 0).
+                var ackedByAll = readers.Min(insurer => cursors.GetValueOrDefault((insurer, dataset)));
+                if (ackedByAll < 1)
+                {
+                    continue;
+                }
+
+                var removed = await DeleteInWriteAsync(connection,
+                    [
+                        "DELETE FROM push_keys WHERE batch_id IN (SELECT batch_id FROM batches WHERE dataset = @dataset AND seq <= @ackedByAll AND created_at < @before)",
+                        "DELETE FROM batches WHERE dataset = @dataset AND seq <= @ackedByAll AND created_at < @before",
+                    ],
+                    new { dataset, ackedByAll, before = ToDb(policy.BatchesBefore) }, cancellationToken).ConfigureAwait(false);
+                if (removed[1] > 0)
+                {
+                    byDataset[dataset] = removed[1];
+                }
+            }
+
+            var requests = await DeleteInWriteAsync(connection,
+                [
+                    "DELETE FROM responses WHERE request_id IN (SELECT request_id FROM requests WHERE status IN ('Completed', 'Failed', 'Expired') AND updated_at < @before)",
+                    "DELETE FROM requests WHERE status IN ('Completed', 'Failed', 'Expired') AND updated_at < @before",
+                ],
+                new { before = ToDb(policy.RequestsBefore) }, cancellationToken).ConfigureAwait(false);
+            var audit = await DeleteInWriteAsync(connection, ["DELETE FROM audit_log WHERE at < @before"], new { before = ToDb(policy.AuditBefore) }, cancellationToken).ConfigureAwait(false);
+            var samples = await DeleteInWriteAsync(connection, ["DELETE FROM load_samples WHERE at < @before"], new { before = ToDb(policy.LoadSamplesBefore) }, cancellationToken).ConfigureAwait(false);
+            return new PurgeResult(byDataset, requests[1], requests[0], audit[0], samples[0]);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // A write that matches no row still needs write permission (and, on SQLite, the write lock).
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE schema_version SET name = name WHERE version < 0", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task BackupAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            if (connection is not SqliteConnection source)
+            {
+                throw new NotSupportedException(
+                    $"The {DialectFolder} staging store is not backed up by Exchange: use the database's own tools (PostgreSQL: pg_dump, or continuous archiving).");
+            }
+
+            // Written beside the target and renamed at the end, so a failed backup never leaves a half file under the asked name.
+            var partial = path + ".partial";
+            File.Delete(partial);
+            var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = partial, Pooling = false }.ToString());
+            await using (destination.ConfigureAwait(false))
+            {
+                await destination.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+                // One backup step over all pages under a read transaction: in WAL mode writers go on, the copy is one snapshot.
+                source.BackupDatabase(destination);
+            }
+
+            File.Move(partial, path, overwrite: false);
+        }
+    }
+
+    private async Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string sql, object? parameters, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var samples = new List<LoadSample>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    samples.Add(new LoadSample(
+                        ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
+                        reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                }
+
+                return samples;
+            }
+        }
+    }
+
+    private async Task<long[]> DeleteInWriteAsync(DbConnection connection, string[] statements, object parameters, CancellationToken cancellationToken)
+    {
+        var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var counts = new long[statements.Length];
+            for (var i = 0; i < statements.Length; i++)
+            {
+                counts[i] = await connection.ExecuteAsync(new CommandDefinition(statements[i], parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return counts;
+        }
+    }
+}

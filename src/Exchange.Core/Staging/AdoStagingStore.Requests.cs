@@ -1,0 +1,380 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using Exchange.Core.Requests;
+
+namespace Exchange.Core.Staging;
+
+/// <summary>Request/response pairing (<see cref="IRequestStore"/>) on the staging store.</summary>
+public abstract partial class AdoStagingStore : IRequestStore
+{
+    private const string ReturnedColumns =
+        "request_id, insurer, msg_id, ref_msg_id, inf_no, input, input_sha256, status, attempts, created_at, updated_at, expires_at";
+
+    private const string RequestColumns =
+        "r.request_id, r.insurer, r.msg_id, r.ref_msg_id, r.inf_no, r.input, r.input_sha256, r.status, r.attempts, r.created_at, r.updated_at, r.expires_at";
+
+    private const string Unanswered = "('Pending', 'Processing')";
+    private const string Final = "('Completed', 'Failed', 'Expired')";
+    private const int ExpireBatch = 500;
+
+    /// <summary>The message of an expired request's response.</summary>
+    public const string ExpiredMessage = "The request was not answered before its expiry time; submit it again with a new MsgId if the answer is still needed.";
+
+    // PostgreSQL skips rows another worker has locked instead of waiting for them; SQLite's IMMEDIATE transaction already serialises writers.
+    private string ForUpdateSkipLocked => ForUpdate.Length == 0 ? "" : ForUpdate + " SKIP LOCKED";
+
+    /// <inheritdoc />
+    public async Task<SubmitResult> SubmitRequestAsync(NewRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // Two identical submissions racing: the unique (insurer, msg_id) lets exactly one insert; the other inserts
+            // nothing (PostgreSQL waits for the first to commit) and reads the winner below.
+            var now = TimeProvider.GetUtcNow();
+            var inserted = await ReadRequestsAsync(connection, null,
+                $"""
+                INSERT INTO requests (insurer, msg_id, ref_msg_id, inf_no, input, input_sha256, status, attempts, created_at, updated_at, expires_at)
+                VALUES (@Insurer, @MsgId, @RefMsgId, @InfNo, @Input, @InputSha256, 'Pending', 0, @now, @now, @expiresAt)
+                ON CONFLICT (insurer, msg_id) DO NOTHING
+                RETURNING {ReturnedColumns}
+                """,
+                new
+                {
+                    request.Insurer,
+                    request.MsgId,
+                    RefMsgId = Guid.CreateVersion7(now).ToString("N"),
+                    request.InfNo,
+                    request.Input,
+                    request.InputSha256,
+                    now = ToDb(now),
+                    expiresAt = ToDb(now + request.Expiry),
+                },
+                cancellationToken).ConfigureAwait(false);
+            if (inserted.Count == 1)
+            {
+                return new SubmitResult(SubmitOutcome.Accepted, inserted[0]);
+            }
+
+            var existing = await ReadRequestsAsync(connection, null,
+                $"SELECT {RequestColumns} FROM requests r WHERE r.insurer = @Insurer AND r.msg_id = @MsgId",
+                new { request.Insurer, request.MsgId }, cancellationToken).ConfigureAwait(false);
+            if (existing.Count == 0)
+            {
+                // Purged between the insert and the read: a later submission stores it afresh.
+                throw new InvalidOperationException($"Request {request.MsgId} of {request.Insurer} conflicted but was not found; retry the submission.");
+            }
+
+            var original = existing[0];
+            var same = string.Equals(original.InputSha256, request.InputSha256, StringComparison.Ordinal)
+                && string.Equals(original.InfNo, request.InfNo, StringComparison.Ordinal);
+            return new SubmitResult(same ? SubmitOutcome.Resubmitted : SubmitOutcome.DuplicateMsgId, original);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ClaimedRequest>> ClaimRequestsAsync(
+        string worker, IReadOnlyCollection<string> infNos, int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(worker);
+        ArgumentNullException.ThrowIfNull(infNos);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        if (infNos.Count == 0)
+        {
+            return [];
+        }
+
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var now = TimeProvider.GetUtcNow();
+                var leaseUntil = now + lease;
+                var parameters = new DynamicParameters(new { worker, leaseUntil = ToDb(leaseUntil), now = ToDb(now), max });
+                var claimed = await ReadRequestsAsync(connection, transaction,
+                    $"""
+                    UPDATE requests SET status = 'Processing', attempts = attempts + 1, claimed_by = @worker, lease_until = @leaseUntil, updated_at = @now
+                    WHERE request_id IN (
+                        SELECT q.request_id FROM requests q
+                        WHERE q.inf_no IN ({InList(parameters, "c", infNos)}) AND q.expires_at > @now
+                          AND (q.status = 'Pending' OR (q.status = 'Processing' AND q.lease_until <= @now))
+                        ORDER BY q.created_at, q.request_id
+                        LIMIT @max{ForUpdateSkipLocked})
+                    RETURNING {ReturnedColumns}
+                    """,
+                    parameters,
+                    cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+                // RETURNING does not keep the subquery's order.
+                return [.. claimed.OrderBy(r => r.CreatedAt).ThenBy(r => r.RequestId).Select(r => new ClaimedRequest(r, worker, leaseUntil))];
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var status = answer.InfCode == RequestAnswer.Success ? RequestStatus.Completed : RequestStatus.Failed;
+                if (!await FinishAsync(connection, transaction, requestId, worker, status, answer, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<RequestStatus?> FailAttemptAsync(long requestId, string worker, int maxAttempts, string insurerMessage, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var attempts = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+                    $"SELECT attempts FROM requests WHERE request_id = @requestId AND status = 'Processing' AND claimed_by = @worker{ForUpdate}",
+                    new { requestId, worker }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (attempts is null)
+                {
+                    return null;
+                }
+
+                RequestStatus next;
+                if (attempts >= maxAttempts)
+                {
+                    await FinishAsync(connection, transaction, requestId, worker, RequestStatus.Failed, RequestAnswer.Fail(insurerMessage), cancellationToken).ConfigureAwait(false);
+                    next = RequestStatus.Failed;
+                }
+                else
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE requests SET status = 'Pending', claimed_by = NULL, lease_until = NULL, updated_at = @now WHERE request_id = @requestId",
+                        new { requestId, now = ToDb(TimeProvider.GetUtcNow()) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    next = RequestStatus.Pending;
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return next;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> ExpireRequestsAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            var expired = await ExpireSomeAsync(cancellationToken).ConfigureAwait(false);
+            total += expired;
+            if (expired < ExpireBatch)
+            {
+                return total;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<RequestWithResponse?> GetResponseAsync(string insurer, string msgId, bool markRead, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            RequestWithResponse? found = null;
+            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                $"""
+                SELECT {RequestColumns}, s.inf_code, s.err_msg, s.output, s.responded_at
+                FROM requests r LEFT JOIN responses s ON s.request_id = r.request_id
+                WHERE r.insurer = @insurer AND r.msg_id = @msgId
+                """,
+                new { insurer, msgId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var request = ReadRequest(reader);
+                    found = reader.IsDBNull(12)
+                        ? new RequestWithResponse(request, null, null)
+                        : new RequestWithResponse(
+                            request,
+                            new RequestAnswer(reader.GetInt32(12), reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetString(14)),
+                            ReadTimestamp(reader, 15));
+                }
+            }
+
+            if (markRead && found?.Answer is not null)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE responses SET read_at = @now WHERE request_id = @RequestId AND read_at IS NULL",
+                    new { found.Request.RequestId, now = ToDb(TimeProvider.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            return found;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredRequest?> GetRequestByRefAsync(string refMsgId, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var found = await ReadRequestsAsync(connection, null,
+                $"SELECT {RequestColumns} FROM requests r WHERE r.ref_msg_id = @refMsgId", new { refMsgId }, cancellationToken).ConfigureAwait(false);
+            return found.Count == 0 ? null : found[0];
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> GetUnreadAnsweredMsgIdsAsync(string insurer, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var ids = await connection.QueryAsync<string>(new CommandDefinition(
+                """
+                SELECT r.msg_id FROM responses s JOIN requests r ON r.request_id = s.request_id
+                WHERE r.insurer = @insurer AND s.read_at IS NULL
+                ORDER BY s.responded_at, s.request_id LIMIT @max
+                """,
+                new { insurer, max }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return [.. ids];
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> PurgeRequestsAsync(DateTimeOffset finalBefore, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var cutoff = new { cutoff = ToDb(finalBefore) };
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"DELETE FROM responses WHERE request_id IN (SELECT request_id FROM requests WHERE status IN {Final} AND updated_at < @cutoff)",
+                    cutoff, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var purged = await connection.ExecuteAsync(new CommandDefinition(
+                    $"DELETE FROM requests WHERE status IN {Final} AND updated_at < @cutoff",
+                    cutoff, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return purged;
+            }
+        }
+    }
+
+    private async Task<int> ExpireSomeAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var now = ToDb(TimeProvider.GetUtcNow());
+
+                // Locking the rows first: a worker answering one of them at this moment either commits before (the row is
+                // then no longer unanswered when re-read) or finds it Expired afterwards and stores nothing.
+                var ids = (await connection.QueryAsync<long>(new CommandDefinition(
+                    $"SELECT request_id FROM requests WHERE status IN {Unanswered} AND expires_at <= @now ORDER BY request_id LIMIT {ExpireBatch}{ForUpdate}",
+                    new { now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
+                if (ids.Length == 0)
+                {
+                    return 0;
+                }
+
+                var parameters = new DynamicParameters(new { now, infCode = RequestAnswer.Failure, message = ExpiredMessage });
+                var idList = InList(parameters, "i", ids);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"UPDATE requests SET status = 'Expired', lease_until = NULL, updated_at = @now WHERE request_id IN ({idList})",
+                    parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"INSERT INTO responses (request_id, inf_code, err_msg, output, responded_at) SELECT request_id, @infCode, @message, NULL, @now FROM requests WHERE request_id IN ({idList})",
+                    parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return ids.Length;
+            }
+        }
+    }
+
+    // Dapper expands "IN @list" on SQLite but hands PostgreSQL an array; one named parameter per value works on both.
+    private static string InList<T>(DynamicParameters parameters, string prefix, IEnumerable<T> values)
+    {
+        var names = new List<string>();
+        foreach (var value in values)
+        {
+            var name = prefix + names.Count.ToString(CultureInfo.InvariantCulture);
+            parameters.Add(name, value);
+            names.Add("@" + name);
+        }
+
+        return string.Join(", ", names);
+    }
+
+    private async Task<bool> FinishAsync(
+        DbConnection connection, DbTransaction transaction, long requestId, string worker, RequestStatus status, RequestAnswer answer, CancellationToken cancellationToken)
+    {
+        var now = ToDb(TimeProvider.GetUtcNow());
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE requests SET status = @status, lease_until = NULL, updated_at = @now WHERE request_id = @requestId AND status = 'Processing' AND claimed_by = @worker",
+            new { requestId, worker, status = status.ToString(), now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (changed != 1)
+        {
+            return false;
+        }
+
+        // responses is keyed by request_id: a second response for the same request cannot be stored.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO responses (request_id, inf_code, err_msg, output, responded_at) VALUES (@requestId, @InfCode, @ErrMsg, @Output, @now)",
+            new { requestId, answer.InfCode, answer.ErrMsg, answer.Output, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<IReadOnlyList<StoredRequest>> ReadRequestsAsync(
+        DbConnection connection, DbTransaction? transaction, string sql, object parameters, CancellationToken cancellationToken)
+    {
+        var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var requests = new List<StoredRequest>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                requests.Add(ReadRequest(reader));
+            }
+
+            return requests;
+        }
+    }
+
+    private StoredRequest ReadRequest(DbDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.GetString(5),
+        reader.GetString(6),
+        Enum.Parse<RequestStatus>(reader.GetString(7)),
+        reader.GetInt32(8),
+        ReadTimestamp(reader, 9),
+        ReadTimestamp(reader, 10),
+        ReadTimestamp(reader, 11));
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Exchange.Core.Configuration;
+using Exchange.Core.Staging;
+using Exchange.Host.Configuration;
+
+namespace Exchange.Host.Cli;
+
+/// <summary>The operator verbs <c>status</c>, <c>replay</c>, <c>purge</c> and <c>backup</c>; each verb's work is in its own file.</summary>
+internal static class OperatorVerbs
+{
+    public static void AddTo(RootCommand root)
+    {
+        var status = new Command("status", "Show the gate, each dataset's watermark and last batch, each insurer's backlog and last poll, and requests by status.");
+        status.SetAction((result, token) => WithStoreAsync(result, (location, options, store) => StatusCommand.RunAsync(options, store, Console.Out, token)));
+
+        var insurer = new Option<string>("--insurer") { Description = "Insurer (principal name) whose cursor moves back", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset name", Required = true };
+        var fromSeq = new Option<long>("--from-seq") { Description = "First batch sequence number to deliver again", Required = true };
+        var replay = new Command("replay", "Move an insurer's cursor back so batches from --from-seq on are delivered again (audited).") { insurer, dataset, fromSeq };
+        replay.SetAction((result, token) => WithStoreAsync(result, (_, options, store) => ReplayCommand.RunAsync(
+            options, store, result.GetValue(insurer)!, result.GetValue(dataset)!, result.GetValue(fromSeq), Environment.UserName, Console.Out, Console.Error, token)));
+
+        var purge = new Command("purge", "Apply the retention of Exchange:Retention now and print (and log) what was removed.");
+        purge.SetAction((result, token) => WithStoreAsync(result, (location, options, store) => PurgeCommand.RunAsync(location, options, store, Console.Out, token)));
+
+        var to = new Option<FileInfo>("--to") { Description = "File to write the backup to (must not exist)", Required = true };
+        var backup = new Command("backup", "Copy the SQLite staging store to --to with SQLite's online backup; the daemon may keep running.") { to };
+        backup.SetAction((result, token) => WithStoreAsync(result, (_, _, store) => BackupCommand.RunAsync(store, result.GetValue(to)!, Console.Out, Console.Error, token)));
+
+        var service = new Command("service", "Run the daemon under the Windows service control manager (registered by install/install-windows.ps1).");
+        service.SetAction(result => ExchangeCommandLine.TryLocate(result, out var location) ? ServiceCommand.Run(location, Console.Error) : ExchangeCommandLine.ExitConfiguration);
+
+        root.Subcommands.Add(status);
+        root.Subcommands.Add(service);
+        root.Subcommands.Add(replay);
+        root.Subcommands.Add(purge);
+        root.Subcommands.Add(backup);
+    }
+
+    /// <summary>Validates the configuration, opens the staging store (migrated), runs <paramref name="action"/> and closes the store.</summary>
+    private static async Task<int> WithStoreAsync(ParseResult result, Func<ConfigLocation, ExchangeOptions, AdoStagingStore, Task<int>> action)
+    {
+        if (!ExchangeCommandLine.TryLocate(result, out var location))
+        {
+            return ExchangeCommandLine.ExitConfiguration;
+        }
+
+        var problems = ExchangeCommandLine.LoadAndValidate(location, out var options, out _);
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync(problem.ToString()).ConfigureAwait(false);
+            }
+
+            return ExchangeCommandLine.ExitConfiguration;
+        }
+
+        var store = StagingStoreFactory.Create(options.Staging, TimeProvider.System);
+        try
+        {
+            // Refuses an unknown (newer) schema like the daemon does; creates the tables on a new store.
+            await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+            return await action(location, options, store).ConfigureAwait(false);
+        }
+        catch (StagingSchemaException error)
+        {
+            await Console.Error.WriteLineAsync(error.Message).ConfigureAwait(false);
+            return ExchangeCommandLine.ExitSchema;
+        }
+        catch (System.Data.Common.DbException error)
+        {
+            await Console.Error.WriteLineAsync($"The staging store could not be used ({error.GetType().Name}: {error.Message}).").ConfigureAwait(false);
+            return 1;
+        }
+        finally
+        {
+            if (store is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

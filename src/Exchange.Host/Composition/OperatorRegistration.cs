@@ -1,0 +1,54 @@
+using Exchange.Core.Configuration;
+using Exchange.Core.Diagnostics;
+using Exchange.Core.Operations;
+using Exchange.Core.Staging;
+using Exchange.Host.Jobs;
+using Exchange.Host.Operator;
+using Exchange.Host.Service;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Exchange.Host.Composition;
+
+/// <summary>Wiring for operators: systemd notifications, the operator endpoint, metrics, status figures and the scheduled purge.</summary>
+internal static class OperatorRegistration
+{
+    public static IServiceCollection AddExchangeOperator(this IServiceCollection services, ExchangeOptions options)
+    {
+        // A stop waits for the chunk in flight (Quartz WaitForJobsToComplete) and for web requests, but not longer than this.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Operator.ShutdownTimeout);
+
+        services.TryAddSingleton<IOperationsStore>(sp => (AdoStagingStore)sp.GetRequiredService<IStagingStore>());
+        services.TryAddSingleton<IProbeThresholds, ConfiguredProbeThresholds>();
+        services.AddSingleton<OperatorSnapshotSource>();
+        services.AddSingleton<ReadinessCheck>();
+        services.AddSingleton<RetentionService>();
+        services.AddSingleton(sp =>
+        {
+            var metrics = ExchangeMetrics.Instance;
+            metrics.TimeProvider = sp.GetRequiredService<TimeProvider>();
+            var snapshots = sp.GetRequiredService<OperatorSnapshotSource>();
+            metrics.ObserveSnapshots(() => snapshots.Current);
+            return metrics;
+        });
+        services.AddSingleton(sp =>
+        {
+            _ = sp.GetRequiredService<ExchangeMetrics>();
+            return new PrometheusExposition();
+        });
+        services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
+        services.AddHostedService<SnapshotRefresher>();
+        services.AddHostedService<OperatorEndpointService>();
+        services.AddHostedService<RetentionScheduler>();
+
+        if (OperatingSystem.IsWindows())
+        {
+            services.AddHostedService<WindowsServiceLifetime>();
+        }
+
+        // Last: it waits for ApplicationStarted, i.e. every other hosted service and both web endpoints are up.
+        services.AddHostedService<SystemdNotifyService>();
+        return services;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text;
+using Exchange.Core.Staging;
+using Exchange.IntegrationTests.Infrastructure;
+
+namespace Exchange.IntegrationTests.Cli;
+
+/// <summary><c>exchange replay</c> and <c>exchange purge</c> through the real executable, on a prepared SQLite staging store.</summary>
+public sealed class OperatorVerbTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly TestConfig _config = new();
+
+    private async Task<SqliteStagingStore> PrepareStoreAsync(TimeProvider clock, int batches)
+    {
+        _config.Exchange["Demo"]!["Enabled"] = false;
+        _config.Write();
+        var store = new SqliteStagingStore($"Data Source={Path.Combine(_config.DataDirectory, "staging.db")}", clock);
+        await store.MigrateAsync(default);
+        string? watermark = null;
+        for (var i = 1; i <= batches; i++)
+        {
+            await store.AppendBatchAsync(new NewBatch("AC01", 2, "jsonl+gzip", Encoding.UTF8.GetBytes("{}"), new string('a', 64), watermark, $"w{i}", BatchOrigin.Extracted), default);
+            watermark = $"w{i}";
+        }
+
+        return store;
+    }
+
+    [Fact]
+    public async Task Replay_MovesTheCursorBack_AndRecordsWhoDidIt()
+    {
+        var store = await PrepareStoreAsync(TimeProvider.System, 5);
+        await store.AckAsync("demo-insurer", "AC01", 5, default);
+
+        await using var replay = ExchangeProcess.Start("replay", "--insurer", "demo-insurer", "--dataset", "AC01", "--from-seq", "2", "--config", _config.ConfigDirectory);
+        Assert.Equal(0, await replay.WaitForExitAsync(Timeout));
+        Assert.Contains("acknowledged 5 -> 1; batches 2 to 5 are delivered again", replay.Output, StringComparison.Ordinal);
+        Assert.Equal(1, await store.GetCursorAsync("demo-insurer", "AC01", default));
+        var audit = Assert.Single(await store.ReadAuditAsync(DateTimeOffset.UnixEpoch, 10, default));
+        Assert.Equal(("Replay", "demo-insurer/AC01 from 2 (acked 5 -> 1)"), (audit.Operation, audit.ObjectId));
+        Assert.StartsWith("operator:", audit.Principal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_RefusesAnUnknownInsurerOrDataset_AndASeqAboveTheCursor_NamingWhatIsAccepted()
+    {
+        var store = await PrepareStoreAsync(TimeProvider.System, 3);
+        await store.AckAsync("demo-insurer", "AC01", 2, default);
+
+        await using (var unknown = ExchangeProcess.Start("replay", "--insurer", "nobody", "--dataset", "AC01", "--from-seq", "1", "--config", _config.ConfigDirectory))
+        {
+            Assert.Equal(1, await unknown.WaitForExitAsync(Timeout));
+            Assert.Contains("--insurer must name a configured insurer (demo-insurer), was 'nobody'.", unknown.Output, StringComparison.Ordinal);
+        }
+
+        await using (var dataset = ExchangeProcess.Start("replay", "--insurer", "demo-insurer", "--dataset", "XX99", "--from-seq", "1", "--config", _config.ConfigDirectory))
+        {
+            Assert.Equal(1, await dataset.WaitForExitAsync(Timeout));
+            Assert.Contains("--dataset must name a dataset insurer 'demo-insurer' may see (AC01, AC43, KC24), was 'XX99'.", dataset.Output, StringComparison.Ordinal);
+        }
+
+        await using (var above = ExchangeProcess.Start("replay", "--insurer", "demo-insurer", "--dataset", "AC01", "--from-seq", "3", "--config", _config.ConfigDirectory))
+        {
+            Assert.Equal(1, await above.WaitForExitAsync(Timeout));
+            Assert.Contains("--from-seq must be between 1 and 2", above.Output, StringComparison.Ordinal);
+            Assert.Contains("Nothing was changed.", above.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, await store.GetCursorAsync("demo-insurer", "AC01", default));
+    }
+
+    [Fact]
+    public async Task Purge_RemovesAcknowledgedOldBatches_AndPrintsAndLogsWhatItRemoved()
+    {
+        var past = new ManualTimeProvider(DateTimeOffset.UtcNow.AddDays(-40));
+        var store = await PrepareStoreAsync(past, 4);
+        await store.AckAsync("demo-insurer", "AC01", 3, default);
+
+        await using var purge = ExchangeProcess.Start("purge", "--config", _config.ConfigDirectory);
+        Assert.Equal(0, await purge.WaitForExitAsync(Timeout));
+        Assert.Contains("Purge: removed 3 batches (AC01 3), 0 requests with 0 responses, 0 audit rows, 0 probe readings", purge.Output, StringComparison.Ordinal);
+        Assert.Equal([4L], (await store.GetBatchHeadersAfterAsync("AC01", 0, 10, default)).Select(h => h.Seq));
+        var log = await File.ReadAllTextAsync(Path.Combine(_config.LogDirectory, "exchange.log"));
+        Assert.Contains("Retention purge: removed 3 batches (AC01 3)", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckConfig_ReportsOperatorAndRetentionMistakes_WithFieldAndValue()
+    {
+        _config.Exchange["Operator"] = new System.Text.Json.Nodes.JsonObject { ["Urls"] = "ftp://somewhere", ["ChartHours"] = 0 };
+        _config.Exchange["Retention"] = new System.Text.Json.Nodes.JsonObject { ["Audit"] = "30.00:00:00", ["Cron"] = "daily" };
+
+        await using var run = ExchangeProcess.Start("check-config", "--config", _config.Write());
+        Assert.Equal(2, await run.WaitForExitAsync(Timeout));
+        Assert.Contains("appsettings.json: Exchange:Operator:Urls: must be http:// or https:// URLs separated by ';' such as http://127.0.0.1:8081, was 'ftp://somewhere'", run.Output, StringComparison.Ordinal);
+        Assert.Contains("appsettings.json: Exchange:Operator:ChartHours: must be between 1 and 168, was 0", run.Output, StringComparison.Ordinal);
+        Assert.Contains("appsettings.json: Exchange:Retention:Audit: must be at least 184 days", run.Output, StringComparison.Ordinal);
+        Assert.Contains("was 30.00:00:00", run.Output, StringComparison.Ordinal);
+        Assert.Contains("appsettings.json: Exchange:Retention:Cron: 'daily' is not a valid Quartz cron expression", run.Output, StringComparison.Ordinal);
+        Assert.Contains("4 problem(s)", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Service_OutsideWindows_SaysWhereItRuns_AndExitsWithoutStarting()
+    {
+        await using var service = ExchangeProcess.Start("service", "--config", _config.Write());
+        Assert.Equal(4, await service.WaitForExitAsync(Timeout));
+        Assert.Contains("runs only under the Windows service control manager", service.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_config.DataDirectory) && File.Exists(Path.Combine(_config.DataDirectory, "staging.db")));
+    }
+
+    public void Dispose() => _config.Dispose();
+}

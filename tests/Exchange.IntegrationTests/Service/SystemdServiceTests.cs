@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Exchange.IntegrationTests.Infrastructure;
+
+namespace Exchange.IntegrationTests.Service;
+
+/// <summary>
+/// install/install-linux.sh and install/exchange.service, checked on this machine: the installed daemon talks sd_notify to a
+/// datagram socket the test owns (systemd is not PID 1 in this container), and systemd-analyze verifies the installed unit.
+/// </summary>
+public sealed class SystemdServiceTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _root = new("exchange-install");
+
+    [Fact]
+    public async Task InstalledDaemon_SendsReadyStatusWatchdogAndStopping_AndExitsCleanlyWithinTheBound()
+    {
+        Install();
+        var etc = Path.Combine(_root.Path, "etc", "exchange");
+        var settings = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(etc, "appsettings.json")))!.AsObject();
+        settings["Exchange"]!["Web"]!["Urls"] = $"http://127.0.0.1:{FreePort()}";
+        settings["Exchange"]!["Operator"] = new JsonObject { ["Urls"] = $"http://127.0.0.1:{FreePort()}", ["ShutdownTimeout"] = "00:00:10" };
+        await File.WriteAllTextAsync(Path.Combine(etc, "appsettings.json"), settings.ToJsonString());
+
+        var socketPath = _root.File("notify.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+
+        // As the unit starts it: the installed program, the unit's Environment= lines, NOTIFY_SOCKET and WATCHDOG_USEC from the manager.
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(_root.Path, "var", "lib", "exchange") };
+        info.ArgumentList.Add(Path.Combine(_root.Path, "opt", "exchange", "exchange.dll"));
+        foreach (var argument in (string[])["run", "--config", etc])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in UnitEnvironment())
+        {
+            info.Environment[key] = value.Replace("/var/", _root.Path + "/var/", StringComparison.Ordinal).Replace("/opt/", _root.Path + "/opt/", StringComparison.Ordinal);
+        }
+
+        info.Environment["NOTIFY_SOCKET"] = socketPath;
+        info.Environment["WATCHDOG_USEC"] = "1000000";
+        await using var daemon = ExchangeProcess.Start(info);
+
+        var messages = new List<string>();
+        var ready = await ReceiveUntilAsync(socket, messages, m => m.Contains("READY=1", StringComparison.Ordinal), Timeout, daemon);
+        Assert.Contains($"MAINPID=", ready, StringComparison.Ordinal);
+        Assert.Contains("STATUS=gate:", ready, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_root.Path, "var", "lib", "exchange", "staging.db")), "READY=1 comes after the staging store was opened in the data folder");
+
+        // Half of WATCHDOG_USEC: several pings within a few seconds, and a status line with the backlog.
+        await ReceiveUntilAsync(socket, messages, _ => messages.Count(m => m.Contains("WATCHDOG=1", StringComparison.Ordinal)) >= 4, Timeout, daemon);
+        await ReceiveUntilAsync(socket, messages, m => m.Contains("STATUS=", StringComparison.Ordinal) && m.Contains("backlog: demo-insurer", StringComparison.Ordinal) && !m.Contains("READY", StringComparison.Ordinal), Timeout, daemon);
+
+        var stopwatch = Stopwatch.StartNew();
+        var exit = await daemon.TerminateAsync(Timeout);
+        stopwatch.Stop();
+        await ReceiveUntilAsync(socket, messages, m => m.Contains("STOPPING=1", StringComparison.Ordinal), TimeSpan.FromSeconds(5), null);
+        Assert.Equal(0, exit);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"a stop is bounded by ShutdownTimeout (10 s here); it took {stopwatch.Elapsed}");
+        Assert.Contains("Exchange stopped.", daemon.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SystemdAnalyzeVerify_AcceptsTheInstalledUnit_WithoutAWarning()
+    {
+        var analyze = new[] { "/usr/bin/systemd-analyze", "/bin/systemd-analyze" }.FirstOrDefault(File.Exists);
+        Assert.True(analyze is not null,
+            "systemd-analyze is missing: install Debian's 'systemd' package (.ci/run does: apt-get install systemd). This test verifies install/exchange.service with it and must not pass without it.");
+
+        // The unit names /opt/exchange/exchange, which exists only once installed, and verify checks that ExecStart is executable.
+        // So it is verified where install-linux.sh put it: a scratch root holding the installed tree and this machine's own
+        // system units (sysinit.target, network-online.target, ...), which verify resolves the dependencies against.
+        Install();
+        var units = new[] { "/usr/lib/systemd/system", "/lib/systemd/system" }.First(Directory.Exists);
+        var copied = Path.Combine(_root.Path, "usr", "lib", "systemd", "system");
+        Directory.CreateDirectory(copied);
+        foreach (var file in Directory.EnumerateFiles(units))
+        {
+            File.Copy(file, Path.Combine(copied, Path.GetFileName(file)), overwrite: true);
+        }
+
+        var (code, output) = await RunAsync(analyze!, ["verify", $"--root={_root.Path}", "exchange.service"]);
+        Assert.True(code == 0 && output.Trim().Length == 0, $"systemd-analyze verify exited {code} with:\n{output}");
+
+        // And it really checks: an unknown key in the same unit is reported.
+        var unit = Path.Combine(_root.Path, "etc", "systemd", "system", "exchange.service");
+        await File.WriteAllTextAsync(unit, (await File.ReadAllTextAsync(unit)).Replace("NoNewPrivileges=yes", "NoNewPrivileges=yes\nNoSuchSetting=1", StringComparison.Ordinal));
+        var (_, complaint) = await RunAsync(analyze!, ["verify", $"--root={_root.Path}", "exchange.service"]);
+        Assert.Contains("Unknown key 'NoSuchSetting'", complaint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InstallScript_Uninstall_KeepsConfigurationDataAndLogs_UnlessPurged()
+    {
+        Install();
+        var (code, output) = await RunAsync("bash", [Script, "--root", _root.Path, "--uninstall"]);
+        Assert.True(code == 0, output);
+        Assert.False(Directory.Exists(Path.Combine(_root.Path, "opt", "exchange")));
+        Assert.False(File.Exists(Path.Combine(_root.Path, "etc", "systemd", "system", "exchange.service")));
+        Assert.True(File.Exists(Path.Combine(_root.Path, "etc", "exchange", "appsettings.json")));
+        Assert.True(Directory.Exists(Path.Combine(_root.Path, "var", "lib", "exchange")));
+
+        (code, output) = await RunAsync("bash", [Script, "--root", _root.Path, "--uninstall", "--purge"]);
+        Assert.True(code == 0, output);
+        Assert.False(Directory.Exists(Path.Combine(_root.Path, "etc", "exchange")));
+        Assert.False(Directory.Exists(Path.Combine(_root.Path, "var", "lib", "exchange")));
+        Assert.False(Directory.Exists(Path.Combine(_root.Path, "var", "log", "exchange")));
+    }
+
+    public void Dispose() => _root.Dispose();
+
+    private static string Script => Path.Combine(ExchangeProcess.RepositoryRoot, "install", "install-linux.sh");
+
+    private void Install()
+    {
+        var built = Path.GetDirectoryName(ExchangeProcess.HostAssembly)!;
+        var (code, output) = RunAsync("bash", [Script, "--root", _root.Path, "--publish-dir", built]).GetAwaiter().GetResult();
+        Assert.True(code == 0, $"install-linux.sh exited {code}:\n{output}");
+        Assert.True(File.Exists(Path.Combine(_root.Path, "opt", "exchange", "exchange.dll")), output);
+    }
+
+    /// <summary>The Environment= lines of install/exchange.service.</summary>
+    private static IEnumerable<(string Key, string Value)> UnitEnvironment()
+    {
+        foreach (var line in File.ReadLines(Path.Combine(ExchangeProcess.RepositoryRoot, "install", "exchange.service")))
+        {
+            if (!line.StartsWith("Environment=", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (var pair in line["Environment=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                yield return (pair[..equals], pair[(equals + 1)..]);
+            }
+        }
+    }
+
+    private static async Task<string> ReceiveUntilAsync(Socket socket, List<string> messages, Func<string, bool> done, TimeSpan timeout, ExchangeProcess? daemon)
+    {
+        var existing = messages.FirstOrDefault(done);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        using var cancel = new CancellationTokenSource(timeout);
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token);
+                var message = Encoding.UTF8.GetString(buffer, 0, read);
+                messages.Add(message);
+                if (done(message))
+                {
+                    return message;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No expected sd_notify message within {timeout}. Received:\n{string.Join("\n---\n", messages)}\nDaemon output:\n{daemon?.Output}");
+        }
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string file, string[] arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,45 @@
+using Exchange.Core.Operations;
+using Exchange.Core.Staging;
+using Exchange.WebService.Operator;
+
+namespace Exchange.WebService.Tests.Operator;
+
+public sealed class StatusPageTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private static StatusPageModel Model(IReadOnlyList<AuditEntry> failures) => new(
+        Now,
+        Now.AddHours(-2),
+        new OperatorSnapshot(Now, [new DatasetStatus("AC01", "w1", 3, Now, 3, 3, 30)], [new InsurerBacklog("ins-a", "AC01", 1, 3, Now.AddSeconds(-30))],
+            new Dictionary<string, long> { ["Pending"] = 4 }, [new LoadSample(Now, "prod", "sessions", 55, "Busy", "sessions 55 >= 40")], null),
+        [new LoadSample(Now.AddMinutes(-60), "prod", "sessions", 10, "Idle", null), new LoadSample(Now, "prod", "sessions", 55, "Busy", "sessions 55 >= 40")],
+        [new ActivityBucket(Now.AddMinutes(-3), 2, 20)],
+        [new ProbeThreshold("prod", "sessions", 20, 40, 80)],
+        failures,
+        15);
+
+    [Fact]
+    public void Render_DrawsThresholdsSeriesAndActivity_AndListsBacklogAndRequests()
+    {
+        var html = StatusPage.Render(Model([]));
+
+        Assert.Contains("<meta http-equiv=\"refresh\" content=\"15\">", html, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"state Busy\" data-state=\"Busy\">Busy</span></td><td>sessions 55 &gt;= 40</td>", html, StringComparison.Ordinal);
+        Assert.Equal(3, html.Split("class=\"threshold threshold-").Length - 1);
+        Assert.Contains("class=\"probe-series\" data-probe=\"prod/sessions\"", html, StringComparison.Ordinal);
+        Assert.Contains("class=\"activity-bar\"", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"backlog-row\"><td>ins-a</td><td>AC01</td><td class=\"n\">2</td>", html, StringComparison.Ordinal);
+        Assert.Contains("(30 s ago)", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"n\">4</td>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_EscapesWhatCallersSent()
+    {
+        var html = StatusPage.Render(Model([new AuditEntry(Now, "<script>alert(1)</script>", "Poll", null, "AuthFailed", "10.0.0.1")]));
+        Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html, StringComparison.Ordinal);
+    }
+}
