@@ -43,7 +43,7 @@ public static class PostgresSourceConfig
         return keys;
     }
 
-    /// <summary>Points the daemon at the source: demo off, one dataset AC43 every second, the active-backends probe.</summary>
+    /// <summary>Points the daemon at the source: demo off, no request types, one dataset AC43 every second, the active-backends probe.</summary>
     public static void Apply(TestConfig config, string connectionString, int chunkRows, TimeSpan sampleInterval)
     {
         config.Exchange["Demo"]!["Enabled"] = false;
@@ -56,6 +56,7 @@ public static class PostgresSourceConfig
             ["Name"] = "AC43", ["Source"] = "prod", ["Cron"] = "0/1 * * * * ?", ["Table"] = "ac43",
             ["TimestampColumn"] = "aae036", ["KeyColumn"] = "aaz223", ["ChunkRows"] = chunkRows, ["TargetChunkTime"] = "00:00:00", ["SafetyLag"] = "00:00:01",
         });
+        config.Schedule.Remove("RequestTypes"); // the shipped request types read the demo source, which is not configured here
         config.Schedule["Load"] = new JsonObject
         {
             ["Sources"] = new JsonObject
