@@ -20,6 +20,9 @@ public sealed partial class LoadGate(
     /// <summary>How often <see cref="RunAsync"/> looks for sources due for a sample.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Besides every transition, each probe's reading is stored this often (the status page charts them).</summary>
+    public static readonly TimeSpan RecordEvery = TimeSpan.FromSeconds(30);
+
     private readonly Dictionary<string, SourceGate> _gates = new(StringComparer.Ordinal);
     private readonly Lock _gatesLock = new();
 
@@ -89,6 +92,26 @@ public sealed partial class LoadGate(
 
         var (decision, cause) = Decide(source, gate);
         await PublishAsync(source, gate, decision, cause, cancellationToken).ConfigureAwait(false);
+        if (gate.LastRecorded is not { } recorded || now - recorded >= RecordEvery)
+        {
+            gate.LastRecorded = now;
+            foreach (var reading in readings)
+            {
+                await StoreAsync(new LoadSample(now, source, reading.Probe, reading.Value, decision.State, reading.Describe()), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task StoreAsync(LoadSample sample, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await samples.AddLoadSampleAsync(sample, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogSampleNotStored(logger, sample.Source, error.Message);
+        }
     }
 
     private async Task<ProbeReading> ReadAsync(ILoadProbe probe, ProbeOptions options, CancellationToken cancellationToken)
@@ -202,16 +225,7 @@ public sealed partial class LoadGate(
             LogTransition(logger, source, from, decision.State, decision.Reason);
         }
 
-        try
-        {
-            await samples.AddLoadSampleAsync(
-                new LoadSample(timeProvider.GetUtcNow(), source, cause?.Probe ?? "gate", cause?.Value, decision.State, decision.Reason),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is not OperationCanceledException)
-        {
-            LogSampleNotStored(logger, source, error.Message);
-        }
+        await StoreAsync(new LoadSample(timeProvider.GetUtcNow(), source, cause?.Probe ?? "gate", cause?.Value, decision.State, decision.Reason), cancellationToken).ConfigureAwait(false);
     }
 
     private SourceGate GateFor(string source)
@@ -249,6 +263,8 @@ public sealed partial class LoadGate(
         public GateMemory Memory { get; set; } = GateMemory.Initial;
 
         public DateTimeOffset? LastSample { get; set; }
+
+        public DateTimeOffset? LastRecorded { get; set; }
 
         public GateState? Published { get; set; }
 

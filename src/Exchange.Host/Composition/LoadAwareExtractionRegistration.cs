@@ -1,5 +1,6 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Load;
+using Exchange.Core.Operations;
 using Exchange.Core.Sources;
 using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
@@ -32,6 +33,7 @@ internal static class LoadAwareExtractionRegistration
         services.AddSingleton<LoadGate>();
         services.AddSingleton<ILoadGate>(sp => sp.GetRequiredService<LoadGate>());
         services.AddHostedService<LoadSamplingService>();
+        services.AddSingleton<IProbeThresholds, ScheduleProbeThresholds>(); // the status page draws the gate's own thresholds
         return services;
     }
 }

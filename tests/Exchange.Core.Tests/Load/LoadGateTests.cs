@@ -60,9 +60,24 @@ public sealed class LoadGateTests : IDisposable
         Assert.Equal(GateState.Idle, await StateAsync(gate));
         await SampleAsync(gate, 12);
         Assert.Equal(GateState.Busy, await StateAsync(gate));
-        Assert.Equal([GateState.Busy, GateState.Idle, GateState.Busy], _samples.Samples.Select(s => s.State));
+        var states = _samples.Samples.Select(s => s.State).ToList();
+        Assert.Equal([GateState.Busy, GateState.Idle, GateState.Busy], states.Where((state, i) => i == 0 || states[i - 1] != state));
         Assert.Equal(12, _samples.Samples[^1].Value);
         Assert.Equal("active", _samples.Samples[^1].Probe);
+    }
+
+    [Fact]
+    public async Task Gate_StoresEachProbesReadingEveryThirtySeconds_BesidesTheTransitions()
+    {
+        var gate = Gate();
+        for (var i = 0; i < 16; i++)
+        {
+            await SampleAsync(gate, 7); // between the thresholds: busy all along, no transition after the first
+        }
+
+        var readings = _samples.Samples.Where(s => s.Reason.StartsWith("active=7 (idle<4, busy>=10", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, readings.Count); // 32 s of samples every 2 s
+        Assert.Equal(TimeSpan.FromSeconds(30), readings[1].At - readings[0].At);
     }
 
     [Fact]
