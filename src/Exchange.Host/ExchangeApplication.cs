@@ -1,7 +1,6 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Demo;
 using Exchange.Core.Extraction;
-using Exchange.Core.Load;
 using Exchange.Core.Sources;
 using Exchange.Core.Staging;
 using Exchange.Host.Composition;
@@ -49,10 +48,9 @@ internal static class ExchangeApplication
         services.AddOptions<ExchangeOptions>()
             .Bind(appSettings.GetSection(ExchangeOptions.SectionName))
             .PostConfigure(o => ExchangeConfiguration.Resolve(o, location));
-        services.Configure<ScheduleOptions>(ExchangeConfiguration.LoadSchedule(location));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IStagingStore>(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ILoadGate, AlwaysOpenLoadGate>();
+        services.AddExchangeLoadAwareExtraction(location);
         services.AddSingleton(new SourceProviderRegistry(options.ProvidersDirectory));
         services.AddSingleton<SourceConnector>();
         services.AddSingleton<ExtractionEngine>();

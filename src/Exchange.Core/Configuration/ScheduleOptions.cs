@@ -5,6 +5,9 @@ public sealed class ScheduleOptions
 {
     public List<DatasetOptions> Datasets { get; set; } = [];
 
+    /// <summary>Load probes, thresholds, windows and pause files per source.</summary>
+    public Load.LoadOptions Load { get; set; } = new();
+
     /// <summary>Function codes insurers may submit requests for, and the request worker's settings.</summary>
     public Requests.RequestTypesOptions RequestTypes { get; set; } = new();
 }
@@ -27,7 +30,7 @@ public sealed class DatasetOptions
     /// <summary>Columns to read; empty reads every column.</summary>
     public List<string> Columns { get; set; } = [];
 
-    /// <summary>Custom query instead of <see cref="Table"/>, with named placeholders (see the extraction docs).</summary>
+    /// <summary>Custom query instead of <see cref="Table"/>; it must contain the placeholder <c>{keyset}</c> where the daemon puts the watermark condition.</summary>
     public string? Query { get; set; }
 
     /// <summary>The update-timestamp column: first part of the composite watermark.</summary>
@@ -36,8 +39,14 @@ public sealed class DatasetOptions
     /// <summary>The unique key column: second part of the composite watermark.</summary>
     public string KeyColumn { get; set; } = "";
 
-    /// <summary>Rows per chunk.</summary>
+    /// <summary>Rows of the first chunk of a run; later chunks adapt towards <see cref="TargetChunkTime"/>.</summary>
     public int ChunkRows { get; set; } = 1000;
+
+    /// <summary>Time one chunk should take (read and store); zero keeps <see cref="ChunkRows"/> fixed.</summary>
+    public TimeSpan TargetChunkTime { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Most rows in one chunk (bounds memory: a chunk is compressed in memory before it is stored).</summary>
+    public int MaxChunkRows { get; set; } = 20_000;
 
     /// <summary>Rows newer than now minus this lag are left for a later run, so transactions still committing are not skipped.</summary>
     public TimeSpan SafetyLag { get; set; } = TimeSpan.FromSeconds(5);

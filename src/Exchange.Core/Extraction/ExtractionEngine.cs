@@ -25,10 +25,15 @@ public sealed partial class ExtractionEngine(
     public async Task<ExtractionResult> RunAsync(DatasetOptions dataset, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        if (string.IsNullOrWhiteSpace(dataset.Table))
+        if (string.IsNullOrWhiteSpace(dataset.Table) == string.IsNullOrWhiteSpace(dataset.Query))
         {
-            throw new NotSupportedException(
-                $"Dataset '{dataset.Name}' has no Table; custom queries are not supported yet (set Table, TimestampColumn and KeyColumn).");
+            throw new ArgumentException($"Dataset '{dataset.Name}' must have either Table or Query.", nameof(dataset));
+        }
+
+        if (!string.IsNullOrWhiteSpace(dataset.Query))
+        {
+            // Refuses a query without its {keyset} placeholder before anything reaches the source.
+            _ = KeysetQuery.BuildCustom(SqlDialect.Sqlite, dataset.Query, dataset.TimestampColumn, dataset.KeyColumn, hasLowerBound: true);
         }
 
         if (dataset.ChunkRows < 1)
@@ -47,6 +52,8 @@ public sealed partial class ExtractionEngine(
 
         var chunks = 0;
         long rows = 0;
+        var chunkRows = dataset.ChunkRows;
+        var maxChunkRows = Math.Max(dataset.MaxChunkRows, 1);
         DbConnection? connection = null;
         try
         {
@@ -69,7 +76,22 @@ public sealed partial class ExtractionEngine(
                 }
 
                 var started = timeProvider.GetTimestamp();
-                var chunk = await ReadChunkAsync(connection, source, dataset, watermark, upper, cancellationToken).ConfigureAwait(false);
+                (Payload Payload, Watermark Last)? chunk;
+                var hibernation = gate.HibernationToken(dataset.Source);
+                using (var read = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hibernation))
+                {
+                    try
+                    {
+                        chunk = await ReadChunkAsync(connection, source, dataset, watermark, upper, chunkRows, read.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception error) when (hibernation.IsCancellationRequested && !cancellationToken.IsCancellationRequested && error is OperationCanceledException or DbException)
+                    {
+                        // The gate started hibernating mid-chunk: the chunk is dropped unstored and read again after the hibernation.
+                        LogChunkAbandoned(logger, dataset.Name, chunkRows);
+                        return new ExtractionResult(dataset.Name, chunks, rows, ExtractionStopReason.GateClosed, "load gate started hibernating; the chunk in flight was abandoned and will be read again", watermarkText);
+                    }
+                }
+
                 if (chunk is null)
                 {
                     break;
@@ -95,10 +117,12 @@ public sealed partial class ExtractionEngine(
                 rows += payload.RowCount;
                 watermark = last;
                 watermarkText = lastText;
-                if (payload.RowCount < dataset.ChunkRows)
+                if (payload.RowCount < chunkRows)
                 {
                     break;
                 }
+
+                chunkRows = ChunkSizing.Next(chunkRows, payload.RowCount, timeProvider.GetElapsedTime(started), dataset.TargetChunkTime, maxChunkRows);
             }
         }
         finally
@@ -114,9 +138,11 @@ public sealed partial class ExtractionEngine(
     }
 
     private static async Task<(Payload Payload, Watermark Last)?> ReadChunkAsync(
-        DbConnection connection, SourceInfo source, DatasetOptions dataset, Watermark? watermark, object upper, CancellationToken cancellationToken)
+        DbConnection connection, SourceInfo source, DatasetOptions dataset, Watermark? watermark, object upper, int limit, CancellationToken cancellationToken)
     {
-        var query = KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null);
+        var query = string.IsNullOrWhiteSpace(dataset.Query)
+            ? KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null)
+            : KeysetQuery.BuildCustom(source.Dialect, dataset.Query, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null);
         var command = connection.CreateCommand();
         await using var commandScope = command.ConfigureAwait(false);
         command.CommandText = query.Sql;
@@ -128,12 +154,12 @@ public sealed partial class ExtractionEngine(
         }
 
         command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, upper);
-        command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, dataset.ChunkRows);
+        command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, limit);
 
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var tsOrdinal = reader.GetOrdinal(dataset.TimestampColumn);
-        var keyOrdinal = reader.GetOrdinal(dataset.KeyColumn);
+        var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
+        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
         using var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset);
         object? lastTs = null;
         object? lastKey = null;
@@ -158,10 +184,13 @@ public sealed partial class ExtractionEngine(
     {
         var command = connection.CreateCommand();
         await using var commandScope = command.ConfigureAwait(false);
-        command.CommandText = KeysetQuery.TimestampProbe(dialect, dataset.Table!, dataset.TimestampColumn);
+        command.CommandText = string.IsNullOrWhiteSpace(dataset.Query)
+            ? KeysetQuery.TimestampProbe(dialect, dataset.Table!, dataset.TimestampColumn)
+            : KeysetQuery.CustomTimestampProbe(dataset.Query);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        return SourceTimestamps.KindOf(reader.GetFieldType(0), reader.GetDataTypeName(0), dataset.TimestampColumn);
+        var ordinal = string.IsNullOrWhiteSpace(dataset.Query) ? 0 : reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
+        return SourceTimestamps.KindOf(reader.GetFieldType(ordinal), reader.GetDataTypeName(ordinal), dataset.TimestampColumn);
     }
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Extracting {Dataset} from source {Source} ({SourceDescription}) after watermark {Watermark}")]
@@ -173,8 +202,11 @@ public sealed partial class ExtractionEngine(
     [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Dataset {Dataset} caught up: {Chunks} batches, {Rows} rows this run, watermark {Watermark}")]
     private static partial void LogCaughtUp(ILogger logger, string dataset, int chunks, long rows, string watermark);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Dataset {Dataset} paused: load gate is {State} ({Reason})")]
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Dataset {Dataset} paused: load gate is {State} ({Reason})")]
     private static partial void LogGateClosed(ILogger logger, string dataset, GateState state, string reason);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Dataset {Dataset}: chunk of {Rows} rows abandoned because the load gate started hibernating; it will be read again")]
+    private static partial void LogChunkAbandoned(ILogger logger, string dataset, int rows);
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Dataset {Dataset} stopped: {Message}")]
     private static partial void LogWatermarkConflict(ILogger logger, string dataset, string message);

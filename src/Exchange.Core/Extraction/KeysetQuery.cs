@@ -86,6 +86,60 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         return new KeysetQuery(dialect, sql.ToString(), hasLowerBound);
     }
 
+    /// <summary>The placeholder a custom query must contain where the watermark condition goes.</summary>
+    public const string KeysetPlaceholder = "{keyset}";
+
+    /// <summary>
+    /// Completes a custom query: <c>{keyset}</c> becomes the watermark condition (with the named parameters
+    /// <c>ts</c>, <c>key</c>, <c>upper</c>), and the watermark order and the row limit are appended.
+    /// </summary>
+    /// <param name="dialect">The source's dialect.</param>
+    /// <param name="query">A SELECT with <c>{keyset}</c> in its WHERE clause and no ORDER BY or row limit of its own.</param>
+    /// <param name="timestampColumn">The update-timestamp column, qualified as the query needs it (<c>a.AAE036</c>).</param>
+    /// <param name="keyColumn">The unique key column, qualified as the query needs it.</param>
+    /// <param name="hasLowerBound">False for the first run of a dataset (no watermark yet).</param>
+    /// <exception cref="ArgumentException">The query does not contain <c>{keyset}</c> exactly once, or a column is not a plain identifier.</exception>
+    public static KeysetQuery BuildCustom(SqlDialect dialect, string query, string timestampColumn, string keyColumn, bool hasLowerBound)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var at = query.IndexOf(KeysetPlaceholder, StringComparison.Ordinal);
+        if (at < 0 || query.IndexOf(KeysetPlaceholder, at + 1, StringComparison.Ordinal) >= 0)
+        {
+            throw new ArgumentException($"A custom query must contain the placeholder {KeysetPlaceholder} exactly once (where the watermark condition goes).", nameof(query));
+        }
+
+        var ts = dialect.Quote(timestampColumn);
+        var key = dialect.Quote(keyColumn);
+        var p = dialect.ParameterPrefix();
+        var condition = new StringBuilder("(");
+        if (hasLowerBound)
+        {
+            condition.Append($"{ts} >= {p}{TimestampParameter} AND ({ts} > {p}{TimestampParameter} OR ({ts} = {p}{TimestampParameter} AND {key} > {p}{KeyParameter})) AND ");
+        }
+
+        condition.Append($"{ts} <= {p}{UpperParameter})");
+        var sql = new StringBuilder(query.Trim().TrimEnd(';').Replace(KeysetPlaceholder, condition.ToString(), StringComparison.Ordinal));
+        sql.Append($" ORDER BY {ts}, {key}");
+        sql.Append(dialect switch
+        {
+            SqlDialect.Sqlite or SqlDialect.Postgres => $" LIMIT {p}{LimitParameter}",
+            SqlDialect.SqlServer => $" OFFSET 0 ROWS FETCH NEXT {p}{LimitParameter} ROWS ONLY",
+            _ => $" FETCH FIRST {p}{LimitParameter} ROWS ONLY",
+        });
+        return new KeysetQuery(dialect, sql.ToString(), hasLowerBound);
+    }
+
+    /// <summary>The custom query with a condition that reads no row, to learn the timestamp column's type.</summary>
+    public static string CustomTimestampProbe(string query) =>
+        query.Trim().TrimEnd(';').Replace(KeysetPlaceholder, "(1 = 0)", StringComparison.Ordinal);
+
+    /// <summary>The column name a reader reports for a possibly qualified column (<c>a.AAE036</c> → <c>AAE036</c>).</summary>
+    public static string ResultName(string column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        return column[(column.LastIndexOf('.') + 1)..];
+    }
+
     /// <summary>The probe that reads the timestamp column's type without reading a row.</summary>
     public static string TimestampProbe(SqlDialect dialect, string table, string timestampColumn) =>
         $"SELECT {dialect.Quote(timestampColumn)} FROM {dialect.Quote(table)} WHERE 1 = 0";

@@ -28,6 +28,9 @@ public interface ILoadGate
 {
     /// <summary>The gate's current decision for the named source.</summary>
     ValueTask<GateDecision> CheckAsync(string source, CancellationToken cancellationToken);
+
+    /// <summary>A token cancelled when the source's gate starts hibernating: the chunk in flight is abandoned and read again later.</summary>
+    CancellationToken HibernationToken(string source) => CancellationToken.None;
 }
 
 /// <summary>

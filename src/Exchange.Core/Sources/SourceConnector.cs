@@ -23,7 +23,9 @@ public sealed class SourceConnector(SourceProviderRegistry providers, IOptionsMo
     public Task<DbConnection> OpenAsync(string sourceName, CancellationToken cancellationToken)
     {
         var (source, connectionString) = Find(sourceName);
-        return providers.OpenAsync(source.Provider, connectionString, cancellationToken);
+        // Named sessions: the load probes leave the daemon's own work out of what they count.
+        var named = Load.SessionNaming.Apply(SourceProviderRegistry.GetDialect(source.Provider), connectionString);
+        return providers.OpenAsync(source.Provider, named, cancellationToken);
     }
 
     private (SourceOptions Source, string ConnectionString) Find(string sourceName)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Exchange.Core.Configuration;
+using Exchange.Core.Load;
 using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
 
@@ -136,7 +137,8 @@ internal static class ExchangeCommandLine
 
         return [.. ExchangeOptionsValidator.Validate(options), .. WebSecurityOptionsValidator.Validate(options, location.Resolve), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem),
             .. OperatorOptionsValidator.Validate(options, CronCheck.Problem),
-            .. Core.Requests.RequestTypesValidator.Validate(schedule.RequestTypes, options.Sources)];
+            .. Core.Requests.RequestTypesValidator.Validate(schedule.RequestTypes, options.Sources),
+            .. LoadOptionsValidator.Validate(schedule, options)];
     }
 
     private static string Unwrap(Exception error)

@@ -6,23 +6,86 @@ using Quartz;
 
 namespace Exchange.Host.Jobs;
 
-/// <summary>Puts one extraction job per dataset of <c>schedule.json</c> on the Quartz scheduler, triggered by the dataset's cron.</summary>
+/// <summary>
+/// Puts one extraction job per dataset of <c>schedule.json</c> on the Quartz scheduler, triggered by the dataset's
+/// cron, and keeps the jobs in step with the schedule when it is reloaded (no restart).
+/// </summary>
 internal sealed partial class DatasetScheduler(
     ISchedulerFactory schedulerFactory,
     IOptionsMonitor<ScheduleOptions> schedule,
     TimeProvider timeProvider,
-    ILogger<DatasetScheduler> logger) : IHostedService
+    ILogger<DatasetScheduler> logger) : IHostedService, IDisposable
 {
+    private readonly SemaphoreSlim _reconciling = new(1, 1);
+    private readonly Dictionary<string, string> _scheduledCron = new(StringComparer.Ordinal);
+    private IDisposable? _subscription;
+    private IScheduler? _scheduler;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var scheduler = await schedulerFactory.GetScheduler(cancellationToken).ConfigureAwait(false);
-        foreach (var dataset in schedule.CurrentValue.Datasets)
+        _scheduler = await schedulerFactory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        await ReconcileAsync(schedule.CurrentValue, cancellationToken).ConfigureAwait(false);
+        _subscription = schedule.OnChange(OnScheduleChanged);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        _subscription = null;
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _reconciling.Dispose();
+    }
+
+    private void OnScheduleChanged(ScheduleOptions current, string? name) => _ = ReconcileLoggedAsync(current);
+
+    private async Task ReconcileLoggedAsync(ScheduleOptions current)
+    {
+        try
         {
-            await ScheduleAsync(scheduler, dataset, cancellationToken).ConfigureAwait(false);
+            await ReconcileAsync(current, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SchedulerException error)
+        {
+            LogReconcileFailed(logger, error.Message);
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Adds, reschedules and removes jobs so that Quartz runs exactly the datasets of <paramref name="current"/>.</summary>
+    private async Task ReconcileAsync(ScheduleOptions current, CancellationToken cancellationToken)
+    {
+        var scheduler = _scheduler!;
+        await _reconciling.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var wanted = current.Datasets.ToDictionary(d => d.Name, StringComparer.Ordinal);
+            foreach (var name in _scheduledCron.Keys.Where(n => !wanted.ContainsKey(n)).ToList())
+            {
+                await scheduler.DeleteJob(ExtractionJob.KeyFor(name), cancellationToken).ConfigureAwait(false);
+                _scheduledCron.Remove(name);
+                LogUnscheduled(logger, name);
+            }
+
+            foreach (var dataset in current.Datasets)
+            {
+                if (_scheduledCron.TryGetValue(dataset.Name, out var cron) && cron == dataset.Cron)
+                {
+                    continue; // other settings are read by the job at its next run
+                }
+
+                await ScheduleAsync(scheduler, dataset, cancellationToken).ConfigureAwait(false);
+                _scheduledCron[dataset.Name] = dataset.Cron;
+            }
+        }
+        finally
+        {
+            _reconciling.Release();
+        }
+    }
 
     private async Task ScheduleAsync(IScheduler scheduler, DatasetOptions dataset, CancellationToken cancellationToken)
     {
@@ -45,4 +108,10 @@ internal sealed partial class DatasetScheduler(
 
     [LoggerMessage(2101, LogLevel.Information, "Dataset {Dataset} scheduled with cron '{Cron}'")]
     private static partial void LogScheduled(ILogger logger, string dataset, string cron);
+
+    [LoggerMessage(2102, LogLevel.Information, "Dataset {Dataset} unscheduled: it is no longer in schedule.json")]
+    private static partial void LogUnscheduled(ILogger logger, string dataset);
+
+    [LoggerMessage(2103, LogLevel.Error, "The reloaded schedule could not be applied to the scheduler: {Reason}")]
+    private static partial void LogReconcileFailed(ILogger logger, string reason);
 }

@@ -12,7 +12,9 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMon
 {
     public const string DatasetKey = "dataset";
 
-    public static JobKey KeyFor(string dataset) => new(dataset, "extraction");
+    public const string Group = "extraction";
+
+    public static JobKey KeyFor(string dataset) => new(dataset, Group);
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
@@ -28,8 +30,8 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMon
         try
         {
             var result = await engine.RunAsync(dataset, cancellationToken).ConfigureAwait(false);
-            // One line per run that moved data or stopped early; quiet runs stay out of the log.
-            if (result.Rows > 0 || result.StopReason != ExtractionStopReason.CaughtUp)
+            // One line per run that moved data or hit a conflict; quiet runs and closed gates stay out of the log (the gate logs its own transitions).
+            if (result.Rows > 0 || result.StopReason == ExtractionStopReason.WatermarkConflict)
             {
                 LogRun(logger, name, result.Rows, result.Chunks, result.StopReason, result.Detail);
             }

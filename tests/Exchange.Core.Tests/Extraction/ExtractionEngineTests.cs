@@ -185,13 +185,66 @@ public sealed class ExtractionEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_RefusesADatasetWithoutTable_SayingWhatIsSupported()
+    public async Task Run_RefusesACustomQueryWithoutTheKeysetPlaceholder_BeforeReadingTheSource()
     {
         var dataset = Dataset(chunkRows: 3);
         dataset.Table = null;
         dataset.Query = "SELECT 1";
-        var error = await Assert.ThrowsAsync<NotSupportedException>(() => Engine().RunAsync(dataset, default));
-        Assert.Contains("custom queries", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Engine().RunAsync(dataset, default));
+        Assert.Contains("{keyset}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_ReadsACustomQuery_WithTheKeysetConditionInItsPlaceholder_ExactlyOnce()
+    {
+        await CreateTableAsync();
+        await ExecuteSourceAsync("CREATE TABLE NAMES (ID INTEGER PRIMARY KEY, LABEL TEXT NOT NULL)");
+        await InsertAsync(Enumerable.Range(1, 8).Select(id => (id, Stamp(TimeSpan.FromMinutes(-10 + (id / 3))))));
+        await ExecuteSourceAsync("INSERT INTO NAMES SELECT ID, 'label ' || ID FROM T");
+        var dataset = Dataset(chunkRows: 3);
+        dataset.Table = null;
+        dataset.Query = "SELECT t.ID, t.AAE036, n.LABEL FROM T t JOIN NAMES n ON n.ID = t.ID WHERE t.ID <> 5 AND {keyset}";
+        dataset.TimestampColumn = "t.AAE036";
+        dataset.KeyColumn = "t.ID";
+
+        var first = await Engine().RunAsync(dataset, default);
+        await InsertAsync([(9, Stamp(TimeSpan.FromMinutes(-1)))]);
+        await ExecuteSourceAsync("INSERT INTO NAMES VALUES (9, 'label 9')");
+        var second = await Engine().RunAsync(dataset, default);
+
+        Assert.Equal((7, 1), (first.Rows, second.Rows));
+        Assert.Equal([1L, 2, 3, 4, 6, 7, 8, 9], await StagedKeysAsync("T"));
+        Assert.Equal("label 9", (await StagedRowsAsync("T")).SelectMany(b => b).Last().GetProperty("LABEL").GetString());
+    }
+
+    [Fact]
+    public async Task Run_GrowsTheChunkTowardsTheTargetTime_WhenChunksAreFast()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 100).Select(id => (id, Stamp(TimeSpan.FromMinutes(-10)))));
+        var dataset = Dataset(chunkRows: 10);
+        dataset.TargetChunkTime = TimeSpan.FromMinutes(1);
+        await Engine().RunAsync(dataset, default);
+
+        var headers = await _store.GetBatchHeadersAfterAsync("T", 0, 100, default);
+        Assert.Equal([10, 20, 40, 30], headers.Select(h => h.RowCount));
+    }
+
+    [Fact]
+    public async Task Run_AbandonsTheChunkInFlight_WhenTheGateHibernates_AndTheNextRunReadsItAgain()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 9).Select(id => (id, Stamp(TimeSpan.FromMinutes(-10)))));
+        var gate = new HibernatingGate(hibernateOnCheck: 2);
+
+        var stopped = await Engine(gate).RunAsync(Dataset(chunkRows: 3), default);
+        Assert.Equal(ExtractionStopReason.GateClosed, stopped.StopReason);
+        Assert.Equal(3, stopped.Rows);
+        Assert.Contains("hibernating", stopped.Detail, StringComparison.Ordinal);
+
+        var resumed = await Engine().RunAsync(Dataset(chunkRows: 3), default);
+        Assert.Equal(6, resumed.Rows);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (long)i), await StagedKeysAsync("T"));
     }
 
     public void Dispose() => _folder.Dispose();
@@ -211,6 +264,7 @@ public sealed class ExtractionEngineTests : IDisposable
         TimestampColumn = "AAE036",
         KeyColumn = key,
         ChunkRows = chunkRows,
+        TargetChunkTime = TimeSpan.Zero, // fixed chunk size: these tests count chunks
         SafetyLag = safetyLag ?? TimeSpan.FromSeconds(5),
     };
 
@@ -249,6 +303,20 @@ public sealed class ExtractionEngineTests : IDisposable
 
     private async Task<List<long>> StagedKeysAsync(string dataset) =>
         [.. (await StagedRowsAsync(dataset)).SelectMany(b => b).Select(r => r.GetProperty("ID").GetInt64())];
+
+    /// <summary>An open gate whose hibernation token is already cancelled from the given check on, as if it started hibernating mid-chunk.</summary>
+    private sealed class HibernatingGate(int hibernateOnCheck) : ILoadGate
+    {
+        private int _calls;
+
+        public ValueTask<GateDecision> CheckAsync(string source, CancellationToken cancellationToken)
+        {
+            _calls++;
+            return ValueTask.FromResult(new GateDecision(GateState.Idle, "idle"));
+        }
+
+        public CancellationToken HibernationToken(string source) => _calls >= hibernateOnCheck ? new CancellationToken(canceled: true) : CancellationToken.None;
+    }
 
     /// <summary>A gate that runs a callback on each check (numbered from 1) and closes from a given check on.</summary>
     private sealed class CallbackGate(Func<int, Task> onCheck, int closeFromCall = int.MaxValue) : ILoadGate

@@ -50,4 +50,35 @@ public sealed class KeysetQueryTests
             KeysetQuery.Build(SqlDialect.Sqlite, "AC43", ["AAE022 FROM x --"], "AAE036", "AAZ223", hasLowerBound: false));
         Assert.Contains("'AAE022 FROM x --'", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(SqlDialect.Postgres, " ORDER BY \"a\".\"AAE036\", \"a\".\"AAZ223\" LIMIT @limit")]
+    [InlineData(SqlDialect.Oracle, " ORDER BY \"a\".\"AAE036\", \"a\".\"AAZ223\" FETCH FIRST :limit ROWS ONLY")]
+    [InlineData(SqlDialect.SqlServer, " ORDER BY [a].[AAE036], [a].[AAZ223] OFFSET 0 ROWS FETCH NEXT @limit ROWS ONLY")]
+    public void BuildCustom_PutsTheKeysetConditionInThePlaceholder_AndAppendsOrderAndLimit(SqlDialect dialect, string tail)
+    {
+        var query = KeysetQuery.BuildCustom(dialect, "SELECT a.* FROM AC43 a WHERE a.AAE019 > 0 AND {keyset};", "a.AAE036", "a.AAZ223", hasLowerBound: true);
+        var p = dialect.ParameterPrefix();
+        Assert.StartsWith("SELECT a.* FROM AC43 a WHERE a.AAE019 > 0 AND (", query.Sql, StringComparison.Ordinal);
+        Assert.Contains($"{p}ts", query.Sql, StringComparison.Ordinal);
+        Assert.Contains($"{p}key", query.Sql, StringComparison.Ordinal);
+        Assert.Contains($"<= {p}upper)", query.Sql, StringComparison.Ordinal);
+        Assert.EndsWith(tail, query.Sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BuildCustom_LeavesOutTheLowerBound_OnTheFirstRun()
+    {
+        var query = KeysetQuery.BuildCustom(SqlDialect.Sqlite, "SELECT * FROM v WHERE {keyset}", "ts", "id", hasLowerBound: false);
+        Assert.Equal("SELECT * FROM v WHERE (\"ts\" <= @upper) ORDER BY \"ts\", \"id\" LIMIT @limit", query.Sql);
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM v")]
+    [InlineData("SELECT * FROM v WHERE {keyset} OR {keyset}")]
+    public void BuildCustom_RefusesAQueryWithoutExactlyOnePlaceholder(string sql)
+    {
+        var error = Assert.Throws<ArgumentException>(() => KeysetQuery.BuildCustom(SqlDialect.Postgres, sql, "ts", "id", hasLowerBound: true));
+        Assert.Contains("{keyset} exactly once", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -33,7 +33,7 @@ public sealed class PostgresSourceExtractionTests(PostgresCluster cluster) : IDi
         var dataset = new DatasetOptions
         {
             Name = "AC43", Source = "prod", Cron = "0 * * * * ?", Table = "ac43", TimestampColumn = "aae036", KeyColumn = "aaz223",
-            ChunkRows = 300, SafetyLag = TimeSpan.FromSeconds(1),
+            ChunkRows = 300, TargetChunkTime = TimeSpan.Zero, SafetyLag = TimeSpan.FromSeconds(1),
         };
 
         var first = await engine.RunAsync(dataset, default);

@@ -51,6 +51,20 @@ public sealed class PostgresCluster : IAsyncLifetime
         await RunAsServerUserAsync(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-o", options, "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60", "start"]);
     }
 
+    /// <summary>Stops the server (fast shutdown: sessions are disconnected), as when a production database goes down.</summary>
+    public async Task StopAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await RunAsServerUserAsync(Path.Combine(BinDirectory.Value!, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// <summary>Starts a stopped server again on the same port.</summary>
+    public async Task StartAsync()
+    {
+        var options = $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses=127.0.0.1 -k {_dataDirectory} -c fsync=off -c full_page_writes=off -c max_connections=200";
+        await RunAsServerUserAsync(Path.Combine(BinDirectory.Value!, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-o", options, "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60", "start"]);
+    }
+
     public async Task DisposeAsync()
     {
         if (Port == 0)

@@ -1,0 +1,39 @@
+using Exchange.Core.Configuration;
+using Exchange.Core.Load;
+using Exchange.Core.Operations;
+using Exchange.Core.Sources;
+using Exchange.Core.Staging;
+using Exchange.Host.Configuration;
+using Exchange.Host.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Exchange.Host.Composition;
+
+/// <summary>The load gate, its probes and sampling, and the hot-reloaded schedule.</summary>
+internal static class LoadAwareExtractionRegistration
+{
+    /// <summary>
+    /// Registers the real <see cref="ILoadGate"/> and <see cref="IOptionsMonitor{TOptions}"/> of <see cref="ScheduleOptions"/>
+    /// fed by <see cref="ScheduleReloader"/> (consumers get reloads through <c>CurrentValue</c> and <c>OnChange</c>).
+    /// </summary>
+    public static IServiceCollection AddExchangeLoadAwareExtraction(this IServiceCollection services, ConfigLocation location)
+    {
+        services.AddSingleton(_ =>
+        {
+            var content = File.Exists(location.SchedulePath) ? File.ReadAllBytes(location.SchedulePath) : [];
+            return new ScheduleMonitor(ScheduleFile.Parse(content), ScheduleFile.Hash(content));
+        });
+        services.AddSingleton<IOptionsMonitor<ScheduleOptions>>(sp => sp.GetRequiredService<ScheduleMonitor>());
+        services.AddSingleton(location);
+        services.AddHostedService<ScheduleReloader>();
+
+        services.AddSingleton<ILoadSampleStore>(sp => (ILoadSampleStore)sp.GetRequiredService<IStagingStore>());
+        services.AddSingleton<ILoadProbeFactory>(sp => new LoadProbeFactory(sp.GetRequiredService<SourceConnector>(), new HttpClient()));
+        services.AddSingleton<LoadGate>();
+        services.AddSingleton<ILoadGate>(sp => sp.GetRequiredService<LoadGate>());
+        services.AddHostedService<LoadSamplingService>();
+        services.AddSingleton<IProbeThresholds, ScheduleProbeThresholds>(); // the status page draws the gate's own thresholds
+        return services;
+    }
+}
