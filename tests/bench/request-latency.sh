@@ -26,6 +26,9 @@ folder, port, interval = sys.argv[1], sys.argv[2], float(sys.argv[3])
 app = json.load(open(f"{folder}/appsettings.json"))
 app["Exchange"]["Web"]["Urls"] = f"http://127.0.0.1:{port}"
 app["Exchange"]["Demo"]["InsertInterval"] = "00:00:00"          # idle source: nothing but the requests reads it
+# GetResponse is polled every 10 ms: the per-principal rate limit (20 calls/s by default) would answer 429 and
+# measure the limiter, not the pairing.
+app["Exchange"].setdefault("Security", {}).setdefault("RateLimit", {})["PermitsPerSecond"] = 0
 json.dump(app, open(f"{folder}/appsettings.json", "w"))
 schedule = json.load(open(f"{folder}/schedule.json"))
 h, rem = divmod(interval, 3600); m, s = divmod(rem, 60)
