@@ -34,8 +34,8 @@ public interface ILoadGate
 }
 
 /// <summary>
-/// A gate that is always open. A placeholder until load probes exist (the load-aware extraction issue replaces it);
-/// it is never to be used against a production source.
+/// A gate that is always open, for tests that isolate extraction or requests from load measurement.
+/// The daemon never uses it: a source without probes is read only when its load settings say AllowUnmeasured.
 /// </summary>
 public sealed class AlwaysOpenLoadGate : ILoadGate
 {

@@ -34,7 +34,13 @@ internal static class OptionsReport
             yield return "No datasets in schedule.json: nothing will be extracted.";
         }
 
-        yield return "Load gate: always open (no load probes yet). Do not point this build at a busy production database.";
+        foreach (var (name, load) in schedule.Load.Sources)
+        {
+            var probes = load.Probes.Count == 0
+                ? (load.AllowUnmeasured ? "no probes, read unmeasured (AllowUnmeasured)" : "no probes: never read")
+                : string.Join("; ", load.Probes.Select(p => $"{p.DisplayName} busy>={p.Busy} idle<{p.Idle}{(p.Critical is { } c ? $" critical>={c}" : "")}"));
+            yield return $"Load gate for source {name}: {probes}; reopens after {load.IdleSamplesToReopen} idle samples every {load.SampleInterval}, hibernates {load.Hibernation}";
+        }
         if (options.Demo.Enabled)
         {
             yield return $"Demo: source {options.Demo.Source} is created and seeded with {options.Demo.SeedPersons} persons if missing, {options.Demo.RowsPerInsert} new rows per table every {options.Demo.InsertInterval}";
