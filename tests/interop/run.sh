@@ -29,7 +29,12 @@ trap cleanup EXIT
 
 mkdir -p "$work/config"
 cp "$root/config/nlog.config" "$root/config/appsettings.json" "$root/config/schedule.json" "$work/config/"
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'; }
+# A port below the kernel's ephemeral range (where outgoing connections take their local ports), checked free by binding.
+free_port() { node -e '
+  const net = require("net");
+  const tryPort = () => { const p = 20000 + Math.floor(Math.random() * 12000); const s = net.createServer();
+    s.once("error", tryPort); s.listen(p, "127.0.0.1", () => { console.log(p); s.close(); }); };
+  tryPort();'; }
 port="$(free_port)"
 operator_port="$(free_port)"
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
@@ -28,7 +26,7 @@ public sealed class DemoDaemon : IAsyncLifetime
         }
 
         _config.Exchange["Demo"]!["InsertInterval"] = "00:00:00.500";
-        OperatorUrl = $"http://127.0.0.1:{FreePort()}";
+        OperatorUrl = $"http://127.0.0.1:{FreePorts.Next()}";
         _config.Exchange["Operator"] = new JsonObject
         {
             ["Urls"] = OperatorUrl,
@@ -81,12 +79,6 @@ public sealed class DemoDaemon : IAsyncLifetime
         _config.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]

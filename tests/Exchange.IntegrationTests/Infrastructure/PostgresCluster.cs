@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Exchange.IntegrationTests.Infrastructure;
@@ -46,7 +44,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         }
 
         await RunAsServerUserAsync(Path.Combine(bin, "initdb"), ["-D", Path.Combine(_dataDirectory, "db"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"]);
-        Port = FreePort();
+        Port = FreePorts.Next();
         var options = $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses=127.0.0.1 -k {_dataDirectory} -c fsync=off -c full_page_writes=off -c max_connections=200";
         await RunAsServerUserAsync(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-o", options, "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60", "start"]);
     }
@@ -126,12 +124,6 @@ public sealed class PostgresCluster : IAsyncLifetime
             .FirstOrDefault();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static Task RunAsServerUserAsync(string file, string[] arguments) =>
         IsRoot ? RunAsync("runuser", ["-u", "postgres", "--", file, .. arguments]) : RunAsync(file, arguments);

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
 namespace Exchange.IntegrationTests.Infrastructure;
@@ -11,14 +9,14 @@ public sealed class TestConfig : IDisposable
 
     public TestConfig()
     {
-        Port = FreePort();
+        Port = FreePorts.Next();
         Directory.CreateDirectory(ConfigDirectory);
         var shipped = Path.Combine(ExchangeProcess.RepositoryRoot, "config");
         File.Copy(Path.Combine(shipped, "nlog.config"), Path.Combine(ConfigDirectory, "nlog.config"));
         AppSettings = JsonNode.Parse(File.ReadAllText(Path.Combine(shipped, "appsettings.json")))!.AsObject();
         Schedule = JsonNode.Parse(File.ReadAllText(Path.Combine(shipped, "schedule.json")))!.AsObject();
         Exchange["Web"]!["Urls"] = BaseUrl;
-        Exchange["Operator"] = new JsonObject { ["Urls"] = $"http://127.0.0.1:{FreePort()}" };
+        Exchange["Operator"] = new JsonObject { ["Urls"] = $"http://127.0.0.1:{FreePorts.Next()}" };
     }
 
     public string Root => _root.Path;
@@ -51,10 +49,4 @@ public sealed class TestConfig : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -22,8 +21,8 @@ public sealed class SystemdServiceTests : IDisposable
         Install();
         var etc = Path.Combine(_root.Path, "etc", "exchange");
         var settings = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(etc, "appsettings.json")))!.AsObject();
-        settings["Exchange"]!["Web"]!["Urls"] = $"http://127.0.0.1:{FreePort()}";
-        settings["Exchange"]!["Operator"] = new JsonObject { ["Urls"] = $"http://127.0.0.1:{FreePort()}", ["ShutdownTimeout"] = "00:00:10" };
+        settings["Exchange"]!["Web"]!["Urls"] = $"http://127.0.0.1:{FreePorts.Next()}";
+        settings["Exchange"]!["Operator"] = new JsonObject { ["Urls"] = $"http://127.0.0.1:{FreePorts.Next()}", ["ShutdownTimeout"] = "00:00:10" };
         await File.WriteAllTextAsync(Path.Combine(etc, "appsettings.json"), settings.ToJsonString());
 
         var socketPath = _root.File("notify.sock");
@@ -187,10 +186,4 @@ public sealed class SystemdServiceTests : IDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
