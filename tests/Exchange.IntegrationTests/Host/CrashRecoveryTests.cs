@@ -22,6 +22,7 @@ public sealed class CrashRecoveryTests : IDisposable
         {
             dataset!["Cron"] = "0/1 * * * * ?";
             dataset["ChunkRows"] = 50;
+            dataset["TargetChunkTime"] = "00:00:00";                // fixed chunks: many commits for the kill to land between
             dataset["SafetyLag"] = "00:00:00.500";
         }
 
