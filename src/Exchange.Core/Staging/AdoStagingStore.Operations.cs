@@ -134,28 +134,8 @@ public abstract partial class AdoStagingStore : IOperationsStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<AuditEntry>> GetRecentFailuresAsync(int max, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                "SELECT at, principal, operation, object_id, outcome, remote_address FROM audit_log WHERE outcome <> 'ok' ORDER BY audit_id DESC LIMIT @max",
-                new { max }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var entries = new List<AuditEntry>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    entries.Add(new AuditEntry(
-                        ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
-                }
-
-                return entries;
-            }
-        }
-    }
+    public Task<IReadOnlyList<AuditEntry>> GetRecentFailuresAsync(int max, CancellationToken cancellationToken) =>
+        QueryAuditAsync("WHERE outcome <> 'ok' ORDER BY audit_id DESC LIMIT @max", new { max }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ReplayResult> ReplayAsync(string insurer, string dataset, long fromSeq, string operatorName, CancellationToken cancellationToken)

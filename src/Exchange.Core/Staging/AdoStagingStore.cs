@@ -262,14 +262,18 @@ public abstract partial class AdoStagingStore : IStagingStore
     }
 
     /// <summary>Audit records from <paramref name="since"/> on, oldest first (for operators and tests).</summary>
-    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(DateTimeOffset since, int max, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(DateTimeOffset since, int max, CancellationToken cancellationToken) =>
+        QueryAuditAsync("WHERE at >= @since ORDER BY audit_id LIMIT @max", new { since = ToDb(since), max }, cancellationToken);
+
+    /// <summary>Audit records selected by <paramref name="whereOrderLimit"/> (the SQL after <c>FROM audit_log</c>).</summary>
+    private async Task<IReadOnlyList<AuditEntry>> QueryAuditAsync(string whereOrderLimit, object parameters, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                "SELECT at, principal, operation, object_id, outcome, remote_address FROM audit_log WHERE at >= @since ORDER BY audit_id LIMIT @max",
-                new { since = ToDb(since), max }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "SELECT at, principal, operation, object_id, outcome, remote_address FROM audit_log " + whereOrderLimit,
+                parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 var entries = new List<AuditEntry>();
