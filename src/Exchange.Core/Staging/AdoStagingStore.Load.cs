@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Dapper;
 using Exchange.Core.Load;
 
@@ -22,44 +21,16 @@ public abstract partial class AdoStagingStore : ILoadSampleStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string source, DateTimeOffset since, int max, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var command = connection.CreateCommand();
-            await using (command.ConfigureAwait(false))
-            {
-                command.CommandText = "SELECT at, source, probe, value, gate_state, reason FROM load_samples WHERE source = @source AND at >= @since ORDER BY sample_id LIMIT @max";
-                AddParameter(command, "source", source);
-                AddParameter(command, "since", ToDb(since));
-                AddParameter(command, "max", max);
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    var samples = new List<LoadSample>();
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        samples.Add(new LoadSample(
-                            ReadTimestamp(reader, 0),
-                            reader.GetString(1),
-                            reader.GetString(2),
-                            reader.IsDBNull(3) ? null : reader.GetDouble(3),
-                            Enum.Parse<GateState>(reader.GetString(4)),
-                            reader.IsDBNull(5) ? "" : reader.GetString(5)));
-                    }
-
-                    return samples;
-                }
-            }
-        }
-    }
-
-    private static void AddParameter(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "@" + name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-    }
+    public Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string source, DateTimeOffset since, int max, CancellationToken cancellationToken) =>
+        QueryListAsync(
+            "SELECT at, source, probe, value, gate_state, reason FROM load_samples WHERE source = @source AND at >= @since ORDER BY sample_id LIMIT @max",
+            new { source, since = ToDb(since), max },
+            reader => new LoadSample(
+                ReadTimestamp(reader, 0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3),
+                Enum.Parse<GateState>(reader.GetString(4)),
+                reader.IsDBNull(5) ? "" : reader.GetString(5)),
+            cancellationToken);
 }

@@ -9,40 +9,26 @@ namespace Exchange.Core.Staging;
 public abstract partial class AdoStagingStore : IOperationsStore
 {
     /// <inheritdoc />
-    public async Task<IReadOnlyList<DatasetStatus>> GetDatasetStatusAsync(DateTimeOffset since, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                """
-                SELECT w.dataset, w.watermark, w.last_seq,
-                       (SELECT MAX(b.created_at) FROM batches b WHERE b.dataset = w.dataset),
-                       (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset),
-                       (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since),
-                       (SELECT COALESCE(SUM(b.row_count), 0) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since)
-                FROM watermarks w ORDER BY w.dataset
-                """,
-                new { since = ToDb(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var result = new List<DatasetStatus>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    result.Add(new DatasetStatus(
-                        reader.GetString(0),
-                        reader.IsDBNull(1) ? null : reader.GetString(1),
-                        reader.GetInt64(2),
-                        reader.IsDBNull(3) ? null : ReadTimestamp(reader, 3),
-                        reader.GetInt64(4),
-                        reader.GetInt64(5),
-                        Convert.ToInt64(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)));
-                }
-
-                return result;
-            }
-        }
-    }
+    public Task<IReadOnlyList<DatasetStatus>> GetDatasetStatusAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        QueryListAsync(
+            """
+            SELECT w.dataset, w.watermark, w.last_seq,
+                   (SELECT MAX(b.created_at) FROM batches b WHERE b.dataset = w.dataset),
+                   (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset),
+                   (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since),
+                   (SELECT COALESCE(SUM(b.row_count), 0) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since)
+            FROM watermarks w ORDER BY w.dataset
+            """,
+            new { since = ToDb(since) },
+            reader => new DatasetStatus(
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : ReadTimestamp(reader, 3),
+                reader.GetInt64(4),
+                reader.GetInt64(5),
+                Convert.ToInt64(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)),
+            cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<InsurerBacklog>> GetInsurerBacklogAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> insurerDatasets, CancellationToken cancellationToken)
@@ -277,26 +263,14 @@ public abstract partial class AdoStagingStore : IOperationsStore
         }
     }
 
-    private async Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string sql, object? parameters, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var samples = new List<LoadSample>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    samples.Add(new LoadSample(
-                        ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
-                        reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
-                }
-
-                return samples;
-            }
-        }
-    }
+    private Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string sql, object? parameters, CancellationToken cancellationToken) =>
+        QueryListAsync(
+            sql,
+            parameters,
+            reader => new LoadSample(
+                ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
+            cancellationToken);
 
     private async Task<long[]> DeleteInWriteAsync(DbConnection connection, string[] statements, object parameters, CancellationToken cancellationToken)
     {

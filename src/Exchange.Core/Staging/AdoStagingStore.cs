@@ -266,25 +266,31 @@ public abstract partial class AdoStagingStore : IStagingStore
         QueryAuditAsync("WHERE at >= @since ORDER BY audit_id LIMIT @max", new { since = ToDb(since), max }, cancellationToken);
 
     /// <summary>Audit records selected by <paramref name="whereOrderLimit"/> (the SQL after <c>FROM audit_log</c>).</summary>
-    private async Task<IReadOnlyList<AuditEntry>> QueryAuditAsync(string whereOrderLimit, object parameters, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<AuditEntry>> QueryAuditAsync(string whereOrderLimit, object parameters, CancellationToken cancellationToken) =>
+        QueryListAsync(
+            "SELECT at, principal, operation, object_id, outcome, remote_address FROM audit_log " + whereOrderLimit,
+            parameters,
+            reader => new AuditEntry(
+                ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
+            cancellationToken);
+
+    /// <summary>Runs one query on its own connection and maps every row (the store's timestamps need <see cref="ReadTimestamp"/>, which Dapper cannot call).</summary>
+    private async Task<IReadOnlyList<T>> QueryListAsync<T>(string sql, object? parameters, Func<DbDataReader, T> map, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                "SELECT at, principal, operation, object_id, outcome, remote_address FROM audit_log " + whereOrderLimit,
-                parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                var entries = new List<AuditEntry>();
+                var rows = new List<T>();
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    entries.Add(new AuditEntry(
-                        ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                    rows.Add(map(reader));
                 }
 
-                return entries;
+                return rows;
             }
         }
     }
