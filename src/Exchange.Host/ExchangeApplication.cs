@@ -23,12 +23,7 @@ internal static class ExchangeApplication
 {
     public static WebApplication Build(ConfigLocation location, ExchangeOptions options)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ContentRootPath = location.ContentRoot,
-            EnvironmentName = "Production",
-            Args = [],
-        });
+        var builder = WebApplication.CreateSlimBuilder(WebApplicationDefaults.Options(location.ContentRoot));
 
         var appSettings = ExchangeConfiguration.LoadAppSettings(location);
         builder.Configuration.Sources.Clear();

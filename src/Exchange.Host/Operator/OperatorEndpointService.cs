@@ -1,6 +1,7 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Diagnostics;
 using Exchange.Core.Operations;
+using Exchange.Host.Configuration;
 using Exchange.WebService.Operator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -31,7 +32,7 @@ internal sealed partial class OperatorEndpointService(IServiceProvider root, IOp
             return;
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production", Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(WebApplicationDefaults.Options(null));
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection();
         builder.Logging.ClearProviders();
