@@ -46,13 +46,11 @@ public sealed class DeliveryService
         var hasMore = false;
         foreach (var name in datasets)
         {
-            var cursor = await _store.GetCursorAsync(principal.Name, name, cancellationToken).ConfigureAwait(false);
             var room = limit - batches.Count;
             if (room == 0)
             {
                 // The answer is full; only whether this dataset has anything waiting matters now.
-                var state = await _store.GetDatasetStateAsync(name, cancellationToken).ConfigureAwait(false);
-                if (state.LastSeq > cursor)
+                if ((await _store.GetUnacknowledgedHeadersAsync(principal.Name, name, 1, cancellationToken).ConfigureAwait(false)).Count > 0)
                 {
                     hasMore = true;
                     break;
@@ -62,7 +60,7 @@ public sealed class DeliveryService
             }
 
             // One more than there is room for tells whether the dataset has more waiting.
-            var headers = await _store.GetBatchHeadersAfterAsync(name, cursor, room + 1, cancellationToken).ConfigureAwait(false);
+            var headers = await _store.GetUnacknowledgedHeadersAsync(principal.Name, name, room + 1, cancellationToken).ConfigureAwait(false);
             if (headers.Count > room)
             {
                 batches.AddRange(headers.Take(room));

@@ -43,15 +43,20 @@ public abstract partial class AdoStagingStore : IOperationsStore
             var cursors = (await connection.QueryAsync<(string Insurer, string Dataset, long AckedSeq)>(new CommandDefinition(
                 "SELECT insurer, dataset, acked_seq FROM cursors", cancellationToken: cancellationToken)).ConfigureAwait(false))
                 .ToDictionary(r => (r.Insurer, r.Dataset), r => r.AckedSeq);
+            // One index seek per insurer (ix_audit_log_last_poll), not a scan of the audit log.
             var lastPoll = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                "SELECT principal, MAX(at) FROM audit_log WHERE operation = 'Poll' AND outcome = 'ok' AND at >= @since GROUP BY principal",
-                new { since = ToDb(TimeProvider.GetUtcNow() - LastPollWindow) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            var since = ToDb(TimeProvider.GetUtcNow() - LastPollWindow);
+            foreach (var principal in insurerDatasets.Keys)
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                    "SELECT MAX(at) FROM audit_log WHERE principal = @principal AND operation = 'Poll' AND outcome = 'ok' AND at >= @since",
+                    new { principal, since }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
                 {
-                    lastPoll[reader.GetString(0)] = ReadTimestamp(reader, 1);
+                    if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0))
+                    {
+                        lastPoll[principal] = ReadTimestamp(reader, 0);
+                    }
                 }
             }
 

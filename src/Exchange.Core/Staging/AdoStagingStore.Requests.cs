@@ -245,17 +245,34 @@ public abstract partial class AdoStagingStore : IRequestStore
     public async Task<IReadOnlyList<string>> GetUnreadAnsweredMsgIdsAsync(string insurer, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+
+        // Every Poll runs this. It walks the partial index ix_responses_unread (002) in answer order and stops at @max:
+        // CROSS JOIN makes SQLite's planner keep responses outside (PostgreSQL plans it as an inner join by its statistics),
+        // rather than reading every request the insurer ever made and sorting.
+        var session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var ids = await connection.QueryAsync<string>(new CommandDefinition(
+            var command = session.Command(
                 """
-                SELECT r.msg_id FROM responses s JOIN requests r ON r.request_id = s.request_id
-                WHERE r.insurer = @insurer AND s.read_at IS NULL
-                ORDER BY s.responded_at, s.request_id LIMIT @max
-                """,
-                new { insurer, max }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return [.. ids];
+                SELECT r.msg_id FROM responses s CROSS JOIN requests r
+                WHERE r.request_id = s.request_id AND s.read_at IS NULL AND r.insurer = @insurer
+                ORDER BY s.responded_at, s.request_id
+                """ + Limit(max),
+                "@insurer",
+                "@max");
+            command.Parameters[0].Value = insurer;
+            command.Parameters[1].Value = max;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var ids = new List<string>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    ids.Add(reader.GetString(0));
+                }
+
+                return ids;
+            }
         }
     }
 

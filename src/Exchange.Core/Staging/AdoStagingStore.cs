@@ -30,6 +30,10 @@ public abstract partial class AdoStagingStore : IStagingStore
     /// <summary>Opens a connection ready for use.</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
+    /// <summary>Lends a connection for the statements of one call (a fresh connection unless the dialect keeps sessions).</summary>
+    protected virtual async ValueTask<StoreSession> OpenSessionAsync(CancellationToken cancellationToken) =>
+        new ConnectionSession(await OpenAsync(cancellationToken).ConfigureAwait(false));
+
     /// <summary>Begins a transaction that will write.</summary>
     protected virtual async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -99,18 +103,6 @@ public abstract partial class AdoStagingStore : IStagingStore
     }
 
     /// <inheritdoc />
-    public async Task<DatasetState> GetDatasetStateAsync(string dataset, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var row = await connection.QuerySingleOrDefaultAsync<(string? Watermark, long LastSeq)?>(new CommandDefinition(
-                "SELECT watermark, last_seq FROM watermarks WHERE dataset = @dataset", new { dataset }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return row is { } r ? new DatasetState(dataset, r.Watermark, r.LastSeq) : new DatasetState(dataset, null, 0);
-        }
-    }
-
-    /// <inheritdoc />
     public async Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -151,8 +143,13 @@ public abstract partial class AdoStagingStore : IStagingStore
                     new { batch.Dataset, batchKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 if (existing is { } existingId)
                 {
-                    var first = await ReadHeadersAsync(connection, transaction, $"SELECT {HeaderColumns} FROM batches WHERE batch_id = @existingId", new { existingId }, cancellationToken).ConfigureAwait(false);
-                    return (first[0], true);
+                    var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                        $"SELECT {HeaderColumns} FROM batches WHERE batch_id = @existingId", new { existingId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                        return (ReadHeader(reader), true);
+                    }
                 }
 
                 var header = await InsertBatchAsync(connection, transaction, batch, state.LastSeq + 1, cancellationToken).ConfigureAwait(false);
@@ -163,50 +160,6 @@ public abstract partial class AdoStagingStore : IStagingStore
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return (header, false);
             }
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return await ReadHeadersAsync(connection, null,
-                $"SELECT {HeaderColumns} FROM batches WHERE dataset = @dataset AND seq > @afterSeq ORDER BY seq LIMIT @max",
-                new { dataset, afterSeq, max }, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<StoredBatch?> GetBatchAsync(long batchId, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                $"SELECT {HeaderColumns}, payload FROM batches WHERE batch_id = @batchId", new { batchId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    return null;
-                }
-
-                return new StoredBatch(ReadHeader(reader), (byte[])reader.GetValue(8));
-            }
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                "SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset", new { insurer, dataset }, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
         }
     }
 
@@ -336,21 +289,6 @@ public abstract partial class AdoStagingStore : IStagingStore
             },
             transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new BatchHeader(batchId, batch.Dataset, seq, batch.RowCount, createdAt, batch.Format, batch.Payload.Length, batch.Sha256);
-    }
-
-    private async Task<IReadOnlyList<BatchHeader>> ReadHeadersAsync(DbConnection connection, DbTransaction? transaction, string sql, object parameters, CancellationToken cancellationToken)
-    {
-        var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            var headers = new List<BatchHeader>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                headers.Add(ReadHeader(reader));
-            }
-
-            return headers;
-        }
     }
 
     private BatchHeader ReadHeader(DbDataReader reader) => new(

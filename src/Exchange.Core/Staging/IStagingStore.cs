@@ -33,6 +33,12 @@ public interface IStagingStore
     /// <summary>A batch with its payload, or null when there is no batch with that id.</summary>
     Task<StoredBatch?> GetBatchAsync(long batchId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The headers of the dataset's batches after the insurer's cursor (what it has not acknowledged), in <c>Seq</c> order,
+    /// at most <paramref name="max"/>; cursor and batches are read in one statement.
+    /// </summary>
+    Task<IReadOnlyList<BatchHeader>> GetUnacknowledgedHeadersAsync(string insurer, string dataset, int max, CancellationToken cancellationToken);
+
     /// <summary>The highest sequence number the insurer acknowledged in the dataset (0 when none).</summary>
     Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken);
 

@@ -8,10 +8,11 @@ namespace Exchange.Core.Staging;
 /// The embedded staging store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed batch
 /// survives a power cut. Write transactions begin IMMEDIATE, taking the file's write lock up front.
 /// </summary>
-public sealed class SqliteStagingStore : AdoStagingStore
+public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
 {
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     private readonly string _connectionString;
+    private readonly SqliteSessionPool _sessions;
 
     /// <summary>Creates the store on the file named by <paramref name="connectionString"/> (its folder is created if missing).</summary>
     public SqliteStagingStore(string connectionString, TimeProvider timeProvider)
@@ -33,6 +34,7 @@ public sealed class SqliteStagingStore : AdoStagingStore
         builder.DefaultTimeout = 30;
         _connectionString = builder.ToString();
         FilePath = Path.GetFullPath(builder.DataSource);
+        _sessions = new SqliteSessionPool(_connectionString, SetPragmasAsync);
     }
 
     /// <summary>The database file.</summary>
@@ -51,11 +53,7 @@ public sealed class SqliteStagingStore : AdoStagingStore
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using var pragma = connection.CreateCommand();
-
-            // synchronous is per connection: FULL makes every commit durable in WAL mode.
-            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
-            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await SetPragmasAsync(connection, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -63,6 +61,28 @@ public sealed class SqliteStagingStore : AdoStagingStore
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask<StoreSession> OpenSessionAsync(CancellationToken cancellationToken) => _sessions.RentAsync(cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// SQLite 3.50 marks a statement whose LIMIT is a bound parameter for recompilation whenever the parameter is bound, so
+    /// a prepared Poll statement was compiled again on every call. A literal keeps one compiled statement per limit value.
+    /// </remarks>
+    protected override string Limit(int max) => string.Create(CultureInfo.InvariantCulture, $" LIMIT {max}");
+
+    /// <summary>Closes the connections kept open for sessions.</summary>
+    public void Dispose() => _sessions.Dispose();
+
+    private static async Task SetPragmasAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        using var pragma = connection.CreateCommand();
+
+        // synchronous is per connection: FULL makes every commit durable in WAL mode.
+        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -103,6 +103,31 @@ public abstract class StagingStoreContract
     }
 
     [Fact]
+    public async Task GetUnacknowledgedHeaders_StartsAfterTheInsurersOwnCursor_InSeqOrder_UpToTheLimit()
+    {
+        var store = await CreateStoreAsync();
+        string? watermark = null;
+        for (var i = 1; i <= 5; i++)
+        {
+            await store.AppendBatchAsync(Batch("AC43", watermark, $"w{i}"), default);
+            watermark = $"w{i}";
+        }
+
+        await store.AppendBatchAsync(Batch("AC01", null, "x1"), default);
+        await store.AckAsync("ins-a", "AC43", 2, default);
+
+        Assert.Equal([3L, 4L], (await store.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 2, default)).Select(h => h.Seq));
+        Assert.Equal([3L, 4L, 5L], (await store.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 10, default)).Select(h => h.Seq));
+
+        // Another insurer's cursor, another dataset, and the same statement asked again with other values.
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], (await store.GetUnacknowledgedHeadersAsync("ins-b", "AC43", 10, default)).Select(h => h.Seq));
+        Assert.All(await store.GetUnacknowledgedHeadersAsync("ins-a", "AC01", 10, default), h => Assert.Equal("AC01", h.Dataset));
+        await store.AckAsync("ins-a", "AC43", 5, default);
+        Assert.Empty(await store.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 10, default));
+        Assert.Empty(await store.GetUnacknowledgedHeadersAsync("ins-a", "KC24", 10, default));
+    }
+
+    [Fact]
     public async Task GetBatch_ReturnsHeaderAndPayloadAsStored_AndNullForAnUnknownId()
     {
         var store = await CreateStoreAsync();
