@@ -32,6 +32,10 @@ internal static class ExchangeApplication
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddNLog();
 
+        // Its only messages are "Request starting/finished", which nlog.config discards; but while the category is enabled
+        // at any level, ASP.NET Core starts an Activity and a log scope for every request to feed them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
         builder.WebHost.UseUrls(options.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -18,17 +18,17 @@ internal sealed class AckOperation(DeliveryService delivery) : ISoapOperation
         string.Create(CultureInfo.InvariantCulture, $"{ContractXml.Text(request, "Dataset")}:{ContractXml.Text(request, "Seq")}");
 
     /// <inheritdoc />
-    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
     {
         var dataset = ContractXml.Text(request, "Dataset")!;
         var seq = ContractXml.Long(request, "Seq");
         var result = await delivery.AckAsync(principal, dataset, seq, cancellationToken).ConfigureAwait(false);
-        return async writer =>
+        return writer =>
         {
-            await writer.WriteStartElementAsync(null, "AckResponse", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "Dataset", dataset).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "AckedSeq", result.AckedSeq).ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
+            writer.WriteStartElement(null, "AckResponse", SoapNamespaces.Contract.NamespaceName);
+            ContractXml.Write(writer, "Dataset", dataset);
+            ContractXml.Write(writer, "AckedSeq", result.AckedSeq);
+            writer.WriteEndElement();
         };
     }
 }

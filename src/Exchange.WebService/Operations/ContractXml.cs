@@ -18,23 +18,23 @@ internal static class ContractXml
     public static long Long(XElement request, string name) => XmlConvert.ToInt64(Text(request, name)!);
 
     /// <summary>Writes <c>&lt;name&gt;value&lt;/name&gt;</c> in the contract namespace.</summary>
-    public static Task WriteAsync(XmlWriter writer, string name, string value) => writer.WriteElementStringAsync(null, name, Ns, value);
+    public static void Write(XmlWriter writer, string name, string value) => writer.WriteElementString(null, name, Ns, value);
 
     /// <summary>Writes an xs:long element.</summary>
-    public static Task WriteAsync(XmlWriter writer, string name, long value) => WriteAsync(writer, name, XmlConvert.ToString(value));
+    public static void Write(XmlWriter writer, string name, long value) => Write(writer, name, XmlConvert.ToString(value));
 
     /// <summary>Writes a <c>BatchHeader</c>-typed element named <paramref name="elementName"/> (<c>Batch</c> or <c>Header</c>).</summary>
-    public static async Task WriteBatchHeaderAsync(XmlWriter writer, string elementName, BatchHeader header)
+    public static void WriteBatchHeader(XmlWriter writer, string elementName, BatchHeader header)
     {
-        await writer.WriteStartElementAsync(null, elementName, Ns).ConfigureAwait(false);
-        await WriteAsync(writer, "BatchId", header.BatchId).ConfigureAwait(false);
-        await WriteAsync(writer, "Dataset", header.Dataset).ConfigureAwait(false);
-        await WriteAsync(writer, "Seq", header.Seq).ConfigureAwait(false);
-        await WriteAsync(writer, "RowCount", header.RowCount).ConfigureAwait(false);
-        await WriteAsync(writer, "CreatedAt", header.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture)).ConfigureAwait(false);
-        await WriteAsync(writer, "Format", header.Format).ConfigureAwait(false);
-        await WriteAsync(writer, "SizeBytes", header.SizeBytes).ConfigureAwait(false);
-        await WriteAsync(writer, "Sha256", header.Sha256).ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
+        writer.WriteStartElement(null, elementName, Ns);
+        Write(writer, "BatchId", header.BatchId);
+        Write(writer, "Dataset", header.Dataset);
+        Write(writer, "Seq", header.Seq);
+        Write(writer, "RowCount", header.RowCount);
+        Write(writer, "CreatedAt", header.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture));
+        Write(writer, "Format", header.Format);
+        Write(writer, "SizeBytes", header.SizeBytes);
+        Write(writer, "Sha256", header.Sha256);
+        writer.WriteEndElement();
     }
 }

@@ -16,18 +16,18 @@ internal sealed class FetchBatchOperation(DeliveryService delivery) : ISoapOpera
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "BatchId");
 
     /// <inheritdoc />
-    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
     {
         var batchId = ContractXml.Long(request, "BatchId");
         var batch = await delivery.FetchBatchAsync(principal, batchId, cancellationToken).ConfigureAwait(false);
-        return async writer =>
+        return writer =>
         {
-            await writer.WriteStartElementAsync(null, "FetchBatchResponse", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
-            await ContractXml.WriteBatchHeaderAsync(writer, "Header", batch.Header).ConfigureAwait(false);
-            await writer.WriteStartElementAsync(null, "Payload", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
-            await writer.WriteBase64Async(batch.Payload, 0, batch.Payload.Length).ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
+            writer.WriteStartElement(null, "FetchBatchResponse", SoapNamespaces.Contract.NamespaceName);
+            ContractXml.WriteBatchHeader(writer, "Header", batch.Header);
+            writer.WriteStartElement(null, "Payload", SoapNamespaces.Contract.NamespaceName);
+            writer.WriteBase64(batch.Payload, 0, batch.Payload.Length);
+            writer.WriteEndElement();
+            writer.WriteEndElement();
         };
     }
 }

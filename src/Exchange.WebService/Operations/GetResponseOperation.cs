@@ -15,29 +15,29 @@ internal sealed class GetResponseOperation(RequestService requests) : ISoapOpera
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "MsgId");
 
     /// <inheritdoc />
-    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
     {
         var msgId = ContractXml.Text(request, "MsgId")!;
         var found = await requests.GetResponseAsync(principal, msgId, cancellationToken).ConfigureAwait(false);
-        return writer => RequestXml.WriteElementAsync(writer, "GetResponseResponse", async () =>
+        return writer => RequestXml.WriteElement(writer, "GetResponseResponse", () =>
         {
-            await ContractXml.WriteAsync(writer, "MsgId", found.Request.MsgId).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "RefMsgId", found.Request.RefMsgId).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "Status", RequestXml.Wire(found.Request.Status)).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "InfCode", found.Answer?.InfCode ?? RequestService.NotAnsweredYet).ConfigureAwait(false);
+            ContractXml.Write(writer, "MsgId", found.Request.MsgId);
+            ContractXml.Write(writer, "RefMsgId", found.Request.RefMsgId);
+            ContractXml.Write(writer, "Status", RequestXml.Wire(found.Request.Status));
+            ContractXml.Write(writer, "InfCode", found.Answer?.InfCode ?? RequestService.NotAnsweredYet);
             if (found.Answer?.ErrMsg is { } errMsg)
             {
-                await ContractXml.WriteAsync(writer, "ErrMsg", errMsg).ConfigureAwait(false);
+                ContractXml.Write(writer, "ErrMsg", errMsg);
             }
 
             if (found.Answer?.Output is { } output)
             {
-                await ContractXml.WriteAsync(writer, "Output", output).ConfigureAwait(false);
+                ContractXml.Write(writer, "Output", output);
             }
 
             if (found.RespondedAt is { } respondedAt)
             {
-                await RequestXml.WriteAsync(writer, "RespondedAt", respondedAt).ConfigureAwait(false);
+                RequestXml.Write(writer, "RespondedAt", respondedAt);
             }
         });
     }

@@ -18,5 +18,5 @@ internal interface ISoapOperation
 
     /// <summary>Performs the operation for <paramref name="principal"/>; the result writes the response element.</summary>
     /// <exception cref="Core.Delivery.ExchangeFaultException">A refusal with its fault code.</exception>
-    Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken);
+    Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken);
 }

@@ -20,7 +20,7 @@ internal sealed class PollOperation(DeliveryService delivery, RequestService req
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "Dataset");
 
     /// <inheritdoc />
-    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
     {
         var dataset = ContractXml.Text(request, "Dataset");
         var max = ContractXml.Text(request, "MaxBatches") is { } text ? XmlConvert.ToInt32(text) : (int?)null;
@@ -38,24 +38,24 @@ internal sealed class PollOperation(DeliveryService delivery, RequestService req
             throw;
         }
 
-        return async writer =>
+        return writer =>
         {
-            await writer.WriteStartElementAsync(null, "PollResponse", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
+            writer.WriteStartElement(null, "PollResponse", SoapNamespaces.Contract.NamespaceName);
             foreach (var header in result.Batches)
             {
-                await ContractXml.WriteBatchHeaderAsync(writer, "Batch", header).ConfigureAwait(false);
+                ContractXml.WriteBatchHeader(writer, "Batch", header);
             }
 
-            await ContractXml.WriteAsync(writer, "HasMore", XmlConvert.ToString(result.HasMore)).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "NextPollAfterSeconds", result.NextPollAfterSeconds).ConfigureAwait(false);
+            ContractXml.Write(writer, "HasMore", XmlConvert.ToString(result.HasMore));
+            ContractXml.Write(writer, "NextPollAfterSeconds", result.NextPollAfterSeconds);
             foreach (var msgId in result.CompletedRequestMsgIds)
             {
-                await writer.WriteStartElementAsync(null, "CompletedRequest", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
-                await ContractXml.WriteAsync(writer, "MsgId", msgId).ConfigureAwait(false);
-                await writer.WriteEndElementAsync().ConfigureAwait(false);
+                writer.WriteStartElement(null, "CompletedRequest", SoapNamespaces.Contract.NamespaceName);
+                ContractXml.Write(writer, "MsgId", msgId);
+                writer.WriteEndElement();
             }
 
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
+            writer.WriteEndElement();
         };
     }
 }

@@ -16,7 +16,7 @@ internal sealed class PushBatchOperation(PushService push) : ISoapOperation
     public string? ObjectOf(XElement request) => $"{ContractXml.Text(request, "Dataset")}:{ContractXml.Text(request, "BatchKey")}";
 
     /// <inheritdoc />
-    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
     {
         var payload = Convert.FromBase64String(ContractXml.Text(request, "Payload")!);
         var (header, duplicate) = await push.PushAsync(
@@ -26,13 +26,13 @@ internal sealed class PushBatchOperation(PushService push) : ISoapOperation
             ContractXml.Text(request, "Format")!,
             payload,
             cancellationToken).ConfigureAwait(false);
-        return async writer =>
+        return writer =>
         {
-            await writer.WriteStartElementAsync(null, "PushBatchResponse", SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "BatchId", header.BatchId).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "Seq", header.Seq).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "Duplicate", XmlConvert.ToString(duplicate)).ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
+            writer.WriteStartElement(null, "PushBatchResponse", SoapNamespaces.Contract.NamespaceName);
+            ContractXml.Write(writer, "BatchId", header.BatchId);
+            ContractXml.Write(writer, "Seq", header.Seq);
+            ContractXml.Write(writer, "Duplicate", XmlConvert.ToString(duplicate));
+            writer.WriteEndElement();
         };
     }
 }

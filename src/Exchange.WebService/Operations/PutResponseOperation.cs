@@ -15,7 +15,7 @@ internal sealed class PutResponseOperation(RequestService requests) : ISoapOpera
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "RefMsgId");
 
     /// <inheritdoc />
-    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
     {
         var refMsgId = ContractXml.Text(request, "RefMsgId")!;
         var answer = new RequestAnswer(
@@ -23,11 +23,11 @@ internal sealed class PutResponseOperation(RequestService requests) : ISoapOpera
             ContractXml.Text(request, "ErrMsg"),
             request.Element(Soap.SoapNamespaces.Contract + "Output")?.Value);
         var (stored, wasStored) = await requests.PutResponseAsync(principal, refMsgId, answer, cancellationToken).ConfigureAwait(false);
-        return writer => RequestXml.WriteElementAsync(writer, "PutResponseResponse", async () =>
+        return writer => RequestXml.WriteElement(writer, "PutResponseResponse", () =>
         {
-            await ContractXml.WriteAsync(writer, "RefMsgId", stored.RefMsgId).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "Status", RequestXml.Wire(stored.Status)).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "Stored", XmlConvert.ToString(wasStored)).ConfigureAwait(false);
+            ContractXml.Write(writer, "RefMsgId", stored.RefMsgId);
+            ContractXml.Write(writer, "Status", RequestXml.Wire(stored.Status));
+            ContractXml.Write(writer, "Stored", XmlConvert.ToString(wasStored));
         });
     }
 }

@@ -9,15 +9,15 @@ namespace Exchange.WebService.Operations;
 internal static class RequestXml
 {
     /// <summary>Writes an xs:dateTime element with the offset.</summary>
-    public static Task WriteAsync(XmlWriter writer, string name, DateTimeOffset value) =>
-        ContractXml.WriteAsync(writer, name, value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture));
+    public static void Write(XmlWriter writer, string name, DateTimeOffset value) =>
+        ContractXml.Write(writer, name, value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture));
 
     /// <summary>Writes <c>&lt;Name&gt;</c> with its response element's fields and closes it.</summary>
-    public static async Task WriteElementAsync(XmlWriter writer, string name, Func<Task> fields)
+    public static void WriteElement(XmlWriter writer, string name, Action fields)
     {
-        await writer.WriteStartElementAsync(null, name, SoapNamespaces.Contract.NamespaceName).ConfigureAwait(false);
-        await fields().ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
+        writer.WriteStartElement(null, name, SoapNamespaces.Contract.NamespaceName);
+        fields();
+        writer.WriteEndElement();
     }
 
     /// <summary>The wire value of a status.</summary>

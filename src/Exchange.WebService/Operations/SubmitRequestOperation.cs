@@ -15,7 +15,7 @@ internal sealed class SubmitRequestOperation(RequestService requests) : ISoapOpe
     public string? ObjectOf(XElement request) => $"{ContractXml.Text(request, "MsgId")}:{ContractXml.Text(request, "InfNo")}";
 
     /// <inheritdoc />
-    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
     {
         var msgId = ContractXml.Text(request, "MsgId")!;
         var infNo = ContractXml.Text(request, "InfNo")!;
@@ -24,12 +24,12 @@ internal sealed class SubmitRequestOperation(RequestService requests) : ISoapOpe
         var input = request.Element(Soap.SoapNamespaces.Contract + "Input")!.Value;
         var result = await requests.SubmitAsync(principal, msgId, infNo, input, cancellationToken).ConfigureAwait(false);
         var stored = result.Request;
-        return writer => RequestXml.WriteElementAsync(writer, "SubmitRequestResponse", async () =>
+        return writer => RequestXml.WriteElement(writer, "SubmitRequestResponse", () =>
         {
-            await ContractXml.WriteAsync(writer, "MsgId", stored.MsgId).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "RefMsgId", stored.RefMsgId).ConfigureAwait(false);
-            await ContractXml.WriteAsync(writer, "Status", RequestXml.Wire(stored.Status)).ConfigureAwait(false);
-            await RequestXml.WriteAsync(writer, "AcceptedAt", stored.CreatedAt).ConfigureAwait(false);
+            ContractXml.Write(writer, "MsgId", stored.MsgId);
+            ContractXml.Write(writer, "RefMsgId", stored.RefMsgId);
+            ContractXml.Write(writer, "Status", RequestXml.Wire(stored.Status));
+            RequestXml.Write(writer, "AcceptedAt", stored.CreatedAt);
         });
     }
 }

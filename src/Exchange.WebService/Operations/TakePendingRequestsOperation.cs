@@ -15,24 +15,24 @@ internal sealed class TakePendingRequestsOperation(RequestService requests) : IS
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "MaxRequests");
 
     /// <inheritdoc />
-    public async Task<Func<XmlWriter, Task>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
     {
         var max = ContractXml.Text(request, "MaxRequests") is { } text ? XmlConvert.ToInt32(text) : 10;
         var taken = await requests.TakePendingAsync(principal, max, cancellationToken).ConfigureAwait(false);
-        return writer => RequestXml.WriteElementAsync(writer, "TakePendingRequestsResponse", async () =>
+        return writer => RequestXml.WriteElement(writer, "TakePendingRequestsResponse", () =>
         {
             foreach (var claim in taken)
             {
-                await RequestXml.WriteElementAsync(writer, "Request", async () =>
+                RequestXml.WriteElement(writer, "Request", () =>
                 {
-                    await ContractXml.WriteAsync(writer, "RefMsgId", claim.Request.RefMsgId).ConfigureAwait(false);
-                    await ContractXml.WriteAsync(writer, "InfNo", claim.Request.InfNo).ConfigureAwait(false);
-                    await ContractXml.WriteAsync(writer, "Insurer", claim.Request.Insurer).ConfigureAwait(false);
-                    await ContractXml.WriteAsync(writer, "Input", claim.Request.Input).ConfigureAwait(false);
-                    await RequestXml.WriteAsync(writer, "SubmittedAt", claim.Request.CreatedAt).ConfigureAwait(false);
-                    await ContractXml.WriteAsync(writer, "Attempt", claim.Request.Attempts).ConfigureAwait(false);
-                    await RequestXml.WriteAsync(writer, "LeaseUntil", claim.LeaseUntil).ConfigureAwait(false);
-                }).ConfigureAwait(false);
+                    ContractXml.Write(writer, "RefMsgId", claim.Request.RefMsgId);
+                    ContractXml.Write(writer, "InfNo", claim.Request.InfNo);
+                    ContractXml.Write(writer, "Insurer", claim.Request.Insurer);
+                    ContractXml.Write(writer, "Input", claim.Request.Input);
+                    RequestXml.Write(writer, "SubmittedAt", claim.Request.CreatedAt);
+                    ContractXml.Write(writer, "Attempt", claim.Request.Attempts);
+                    RequestXml.Write(writer, "LeaseUntil", claim.LeaseUntil);
+                });
             }
         });
     }

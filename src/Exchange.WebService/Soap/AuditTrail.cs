@@ -1,33 +1,45 @@
 using System.Threading.Channels;
 using Exchange.Core.Audit;
 using Exchange.Core.Staging;
+using Microsoft.Extensions.Logging;
 
 namespace Exchange.WebService.Soap;
 
 /// <summary>
-/// Writes the audit records of calls to the audit table with group commit: records that arrive while a commit is running
-/// are written together in the next one, so concurrent calls share one durable commit (one fsync) instead of queueing
-/// for one each. Every caller still waits until its own record is committed, so no call is answered unaudited.
+/// Writes the audit trail of calls: a line in the audit log file and a row in the audit table, with group commit. Records
+/// that arrive while a commit is running are written together in the next one, so concurrent calls share one durable
+/// commit (one fsync) instead of queueing for one each. Every caller still waits until its own line is written and its
+/// record committed, so no call is answered unaudited.
 /// </summary>
+/// <remarks>
+/// The file lines are written here, by the one writer, rather than by each request: the file target takes a lock per line,
+/// and dozens of requests contending for it cost more than the writes themselves.
+/// </remarks>
 internal sealed class AuditTrail : IAsyncDisposable
 {
     private const int MaxGroup = 512;
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IStagingStore _store;
+    private readonly ILogger _file;
     private readonly Task _writer;
 
     /// <summary>Starts the writer over <paramref name="store"/> (group commit when it is an <see cref="IAuditStore"/>).</summary>
-    public AuditTrail(IStagingStore store)
+    public AuditTrail(IStagingStore store, ILoggerFactory loggerFactory)
     {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
         _store = store;
+        _file = loggerFactory.CreateLogger(AuditLog.LoggerName);
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Completes when <paramref name="entry"/> is committed; fails with the store's error when it could not be.</summary>
-    public Task WriteAsync(AuditEntry entry)
+    /// <summary>
+    /// Completes when <paramref name="entry"/> (its object already masked) is in the audit file and committed to the audit
+    /// table; fails with the store's error when it could not be committed. <paramref name="soap"/> names the SOAP version.
+    /// </summary>
+    public Task WriteAsync(AuditEntry entry, string soap)
     {
-        var pending = new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(entry, soap, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         return _queue.Writer.TryWrite(pending)
             ? pending.Done.Task
             : Task.FromException(new ObjectDisposedException(nameof(AuditTrail), "The service is stopping; the call was not audited."));
@@ -43,25 +55,35 @@ internal sealed class AuditTrail : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var group = new List<Pending>(MaxGroup);
+        var entries = new List<AuditEntry>(MaxGroup);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             group.Clear();
+            entries.Clear();
             while (group.Count < MaxGroup && _queue.Reader.TryRead(out var pending))
             {
                 group.Add(pending);
+                entries.Add(pending.Entry);
             }
 
             try
             {
+                // The file line first: a call whose row cannot be committed is still on record in the file.
+                foreach (var pending in group)
+                {
+                    var e = pending.Entry;
+                    AuditLog.Call(_file, e.Operation, e.Principal, e.ObjectId ?? "-", e.Outcome, e.RemoteAddress ?? "(unknown)", pending.Soap);
+                }
+
                 if (_store is IAuditStore batches)
                 {
-                    await batches.WriteAuditBatchAsync([.. group.Select(p => p.Entry)], CancellationToken.None).ConfigureAwait(false);
+                    await batches.WriteAuditBatchAsync(entries, CancellationToken.None).ConfigureAwait(false);
                 }
                 else
                 {
-                    foreach (var pending in group)
+                    foreach (var entry in entries)
                     {
-                        await _store.WriteAuditAsync(pending.Entry, CancellationToken.None).ConfigureAwait(false);
+                        await _store.WriteAuditAsync(entry, CancellationToken.None).ConfigureAwait(false);
                     }
                 }
 
@@ -75,5 +97,5 @@ internal sealed class AuditTrail : IAsyncDisposable
         }
     }
 
-    private sealed record Pending(AuditEntry Entry, TaskCompletionSource Done);
+    private sealed record Pending(AuditEntry Entry, string Soap, TaskCompletionSource Done);
 }

@@ -36,7 +36,6 @@ internal sealed class SoapEndpoint
     private readonly AuditTrail _auditTrail;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<SoapEndpoint> _logger;
-    private readonly ILogger _audit;
     private readonly Dictionary<string, ISoapOperation> _operations;
     private readonly long _maxBodyBytes;
     private readonly SoapEnvelopeReader _reader;
@@ -65,7 +64,6 @@ internal sealed class SoapEndpoint
         _auditTrail = auditTrail;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<SoapEndpoint>();
-        _audit = loggerFactory.CreateLogger(AuditLog.LoggerName);
         _operations = operations.ToDictionary(o => o.Name, StringComparer.Ordinal);
         _maxBodyBytes = options.Value.Web.MaxRequestBodyBytes;
         _reader = new SoapEnvelopeReader(SoapReaderLimits.ForBody(_maxBodyBytes));
@@ -104,7 +102,7 @@ internal sealed class SoapEndpoint
         var operationName = UnknownOperation;
         var version = SoapVersion.Soap11;
         string? objectId = null;
-        Func<XmlWriter, Task>? writeBody = null;
+        Action<XmlWriter>? writeBody = null;
         SoapFault? fault = null;
         try
         {
@@ -185,12 +183,12 @@ internal sealed class SoapEndpoint
 
         var outcome = fault?.Code.ToString() ?? "ok";
         var maskedObject = objectId is null ? null : AuditLog.MaskIdentityNumbers(objectId);
-        AuditLog.Call(_audit, operationName, principalName, maskedObject ?? "-", outcome, remote, version.Name);
         Core.Diagnostics.ExchangeMetrics.Instance.SoapCall(operationName, outcome, started);
         try
         {
+            // The audit file line and the audit row are both written before the caller gets an answer.
             var entry = new AuditEntry(_timeProvider.GetUtcNow(), principalName, operationName, maskedObject, outcome, remote);
-            await _auditTrail.WriteAsync(entry).ConfigureAwait(false);
+            await _auditTrail.WriteAsync(entry, version.Name).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Exchange.WebService.Soap;
 
-/// <summary>Writes SOAP 1.1 and 1.2 responses and faults straight to the HTTP response with an asynchronous <see cref="XmlWriter"/>.</summary>
+/// <summary>Writes SOAP 1.1 and 1.2 responses and faults to the HTTP response.</summary>
 internal static class SoapResponseWriter
 {
     /// <summary>The content type of SOAP 1.1 responses (and of the WSDL).</summary>
@@ -15,18 +15,17 @@ internal static class SoapResponseWriter
 
     private static readonly XmlWriterSettings Settings = new()
     {
-        Async = true,
         Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
         Indent = false,
         CloseOutput = false,
     };
 
     /// <summary>Writes a SOAP 1.1 envelope whose body is written by <paramref name="writeBody"/>, with HTTP 200.</summary>
-    public static Task WriteResponseAsync(HttpResponse response, Func<XmlWriter, Task> writeBody) =>
+    public static Task WriteResponseAsync(HttpResponse response, Action<XmlWriter> writeBody) =>
         WriteResponseAsync(response, SoapVersion.Soap11, writeBody);
 
     /// <summary>Writes an envelope of <paramref name="version"/> whose body is written by <paramref name="writeBody"/>, with HTTP 200.</summary>
-    public static Task WriteResponseAsync(HttpResponse response, SoapVersion version, Func<XmlWriter, Task> writeBody) =>
+    public static Task WriteResponseAsync(HttpResponse response, SoapVersion version, Action<XmlWriter> writeBody) =>
         WriteEnvelopeAsync(response, version, StatusCodes.Status200OK, null, writeBody);
 
     /// <summary>
@@ -47,11 +46,11 @@ internal static class SoapResponseWriter
         }
 
         return version == SoapVersion.Soap12
-            ? WriteEnvelopeAsync(response, version, status, writer => WriteSoap12HeaderAsync(writer, fault), writer => WriteSoap12FaultAsync(writer, fault))
-            : WriteEnvelopeAsync(response, version, status, null, writer => WriteSoap11FaultAsync(writer, fault));
+            ? WriteEnvelopeAsync(response, version, status, writer => WriteSoap12Header(writer, fault), writer => WriteSoap12Fault(writer, fault))
+            : WriteEnvelopeAsync(response, version, status, null, writer => WriteSoap11Fault(writer, fault));
     }
 
-    private static async Task WriteSoap11FaultAsync(XmlWriter writer, SoapFault fault)
+    private static void WriteSoap11Fault(XmlWriter writer, SoapFault fault)
     {
         var faultCode = fault.Kind switch
         {
@@ -60,16 +59,16 @@ internal static class SoapResponseWriter
             SoapFaultKind.MustUnderstand => "MustUnderstand",
             _ => "Client",
         };
-        await writer.WriteStartElementAsync(SoapPrefix, "Fault", SoapNamespaces.Soap11.NamespaceName).ConfigureAwait(false);
-        await writer.WriteElementStringAsync(null, "faultcode", null, $"{SoapPrefix}:{faultCode}").ConfigureAwait(false);
-        await writer.WriteElementStringAsync(null, "faultstring", null, $"{fault.Code}: {fault.Message}").ConfigureAwait(false);
-        await writer.WriteStartElementAsync(null, "detail", null).ConfigureAwait(false);
-        await WriteExchangeFaultAsync(writer, fault).ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
+        writer.WriteStartElement(SoapPrefix, "Fault", SoapNamespaces.Soap11.NamespaceName);
+        writer.WriteElementString(null, "faultcode", null, $"{SoapPrefix}:{faultCode}");
+        writer.WriteElementString(null, "faultstring", null, $"{fault.Code}: {fault.Message}");
+        writer.WriteStartElement(null, "detail", null);
+        WriteExchangeFault(writer, fault);
+        writer.WriteEndElement();
+        writer.WriteEndElement();
     }
 
-    private static async Task WriteSoap12FaultAsync(XmlWriter writer, SoapFault fault)
+    private static void WriteSoap12Fault(XmlWriter writer, SoapFault fault)
     {
         var ns = SoapNamespaces.Soap12.NamespaceName;
         var value = fault.Kind switch
@@ -79,85 +78,88 @@ internal static class SoapResponseWriter
             SoapFaultKind.MustUnderstand => "MustUnderstand",
             _ => "Sender",
         };
-        await writer.WriteStartElementAsync(SoapPrefix, "Fault", ns).ConfigureAwait(false);
-        await writer.WriteStartElementAsync(SoapPrefix, "Code", ns).ConfigureAwait(false);
-        await writer.WriteElementStringAsync(SoapPrefix, "Value", ns, $"{SoapPrefix}:{value}").ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
-        await writer.WriteStartElementAsync(SoapPrefix, "Reason", ns).ConfigureAwait(false);
-        await writer.WriteStartElementAsync(SoapPrefix, "Text", ns).ConfigureAwait(false);
-        await writer.WriteAttributeStringAsync("xml", "lang", null, "en").ConfigureAwait(false);
-        await writer.WriteStringAsync($"{fault.Code}: {fault.Message}").ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
-        await writer.WriteStartElementAsync(SoapPrefix, "Detail", ns).ConfigureAwait(false);
-        await WriteExchangeFaultAsync(writer, fault).ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
+        writer.WriteStartElement(SoapPrefix, "Fault", ns);
+        writer.WriteStartElement(SoapPrefix, "Code", ns);
+        writer.WriteElementString(SoapPrefix, "Value", ns, $"{SoapPrefix}:{value}");
+        writer.WriteEndElement();
+        writer.WriteStartElement(SoapPrefix, "Reason", ns);
+        writer.WriteStartElement(SoapPrefix, "Text", ns);
+        writer.WriteAttributeString("xml", "lang", null, "en");
+        writer.WriteString($"{fault.Code}: {fault.Message}");
+        writer.WriteEndElement();
+        writer.WriteEndElement();
+        writer.WriteStartElement(SoapPrefix, "Detail", ns);
+        WriteExchangeFault(writer, fault);
+        writer.WriteEndElement();
+        writer.WriteEndElement();
     }
 
     // SOAP 1.2 part 1, 5.4.8 and 5.4.7: which header block was not understood, which envelopes are supported.
-    private static async Task WriteSoap12HeaderAsync(XmlWriter writer, SoapFault fault)
+    private static void WriteSoap12Header(XmlWriter writer, SoapFault fault)
     {
         var ns = SoapNamespaces.Soap12.NamespaceName;
         if (fault.Kind == SoapFaultKind.MustUnderstand && fault.NotUnderstood is { } name)
         {
-            await writer.WriteStartElementAsync(SoapPrefix, "NotUnderstood", ns).ConfigureAwait(false);
-            await writer.WriteAttributeStringAsync("xmlns", "nu", null, name.NamespaceName).ConfigureAwait(false);
-            await writer.WriteAttributeStringAsync(null, "qname", null, $"nu:{name.LocalName}").ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
+            writer.WriteStartElement(SoapPrefix, "NotUnderstood", ns);
+            writer.WriteAttributeString("xmlns", "nu", null, name.NamespaceName);
+            writer.WriteAttributeString(null, "qname", null, $"nu:{name.LocalName}");
+            writer.WriteEndElement();
         }
         else if (fault.Kind == SoapFaultKind.VersionMismatch)
         {
-            await writer.WriteStartElementAsync(SoapPrefix, "Upgrade", ns).ConfigureAwait(false);
-            await writer.WriteStartElementAsync(SoapPrefix, "SupportedEnvelope", ns).ConfigureAwait(false);
-            await writer.WriteAttributeStringAsync(null, "qname", null, $"{SoapPrefix}:Envelope").ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
-            await writer.WriteStartElementAsync(SoapPrefix, "SupportedEnvelope", ns).ConfigureAwait(false);
-            await writer.WriteAttributeStringAsync("xmlns", "s11", null, SoapNamespaces.Soap11.NamespaceName).ConfigureAwait(false);
-            await writer.WriteAttributeStringAsync(null, "qname", null, "s11:Envelope").ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
+            writer.WriteStartElement(SoapPrefix, "Upgrade", ns);
+            writer.WriteStartElement(SoapPrefix, "SupportedEnvelope", ns);
+            writer.WriteAttributeString(null, "qname", null, $"{SoapPrefix}:Envelope");
+            writer.WriteEndElement();
+            writer.WriteStartElement(SoapPrefix, "SupportedEnvelope", ns);
+            writer.WriteAttributeString("xmlns", "s11", null, SoapNamespaces.Soap11.NamespaceName);
+            writer.WriteAttributeString(null, "qname", null, "s11:Envelope");
+            writer.WriteEndElement();
+            writer.WriteEndElement();
         }
     }
 
-    private static async Task WriteExchangeFaultAsync(XmlWriter writer, SoapFault fault)
+    private static void WriteExchangeFault(XmlWriter writer, SoapFault fault)
     {
         var ns = SoapNamespaces.Contract.NamespaceName;
-        await writer.WriteStartElementAsync(null, "ExchangeFault", ns).ConfigureAwait(false);
-        await writer.WriteElementStringAsync(null, "Code", ns, fault.Code.ToString()).ConfigureAwait(false);
-        await writer.WriteElementStringAsync(null, "Message", ns, fault.Message).ConfigureAwait(false);
+        writer.WriteStartElement(null, "ExchangeFault", ns);
+        writer.WriteElementString(null, "Code", ns, fault.Code.ToString());
+        writer.WriteElementString(null, "Message", ns, fault.Message);
         if (fault.RetryAfterSeconds is { } seconds)
         {
-            await writer.WriteElementStringAsync(null, "RetryAfterSeconds", ns, XmlConvert.ToString(seconds)).ConfigureAwait(false);
+            writer.WriteElementString(null, "RetryAfterSeconds", ns, XmlConvert.ToString(seconds));
         }
 
-        await writer.WriteEndElementAsync().ConfigureAwait(false);
+        writer.WriteEndElement();
     }
 
-    private static async Task WriteEnvelopeAsync(HttpResponse response, SoapVersion version, int statusCode, Func<XmlWriter, Task>? writeHeader, Func<XmlWriter, Task> writeBody)
+    private static async Task WriteEnvelopeAsync(HttpResponse response, SoapVersion version, int statusCode, Action<XmlWriter>? writeHeader, Action<XmlWriter> writeBody)
     {
-        response.StatusCode = statusCode;
-        response.ContentType = version.ContentType;
-        var ns = version.Envelope.NamespaceName;
-        var writer = XmlWriter.Create(response.Body, Settings);
-        await using (writer.ConfigureAwait(false))
+        // Written synchronously into a pooled buffer, then sent in one write with a Content-Length: an asynchronous
+        // XmlWriter on the response body awaited every element and answered chunked.
+        using var buffer = new PooledBufferStream(4096);
+        using (var writer = XmlWriter.Create(buffer, Settings))
         {
-            await writer.WriteStartDocumentAsync().ConfigureAwait(false);
-            await writer.WriteStartElementAsync(SoapPrefix, "Envelope", ns).ConfigureAwait(false);
+            var ns = version.Envelope.NamespaceName;
+            writer.WriteStartDocument();
+            writer.WriteStartElement(SoapPrefix, "Envelope", ns);
             if (writeHeader is not null)
             {
-                // Written into a buffer first would cost more than an empty Header element, which both versions allow.
-                await writer.WriteStartElementAsync(SoapPrefix, "Header", ns).ConfigureAwait(false);
-                await writeHeader(writer).ConfigureAwait(false);
-                await writer.WriteEndElementAsync().ConfigureAwait(false);
+                writer.WriteStartElement(SoapPrefix, "Header", ns);
+                writeHeader(writer);
+                writer.WriteEndElement();
             }
 
-            await writer.WriteStartElementAsync(SoapPrefix, "Body", ns).ConfigureAwait(false);
-            await writeBody(writer).ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
-            await writer.WriteEndElementAsync().ConfigureAwait(false);
-            await writer.WriteEndDocumentAsync().ConfigureAwait(false);
-            await writer.FlushAsync().ConfigureAwait(false);
+            writer.WriteStartElement(SoapPrefix, "Body", ns);
+            writeBody(writer);
+            writer.WriteEndElement();
+            writer.WriteEndElement();
+            writer.WriteEndDocument();
         }
+
+        response.StatusCode = statusCode;
+        response.ContentType = version.ContentType;
+        response.ContentLength = buffer.Length;
+        await response.Body.WriteAsync(buffer.Written).ConfigureAwait(false);
     }
 }
