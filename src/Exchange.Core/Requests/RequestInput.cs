@@ -153,7 +153,12 @@ public sealed record RequestInput(string Canonical, string Sha256, IReadOnlyDict
         }
     }
 
-    private static string Shown(string text) => text.Length <= 32 ? text : text[..32] + "…";
+    // Echoed in faults and logs: identity numbers in a free-text parameter are masked like everywhere else.
+    private static string Shown(string text)
+    {
+        var masked = IdentityNumber.MaskWithin(text);
+        return masked.Length <= 32 ? masked : masked[..32] + "…";
+    }
 
     private static string Describe(JsonNode? node) => node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant();
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Exchange.Core.Security;
 
@@ -6,7 +7,7 @@ namespace Exchange.Core.Security;
 /// The 18-character resident identity number (公民身份号码, GB 11643-1999): a 6-digit region code, the birth date
 /// <c>yyyyMMdd</c>, a 3-digit sequence whose last digit is odd for men and even for women, and a check character.
 /// </summary>
-public static class IdentityNumber
+public static partial class IdentityNumber
 {
     /// <summary>Length of an identity number.</summary>
     public const int Length = 18;
@@ -103,4 +104,14 @@ public static class IdentityNumber
 
         return string.Concat(value.AsSpan(0, 6), new string('*', value.Length - 10), value.AsSpan(value.Length - 4));
     }
+
+    /// <summary><paramref name="text"/> with every 18-character identity number in it masked (<see cref="Mask"/>).</summary>
+    public static string MaskWithin(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Embedded().Replace(text, m => Mask(m.Value));
+    }
+
+    [GeneratedRegex("(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")]
+    private static partial Regex Embedded();
 }

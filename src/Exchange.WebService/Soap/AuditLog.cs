@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Exchange.Core.Security;
 using Microsoft.Extensions.Logging;
 
@@ -19,9 +18,5 @@ internal static partial class AuditLog
     public static partial void Call(ILogger logger, string operation, string principal, string objectId, string outcome, string remoteAddress, string soap);
 
     /// <summary><paramref name="text"/> with every 18-character identity number masked (<see cref="IdentityNumber.Mask"/>).</summary>
-    public static string MaskIdentityNumbers(string text) =>
-        IdentityNumberPattern().Replace(text, m => IdentityNumber.Mask(m.Value));
-
-    [GeneratedRegex("(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")]
-    private static partial Regex IdentityNumberPattern();
+    public static string MaskIdentityNumbers(string text) => IdentityNumber.MaskWithin(text);
 }

@@ -35,6 +35,16 @@ public sealed class RequestInputTests
     }
 
     [Fact]
+    public void Parse_MasksAnIdentityNumberSentInAFreeTextParameter_WhenEchoingItInTheRefusal()
+    {
+        var message = Refused($$"""{"idNumber":"{{ValidId}}","from":"2026-01-01","to":"2026-12-31","hospital":"{{ValidId}}"}""");
+
+        Assert.Contains("'hospital'", message, StringComparison.Ordinal);
+        Assert.Contains("does not match the pattern H[0-9]{11}, was '440305********679X'", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(ValidId, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_GivesTheSameHashForTheSameContentWrittenDifferently_AndAnotherForOtherContent()
     {
         var a = RequestInput.Parse(Settlements(), $$"""{"idNumber":"{{ValidId}}","from":"2026-01-01","to":"2026-12-31"}""", 4096);
