@@ -17,15 +17,18 @@ internal sealed class SqliteSessionPool(string connectionString, Func<SqliteConn
     /// </remarks>
     public static readonly int MaxIdle = Math.Max(32, Environment.ProcessorCount * 8);
 
-    private readonly ConcurrentBag<Session> _idle = [];
+    // A stack, not a ConcurrentBag: a bag steals across per-thread lists when sessions are returned on other threads.
+    private readonly ConcurrentStack<Session> _idle = new();
+    private int _idleCount;
     private volatile bool _disposed;
 
     /// <summary>Lends an open connection.</summary>
     public async ValueTask<StoreSession> RentAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_idle.TryTake(out var session))
+        if (_idle.TryPop(out var session))
         {
+            Interlocked.Decrement(ref _idleCount);
             return session;
         }
 
@@ -47,7 +50,7 @@ internal sealed class SqliteSessionPool(string connectionString, Func<SqliteConn
     public void Dispose()
     {
         _disposed = true;
-        while (_idle.TryTake(out var session))
+        while (_idle.TryPop(out var session))
         {
             session.Close();
         }
@@ -56,14 +59,15 @@ internal sealed class SqliteSessionPool(string connectionString, Func<SqliteConn
     private void Return(Session session)
     {
         // A connection left inside a transaction (a failed write) is not lent again.
-        if (_disposed || _idle.Count >= MaxIdle || session.InTransaction)
+        if (_disposed || Volatile.Read(ref _idleCount) >= MaxIdle || session.InTransaction)
         {
             session.Close();
             return;
         }
 
-        _idle.Add(session);
-        if (_disposed && _idle.TryTake(out var late))
+        Interlocked.Increment(ref _idleCount);
+        _idle.Push(session);
+        if (_disposed && _idle.TryPop(out var late))
         {
             late.Close();
         }

@@ -44,5 +44,28 @@ public sealed class SqliteStagingStoreTests : StagingStoreContract, IDisposable
         Assert.Contains("needs a file", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task KeptSessions_ServeConcurrentReadsAndAuditGroups_AndAreClosedByDispose()
+    {
+        var store = (SqliteStagingStore)await CreateStoreAsync();
+        await store.AppendBatchAsync(new NewBatch("AC01", 1, "jsonl+gzip", [1, 2, 3], "00", null, "w1", BatchOrigin.Extracted), default);
+
+        // More callers at once than sessions are kept, each reading and writing on whatever session it is lent.
+        var callers = Enumerable.Range(0, SqliteSessionPool.MaxIdle + 8).Select(i => Task.Run(async () =>
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                Assert.Single(await store.GetUnacknowledgedHeadersAsync($"ins-{i}", "AC01", 1 + (round % 3), default));
+                Assert.Empty(await store.GetUnreadAnsweredMsgIdsAsync($"ins-{i}", 10, default));
+                await store.WriteAuditBatchAsync([new AuditEntry(Clock.GetUtcNow(), $"ins-{i}", "Poll", "AC01", "ok", null)], default);
+            }
+        }));
+        await Task.WhenAll(callers);
+        Assert.Equal((SqliteSessionPool.MaxIdle + 8) * 20, (await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 10_000, default)).Count);
+
+        store.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetUnacknowledgedHeadersAsync("ins-0", "AC01", 1, default));
+    }
+
     public void Dispose() => _folder.Dispose();
 }
