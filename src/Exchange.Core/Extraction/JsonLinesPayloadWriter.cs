@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Data.Common;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -32,13 +31,18 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         SkipValidation = false,
     };
 
+    // Rows are collected into blocks of about this size before they are hashed and compressed: one call per row into
+    // zlib and OpenSSL cost more than the JSON itself (1.4 µs and 0.3 µs per 165-byte row against 0.4 and 0.1 per block).
+    private const int BlockBytes = 64 * 1024;
+
     private readonly TimeSpan _sourceOffset;
     private readonly MemoryStream _compressed = new();
     private readonly GZipStream _gzip;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly ArrayBufferWriter<byte> _line = new(4096);
+    private readonly PooledBufferWriter _block = new(BlockBytes + 4096);
     private readonly Utf8JsonWriter _json;
     private JsonEncodedText[]? _names;
+    private ColumnWriter[]? _columns;
     private long _uncompressedBytes;
     private bool _completed;
 
@@ -47,7 +51,7 @@ public sealed class JsonLinesPayloadWriter : IDisposable
     {
         _sourceOffset = sourceOffset;
         _gzip = new GZipStream(_compressed, CompressionLevel.Fastest, leaveOpen: true);
-        _json = new Utf8JsonWriter(_line, WriterOptions);
+        _json = new Utf8JsonWriter(_block, WriterOptions);
     }
 
     /// <summary>Rows written so far.</summary>
@@ -59,25 +63,32 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         ArgumentNullException.ThrowIfNull(reader);
         ObjectDisposedException.ThrowIf(_completed, this);
         _names ??= ReadNames(reader);
+        _columns ??= ColumnWriters.For(reader);
 
-        _line.ResetWrittenCount();
-        _json.Reset(_line);
+        // Reset starts a new top-level value in the same block: one JSON object per line.
+        _json.Reset(_block);
         _json.WriteStartObject();
         for (var i = 0; i < _names.Length; i++)
         {
             _json.WritePropertyName(_names[i]);
-            WriteValue(reader.IsDBNull(i) ? null : reader.GetValue(i));
+            if (reader.IsDBNull(i))
+            {
+                _json.WriteNullValue();
+            }
+            else
+            {
+                _columns[i](_json, reader, i, _sourceOffset);
+            }
         }
 
         _json.WriteEndObject();
         _json.Flush();
-        _line.Write("\n"u8);
-
-        var bytes = _line.WrittenSpan;
-        _hash.AppendData(bytes);
-        _gzip.Write(bytes);
-        _uncompressedBytes += bytes.Length;
+        _block.Write("\n"u8);
         RowCount++;
+        if (_block.WrittenCount >= BlockBytes)
+        {
+            FlushBlock();
+        }
     }
 
     /// <summary>Finishes the gzip stream and returns the payload; the writer cannot be used afterwards.</summary>
@@ -85,6 +96,7 @@ public sealed class JsonLinesPayloadWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         _completed = true;
+        FlushBlock();
         _gzip.Dispose();
         var sha = Convert.ToHexStringLower(_hash.GetHashAndReset());
         return new Payload(_compressed.ToArray(), sha, RowCount, _uncompressedBytes);
@@ -97,6 +109,16 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         _gzip.Dispose();
         _compressed.Dispose();
         _hash.Dispose();
+        _block.Dispose();
+    }
+
+    private void FlushBlock()
+    {
+        var bytes = _block.WrittenSpan;
+        _hash.AppendData(bytes);
+        _gzip.Write(bytes);
+        _uncompressedBytes += bytes.Length;
+        _block.Clear();
     }
 
     private static JsonEncodedText[] ReadNames(DbDataReader reader)
@@ -109,6 +131,4 @@ public sealed class JsonLinesPayloadWriter : IDisposable
 
         return names;
     }
-
-    private void WriteValue(object? value) => JsonCell.Write(_json, value, _sourceOffset);
 }
