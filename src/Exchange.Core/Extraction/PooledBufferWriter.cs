@@ -24,6 +24,16 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     /// <summary>Forgets the written bytes and keeps the array.</summary>
     public void Clear() => _written = 0;
 
+    /// <summary>Gives the array with the written bytes away (the taker returns it to the pool) and continues in a new one.</summary>
+    public (byte[] Buffer, int Length) Take(int nextCapacity)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var taken = (_buffer, _written);
+        _buffer = ArrayPool<byte>.Shared.Rent(nextCapacity);
+        _written = 0;
+        return taken;
+    }
+
     /// <inheritdoc />
     public void Advance(int count)
     {
