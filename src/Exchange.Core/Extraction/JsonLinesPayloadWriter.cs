@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Threading.Channels;
 
 namespace Exchange.Core.Extraction;
 
@@ -15,6 +17,12 @@ public sealed record Payload(byte[] Gzip, string Sha256, int RowCount, long Unco
 /// Writes rows as they are read into a <c>jsonl+gzip</c> payload: one JSON object per row with the column names as
 /// keys, Chinese text unescaped, decimals exactly as stored, date/times in ISO 8601 with offset, binary as base64.
 /// </summary>
+/// <remarks>
+/// Three stages run at once, so that a two-core machine keeps both cores busy besides the source server: the caller
+/// copies rows out of the reader into <see cref="RowBatch"/>es, an encoder task writes them as JSON Lines into 64 KB
+/// blocks, and a <see cref="BlockCompressor"/> hashes and gzips the blocks. Each hand-over is bounded (two row
+/// batches, four blocks), so memory does not grow with the chunk.
+/// </remarks>
 public sealed class JsonLinesPayloadWriter : IDisposable
 {
     /// <summary>The format name stored with the batch.</summary>
@@ -37,11 +45,17 @@ public sealed class JsonLinesPayloadWriter : IDisposable
     private const int BlockCapacity = BlockBytes + 16 * 1024;
 
     private readonly TimeSpan _sourceOffset;
+    private readonly Channel<RowBatch> _batches = Channel.CreateBounded<RowBatch>(
+        new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly ConcurrentQueue<RowBatch> _free = new();
     private readonly BlockCompressor _compressor = new();
     private readonly PooledBufferWriter _block = new(BlockCapacity);
     private readonly Utf8JsonWriter _json;
     private JsonEncodedText[]? _names;
-    private ColumnWriter[]? _columns;
+    private RowBatch? _current;
+    private Task? _encoder;
+    private volatile bool _abandoned;
     private bool _completed;
 
     /// <param name="sourceOffset">The source's UTC offset, used for date/times read without a zone.</param>
@@ -54,23 +68,39 @@ public sealed class JsonLinesPayloadWriter : IDisposable
     /// <summary>Rows written so far.</summary>
     public int RowCount { get; private set; }
 
-    /// <summary>Writes the reader's current row as one line; a full block goes to the background compressor.</summary>
-    /// <remarks>Waits (asynchronously) only while the compressor is <see cref="BlockCompressor.Depth"/> blocks behind.</remarks>
+    /// <summary>Copies the reader's current row; it is written as one line by the encoder task.</summary>
+    /// <remarks>Waits (asynchronously) only while the encoder is two row batches behind.</remarks>
     public ValueTask WriteRowAsync(DbDataReader reader, CancellationToken cancellationToken)
     {
-        Encode(reader);
-        return _block.WrittenCount >= BlockBytes ? PostBlockAsync(cancellationToken) : ValueTask.CompletedTask;
+        ArgumentNullException.ThrowIfNull(reader);
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (_names is null)
+        {
+            _names = ReadNames(reader);
+            _encoder = Task.Run(EncodeAsync, CancellationToken.None);
+        }
+
+        _current ??= _free.TryDequeue(out var reused) ? reused : new RowBatch(reader);
+        _current.Add(reader);
+        RowCount++;
+        return _current.IsFull ? PostBatchAsync(cancellationToken) : ValueTask.CompletedTask;
     }
 
-    /// <summary>Writes the reader's current row as one line, blocking while the compressor is behind (for small payloads).</summary>
+    /// <summary>Writes the reader's current row as one line, blocking while the encoder is behind (for small payloads).</summary>
     public void WriteRow(DbDataReader reader) => Wait(WriteRowAsync(reader, CancellationToken.None));
 
     /// <summary>Finishes the gzip stream and returns the payload; the writer cannot be used afterwards.</summary>
     public async Task<Payload> CompleteAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        await PostBlockAsync(cancellationToken).ConfigureAwait(false);
+        await PostBatchAsync(cancellationToken).ConfigureAwait(false);
         _completed = true;
+        _batches.Writer.TryComplete();
+        if (_encoder is not null)
+        {
+            await _encoder.ConfigureAwait(false);
+        }
+
         var (gzip, sha, uncompressed) = await _compressor.CompleteAsync().ConfigureAwait(false);
         return new Payload(gzip, sha, RowCount, uncompressed);
     }
@@ -81,41 +111,80 @@ public sealed class JsonLinesPayloadWriter : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        // A chunk dropped mid-read (cancelled, hibernation): the encoder skips what is left and stops.
+        _abandoned = true;
+        _batches.Writer.TryComplete();
+        try
+        {
+            _encoder?.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Already reported to the caller of WriteRowAsync or CompleteAsync, or irrelevant for a dropped chunk.
+        }
+
         _json.Dispose();
         _compressor.Dispose();
         _block.Dispose();
     }
 
-    private void Encode(DbDataReader reader)
+    private ValueTask PostBatchAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        ObjectDisposedException.ThrowIf(_completed, this);
-        _names ??= ReadNames(reader);
-        _columns ??= ColumnWriters.For(reader);
+        if (_current is not { Count: > 0 } batch)
+        {
+            return ValueTask.CompletedTask;
+        }
 
+        _current = null;
+        return _batches.Writer.TryWrite(batch) ? ValueTask.CompletedTask : _batches.Writer.WriteAsync(batch, cancellationToken);
+    }
+
+    private async Task EncodeAsync()
+    {
+        try
+        {
+            await foreach (var batch in _batches.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                for (var row = 0; row < batch.Count && !_abandoned; row++)
+                {
+                    Encode(batch, row);
+                    if (_block.WrittenCount >= BlockBytes)
+                    {
+                        await PostBlockAsync().ConfigureAwait(false);
+                    }
+                }
+
+                batch.Clear();
+                _free.Enqueue(batch);
+            }
+
+            await PostBlockAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A reader waiting for room must not wait forever: closing the channel hands it the failure.
+            _batches.Writer.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private void Encode(RowBatch batch, int row)
+    {
         // Reset starts a new top-level value in the same block: one JSON object per line.
         _json.Reset(_block);
         _json.WriteStartObject();
-        for (var i = 0; i < _names.Length; i++)
+        for (var i = 0; i < _names!.Length; i++)
         {
             _json.WritePropertyName(_names[i]);
-            if (reader.IsDBNull(i))
-            {
-                _json.WriteNullValue();
-            }
-            else
-            {
-                _columns[i](_json, reader, i, _sourceOffset);
-            }
+            batch.Write(_json, row, i, _sourceOffset);
         }
 
         _json.WriteEndObject();
         _json.Flush();
         _block.Write("\n"u8);
-        RowCount++;
     }
 
-    private ValueTask PostBlockAsync(CancellationToken cancellationToken)
+    private ValueTask PostBlockAsync()
     {
         if (_block.WrittenCount == 0)
         {
@@ -123,7 +192,7 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         }
 
         var (buffer, length) = _block.Take(BlockCapacity);
-        return _compressor.PostAsync(buffer, length, cancellationToken);
+        return _compressor.PostAsync(buffer, length, CancellationToken.None);
     }
 
     private static void Wait(ValueTask pending)
