@@ -165,7 +165,7 @@ public sealed partial class ExtractionEngine(
         object? lastKey = null;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            writer.WriteRow(reader);
+            await writer.WriteRowAsync(reader, cancellationToken).ConfigureAwait(false);
             lastTs = reader.GetValue(tsOrdinal);
             lastKey = reader.GetValue(keyOrdinal);
         }
@@ -176,7 +176,7 @@ public sealed partial class ExtractionEngine(
         }
 
         Debug.Assert(lastTs is not null && lastKey is not null, "a row was read");
-        return (writer.Complete(), Watermark.Create(lastTs, lastKey));
+        return (await writer.CompleteAsync(cancellationToken).ConfigureAwait(false), Watermark.Create(lastTs, lastKey));
     }
 
     private static async Task<TimestampKind> ProbeTimestampKindAsync(

@@ -7,8 +7,16 @@ namespace Exchange.Core.Extraction;
 /// One column value as JSON, the same way in batches and request answers: decimals exactly as stored, date/times in
 /// ISO 8601 with offset, binary as base64.
 /// </summary>
+/// <remarks>
+/// The typed overloads are what the boxed <see cref="Write(Utf8JsonWriter, object?, TimeSpan)"/> calls for each type,
+/// so a caller that reads typed values (no boxing) writes exactly the same text. They format into a stack buffer
+/// instead of allocating a string per value: extraction writes millions of them.
+/// </remarks>
 public static class JsonCell
 {
+    // Longest texts formatted here: a decimal (29 digits, sign, point) and a round-trip date/time with offset (33).
+    private const int MaxFormattedBytes = 64;
+
     /// <summary>Writes <paramref name="value"/> (as read from a data reader, null for DBNull).</summary>
     /// <param name="json">The writer.</param>
     /// <param name="value">The value.</param>
@@ -25,29 +33,31 @@ public static class JsonCell
                 json.WriteStringValue(s);
                 break;
             case decimal d:
-                // decimal keeps the scale it was read with (numeric(12,2) 1234.50 stays 1234.50).
-                json.WriteRawValue(d.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+                Write(json, d);
                 break;
-            case long or int or short or byte or sbyte or ushort or uint:
-                json.WriteRawValue(((IFormattable)value).ToString(null, CultureInfo.InvariantCulture), skipInputValidation: true);
+            case long l:
+                Write(json, l);
+                break;
+            case int or short or byte or sbyte or ushort or uint:
+                Write(json, Convert.ToInt64(value, CultureInfo.InvariantCulture));
                 break;
             case ulong u:
                 json.WriteNumberValue(u);
                 break;
-            case double d when double.IsFinite(d):
-                json.WriteNumberValue(d);
+            case double d:
+                Write(json, d);
                 break;
-            case float f when float.IsFinite(f):
-                json.WriteNumberValue(f);
+            case float f:
+                Write(json, f);
                 break;
             case bool b:
                 json.WriteBooleanValue(b);
                 break;
             case DateTime dt:
-                json.WriteStringValue(ToOffset(dt, sourceOffset).ToString("O", CultureInfo.InvariantCulture));
+                Write(json, dt, sourceOffset);
                 break;
             case DateTimeOffset dto:
-                json.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
+                Write(json, dto);
                 break;
             case DateOnly date:
                 json.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
@@ -65,6 +75,64 @@ public static class JsonCell
                 json.WriteStringValue(value.ToString());
                 break;
         }
+    }
+
+    /// <summary>A decimal with the scale it was read with (numeric(12,2) 1234.50 stays 1234.50).</summary>
+    public static void Write(Utf8JsonWriter json, decimal value)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        Span<byte> text = stackalloc byte[MaxFormattedBytes];
+        value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+        json.WriteRawValue(text[..written], skipInputValidation: true);
+    }
+
+    /// <summary>An integer in invariant digits (every integer type up to 64 bits signed).</summary>
+    public static void Write(Utf8JsonWriter json, long value)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        Span<byte> text = stackalloc byte[MaxFormattedBytes];
+        value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+        json.WriteRawValue(text[..written], skipInputValidation: true);
+    }
+
+    /// <summary>A finite double as a JSON number; NaN and infinities, which JSON has no number for, as text.</summary>
+    public static void Write(Utf8JsonWriter json, double value)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (double.IsFinite(value))
+        {
+            json.WriteNumberValue(value);
+        }
+        else
+        {
+            json.WriteStringValue(value.ToString(null, CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>A finite float as a JSON number; NaN and infinities as text.</summary>
+    public static void Write(Utf8JsonWriter json, float value)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (float.IsFinite(value))
+        {
+            json.WriteNumberValue(value);
+        }
+        else
+        {
+            json.WriteStringValue(value.ToString(null, CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>A date/time in ISO 8601 with offset; one read without a zone is in the source's offset.</summary>
+    public static void Write(Utf8JsonWriter json, DateTime value, TimeSpan sourceOffset) => Write(json, ToOffset(value, sourceOffset));
+
+    /// <summary>A date/time with its own offset in ISO 8601 (round-trip format).</summary>
+    public static void Write(Utf8JsonWriter json, DateTimeOffset value)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        Span<byte> text = stackalloc byte[MaxFormattedBytes];
+        value.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture);
+        json.WriteStringValue(text[..written]);
     }
 
     private static DateTimeOffset ToOffset(DateTime value, TimeSpan sourceOffset) => value.Kind switch

@@ -1,9 +1,8 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Data.Common;
-using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Threading.Channels;
 
 namespace Exchange.Core.Extraction;
 
@@ -18,6 +17,12 @@ public sealed record Payload(byte[] Gzip, string Sha256, int RowCount, long Unco
 /// Writes rows as they are read into a <c>jsonl+gzip</c> payload: one JSON object per row with the column names as
 /// keys, Chinese text unescaped, decimals exactly as stored, date/times in ISO 8601 with offset, binary as base64.
 /// </summary>
+/// <remarks>
+/// Three stages run at once, so that a two-core machine keeps both cores busy besides the source server: the caller
+/// copies rows out of the reader into <see cref="RowBatch"/>es, an encoder task writes them as JSON Lines into 64 KB
+/// blocks, and a <see cref="BlockCompressor"/> hashes and gzips the blocks. Each hand-over is bounded (two row
+/// batches, four blocks), so memory does not grow with the chunk.
+/// </remarks>
 public sealed class JsonLinesPayloadWriter : IDisposable
 {
     /// <summary>The format name stored with the batch.</summary>
@@ -32,71 +37,170 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         SkipValidation = false,
     };
 
+    // Rows are collected into blocks of about this size before they are hashed and compressed: one call per row into
+    // zlib and OpenSSL cost more than the JSON itself (1.4 µs and 0.3 µs per 165-byte row against 0.4 and 0.1 per block).
+    private const int BlockBytes = 64 * 1024;
+
+    // Room for the row that crosses BlockBytes without growing the block.
+    private const int BlockCapacity = BlockBytes + 16 * 1024;
+
     private readonly TimeSpan _sourceOffset;
-    private readonly MemoryStream _compressed = new();
-    private readonly GZipStream _gzip;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly ArrayBufferWriter<byte> _line = new(4096);
+    private readonly Channel<RowBatch> _batches = Channel.CreateBounded<RowBatch>(
+        new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly ConcurrentQueue<RowBatch> _free = new();
+    private readonly BlockCompressor _compressor = new();
+    private readonly PooledBufferWriter _block = new(BlockCapacity);
     private readonly Utf8JsonWriter _json;
     private JsonEncodedText[]? _names;
-    private long _uncompressedBytes;
+    private RowBatch? _current;
+    private Task? _encoder;
+    private volatile bool _abandoned;
     private bool _completed;
 
     /// <param name="sourceOffset">The source's UTC offset, used for date/times read without a zone.</param>
     public JsonLinesPayloadWriter(TimeSpan sourceOffset)
     {
         _sourceOffset = sourceOffset;
-        _gzip = new GZipStream(_compressed, CompressionLevel.Fastest, leaveOpen: true);
-        _json = new Utf8JsonWriter(_line, WriterOptions);
+        _json = new Utf8JsonWriter(_block, WriterOptions);
     }
 
     /// <summary>Rows written so far.</summary>
     public int RowCount { get; private set; }
 
-    /// <summary>Writes the reader's current row as one line.</summary>
-    public void WriteRow(DbDataReader reader)
+    /// <summary>Copies the reader's current row; it is written as one line by the encoder task.</summary>
+    /// <remarks>Waits (asynchronously) only while the encoder is two row batches behind.</remarks>
+    public ValueTask WriteRowAsync(DbDataReader reader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ObjectDisposedException.ThrowIf(_completed, this);
-        _names ??= ReadNames(reader);
-
-        _line.ResetWrittenCount();
-        _json.Reset(_line);
-        _json.WriteStartObject();
-        for (var i = 0; i < _names.Length; i++)
+        if (_names is null)
         {
-            _json.WritePropertyName(_names[i]);
-            WriteValue(reader.IsDBNull(i) ? null : reader.GetValue(i));
+            _names = ReadNames(reader);
+            _encoder = Task.Run(EncodeAsync, CancellationToken.None);
         }
 
-        _json.WriteEndObject();
-        _json.Flush();
-        _line.Write("\n"u8);
-
-        var bytes = _line.WrittenSpan;
-        _hash.AppendData(bytes);
-        _gzip.Write(bytes);
-        _uncompressedBytes += bytes.Length;
+        _current ??= _free.TryDequeue(out var reused) ? reused : new RowBatch(reader);
+        _current.Add(reader);
         RowCount++;
+        return _current.IsFull ? PostBatchAsync(cancellationToken) : ValueTask.CompletedTask;
     }
+
+    /// <summary>Writes the reader's current row as one line, blocking while the encoder is behind (for small payloads).</summary>
+    public void WriteRow(DbDataReader reader) => Wait(WriteRowAsync(reader, CancellationToken.None));
 
     /// <summary>Finishes the gzip stream and returns the payload; the writer cannot be used afterwards.</summary>
-    public Payload Complete()
+    public async Task<Payload> CompleteAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
+        await PostBatchAsync(cancellationToken).ConfigureAwait(false);
         _completed = true;
-        _gzip.Dispose();
-        var sha = Convert.ToHexStringLower(_hash.GetHashAndReset());
-        return new Payload(_compressed.ToArray(), sha, RowCount, _uncompressedBytes);
+        _batches.Writer.TryComplete();
+        if (_encoder is not null)
+        {
+            await _encoder.ConfigureAwait(false);
+        }
+
+        var (gzip, sha, uncompressed) = await _compressor.CompleteAsync().ConfigureAwait(false);
+        return new Payload(gzip, sha, RowCount, uncompressed);
     }
+
+    /// <summary>Finishes the gzip stream and returns the payload, blocking until it is compressed.</summary>
+    public Payload Complete() => CompleteAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <inheritdoc />
     public void Dispose()
     {
+        // A chunk dropped mid-read (cancelled, hibernation): the encoder skips what is left and stops.
+        _abandoned = true;
+        _batches.Writer.TryComplete();
+        try
+        {
+            _encoder?.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Already reported to the caller of WriteRowAsync or CompleteAsync, or irrelevant for a dropped chunk.
+        }
+
         _json.Dispose();
-        _gzip.Dispose();
-        _compressed.Dispose();
-        _hash.Dispose();
+        _compressor.Dispose();
+        _block.Dispose();
+    }
+
+    private ValueTask PostBatchAsync(CancellationToken cancellationToken)
+    {
+        if (_current is not { Count: > 0 } batch)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _current = null;
+        return _batches.Writer.TryWrite(batch) ? ValueTask.CompletedTask : _batches.Writer.WriteAsync(batch, cancellationToken);
+    }
+
+    private async Task EncodeAsync()
+    {
+        try
+        {
+            await foreach (var batch in _batches.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                for (var row = 0; row < batch.Count && !_abandoned; row++)
+                {
+                    Encode(batch, row);
+                    if (_block.WrittenCount >= BlockBytes)
+                    {
+                        await PostBlockAsync().ConfigureAwait(false);
+                    }
+                }
+
+                batch.Clear();
+                _free.Enqueue(batch);
+            }
+
+            await PostBlockAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A reader waiting for room must not wait forever: closing the channel hands it the failure.
+            _batches.Writer.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private void Encode(RowBatch batch, int row)
+    {
+        // Reset starts a new top-level value in the same block: one JSON object per line.
+        _json.Reset(_block);
+        _json.WriteStartObject();
+        for (var i = 0; i < _names!.Length; i++)
+        {
+            _json.WritePropertyName(_names[i]);
+            batch.Write(_json, row, i, _sourceOffset);
+        }
+
+        _json.WriteEndObject();
+        _json.Flush();
+        _block.Write("\n"u8);
+    }
+
+    private ValueTask PostBlockAsync()
+    {
+        if (_block.WrittenCount == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var (buffer, length) = _block.Take(BlockCapacity);
+        return _compressor.PostAsync(buffer, length, CancellationToken.None);
+    }
+
+    private static void Wait(ValueTask pending)
+    {
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static JsonEncodedText[] ReadNames(DbDataReader reader)
@@ -109,6 +213,4 @@ public sealed class JsonLinesPayloadWriter : IDisposable
 
         return names;
     }
-
-    private void WriteValue(object? value) => JsonCell.Write(_json, value, _sourceOffset);
 }

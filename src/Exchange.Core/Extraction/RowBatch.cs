@@ -1,0 +1,52 @@
+using System.Data.Common;
+using System.Text.Json;
+
+namespace Exchange.Core.Extraction;
+
+/// <summary>
+/// Up to <see cref="Capacity"/> rows copied out of a reader, column by column, so that another thread can write them
+/// as JSON while the reader moves on. Reused from one batch of rows to the next.
+/// </summary>
+internal sealed class RowBatch
+{
+    /// <summary>Rows per batch: large enough that handing a batch over costs nothing per row, small enough to stay in cache.</summary>
+    public const int Capacity = 512;
+
+    private readonly ColumnBuffer[] _columns;
+
+    public RowBatch(DbDataReader reader)
+    {
+        _columns = ColumnBuffers.For(reader, Capacity);
+    }
+
+    /// <summary>Rows held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>True when no further row fits.</summary>
+    public bool IsFull => Count == Capacity;
+
+    /// <summary>Copies the reader's current row.</summary>
+    public void Add(DbDataReader reader)
+    {
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            _columns[i].Read(reader, i, Count);
+        }
+
+        Count++;
+    }
+
+    /// <summary>Writes column <paramref name="ordinal"/> of row <paramref name="row"/> as a JSON value.</summary>
+    public void Write(Utf8JsonWriter json, int row, int ordinal, TimeSpan sourceOffset) => _columns[ordinal].Write(json, row, sourceOffset);
+
+    /// <summary>Empties the batch for reuse, dropping the references it held.</summary>
+    public void Clear()
+    {
+        foreach (var column in _columns)
+        {
+            column.Clear();
+        }
+
+        Count = 0;
+    }
+}
