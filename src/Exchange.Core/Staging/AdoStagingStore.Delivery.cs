@@ -39,34 +39,12 @@ public abstract partial class AdoStagingStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        var session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var command = session.Command(HeadersAfterSql + Limit(max), "@dataset", "@afterSeq", "@max");
-            command.Parameters[0].Value = dataset;
-            command.Parameters[1].Value = afterSeq;
-            command.Parameters[2].Value = max;
-            return await ReadHeadersAsync(command, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken) =>
+        QueryHeadersAsync(HeadersAfterSql, "@afterSeq", afterSeq, dataset, max, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<BatchHeader>> GetUnacknowledgedHeadersAsync(string insurer, string dataset, int max, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        var session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var command = session.Command(UnacknowledgedSql + Limit(max), "@dataset", "@insurer", "@max");
-            command.Parameters[0].Value = dataset;
-            command.Parameters[1].Value = insurer;
-            command.Parameters[2].Value = max;
-            return await ReadHeadersAsync(command, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task<IReadOnlyList<BatchHeader>> GetUnacknowledgedHeadersAsync(string insurer, string dataset, int max, CancellationToken cancellationToken) =>
+        QueryHeadersAsync(UnacknowledgedSql, "@insurer", insurer, dataset, max, cancellationToken);
 
     /// <inheritdoc />
     public async Task<StoredBatch?> GetBatchAsync(long batchId, CancellationToken cancellationToken)
@@ -107,6 +85,21 @@ public abstract partial class AdoStagingStore
     /// dialect needs it written into the SQL (the command binds <c>@max</c> either way).
     /// </summary>
     protected virtual string Limit(int max) => " LIMIT @max";
+
+    /// <summary>Headers of <paramref name="dataset"/> selected by <paramref name="sql"/>, which takes <c>@dataset</c>, one more parameter and a limit.</summary>
+    private async Task<IReadOnlyList<BatchHeader>> QueryHeadersAsync(string sql, string parameter, object value, string dataset, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        var session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var command = session.Command(sql + Limit(max), "@dataset", parameter, "@max");
+            command.Parameters[0].Value = dataset;
+            command.Parameters[1].Value = value;
+            command.Parameters[2].Value = max;
+            return await ReadHeadersAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private async Task<IReadOnlyList<BatchHeader>> ReadHeadersAsync(DbCommand command, CancellationToken cancellationToken)
     {
