@@ -57,7 +57,19 @@ internal static partial class ExchangeDaemon
                     return 1;
                 }
 
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (error is IOException or InvalidOperationException or UnauthorizedAccessException)
+                {
+                    // A port already taken, a certificate that cannot be read: one clear line on the console (the log
+                    // file keeps the exception), not the stack trace the command line would print.
+                    LogStartFailed(logger, error, error.GetType().Name, error.Message);
+                    await StopQuietlyAsync(app).ConfigureAwait(false);
+                    return 1;
+                }
+
                 var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
                 foreach (var line in OptionsReport.Welcome(addresses, options))
                 {
@@ -92,6 +104,23 @@ internal static partial class ExchangeDaemon
 
     [LoggerMessage(6, LogLevel.Information, "{Line}")]
     private static partial void LogWelcome(ILogger logger, string line);
+
+    // The services that did start before the failure are stopped; a failure while stopping changes nothing about the exit.
+    private static async Task StopQuietlyAsync(IHost app)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is OperationCanceledException or InvalidOperationException or IOException or AggregateException)
+        {
+            // Already reported the cause of the failed start.
+        }
+    }
+
+    [LoggerMessage(8, LogLevel.Critical, "Exchange did not start: {ErrorType}: {Reason}")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception, string errorType, string reason);
 
     [LoggerMessage(7, LogLevel.Information, "Exchange stopped.")]
     private static partial void LogStopped(ILogger logger);

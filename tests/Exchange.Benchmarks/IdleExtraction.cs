@@ -16,6 +16,10 @@ namespace Exchange.Benchmarks;
 /// </summary>
 internal static class IdleExtraction
 {
+    // MAX_CHUNK_ROWS (default 20,000, the shipped schedule's figure) lets the script compare chunk sizes.
+    private static int MaxChunkRows() =>
+        int.TryParse(Environment.GetEnvironmentVariable("MAX_CHUNK_ROWS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rows) && rows > 0 ? rows : 20_000;
+
     public static async Task<int> RunAsync(string source, string stagingProvider, string stagingConnectionString, long expectedRows)
     {
         var exchange = new ExchangeOptions { DataDirectory = Path.GetTempPath() };
@@ -23,7 +27,7 @@ internal static class IdleExtraction
         var dataset = new DatasetOptions
         {
             Name = "AC43", Source = "prod", Cron = "0 * * * * ?", Table = "ac43", TimestampColumn = "aae036", KeyColumn = "aaz223",
-            ChunkRows = 1000, TargetChunkTime = TimeSpan.FromMilliseconds(500), MaxChunkRows = 20_000, SafetyLag = TimeSpan.FromSeconds(1),
+            ChunkRows = 1000, TargetChunkTime = TimeSpan.FromMilliseconds(500), MaxChunkRows = MaxChunkRows(), SafetyLag = TimeSpan.FromSeconds(1),
         };
         var schedule = new ScheduleOptions { Datasets = [dataset] };
         schedule.Load.Sources["prod"] = new SourceLoadOptions

@@ -2,7 +2,7 @@
 # Exchange's rows per second from an idle PostgreSQL source into durable staging (SQLite, then PostgreSQL), as a ratio
 # to `psql \copy (select ...) to /dev/null` on the same table, and the extractor's peak RSS.
 # Last line: idle-throughput sqlite_ratio=… postgres_ratio=… peak_rss_mb=…
-# ROWS (default 10000000) sizes the table.
+# ROWS (default 10000000) sizes the table; MAX_CHUNK_ROWS (default 20000, the schedule default) caps the chunk size.
 set -euo pipefail
 ROWS="${ROWS:-10000000}"
 source "$(dirname "$0")/lib.sh"

@@ -50,6 +50,19 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_WhenItsPortIsTaken_SaysSoInOneLine_AndExitsWith1()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, _config.Port);
+        squatter.Start();
+
+        await using var run = ExchangeProcess.Start("run", "--config", _config.Write());
+        Assert.Equal(1, await run.WaitForExitAsync(Timeout));
+        Assert.Contains("Exchange did not start: IOException:", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{_config.Port}", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal); // no stack trace
+    }
+
+    [Fact]
     public async Task MigrateThenRun_AgainstAStoreWithANewerSchema_RefusesWithExitCode3()
     {
         await using (var migrate = ExchangeProcess.Start("migrate", "--config", _config.Write()))
