@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
+using Exchange.Core.Buffers;
 
 namespace Exchange.Core.Extraction;
 

@@ -1,18 +1,17 @@
-using System.Buffers;
+using Exchange.Core.Buffers;
 
 namespace Exchange.WebService.Soap;
 
 /// <summary>
-/// A write-only stream over one array rented from <see cref="ArrayPool{T}.Shared"/>, grown by renting a larger one. A
-/// response envelope is written into it synchronously and sent in one write with its length known.
+/// A write-only stream over a <see cref="PooledBufferWriter"/>: a response envelope is written into it synchronously and
+/// sent in one write with its length known.
 /// </summary>
 internal sealed class PooledBufferStream(int initialCapacity) : Stream
 {
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
-    private int _length;
+    private readonly PooledBufferWriter _buffer = new(initialCapacity);
 
     /// <summary>What was written.</summary>
-    public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+    public ReadOnlyMemory<byte> Written => _buffer.WrittenMemory;
 
     /// <inheritdoc />
     public override bool CanRead => false;
@@ -24,12 +23,12 @@ internal sealed class PooledBufferStream(int initialCapacity) : Stream
     public override bool CanWrite => true;
 
     /// <inheritdoc />
-    public override long Length => _length;
+    public override long Length => _buffer.WrittenCount;
 
     /// <inheritdoc />
     public override long Position
     {
-        get => _length;
+        get => _buffer.WrittenCount;
         set => throw new NotSupportedException();
     }
 
@@ -37,19 +36,7 @@ internal sealed class PooledBufferStream(int initialCapacity) : Stream
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     /// <inheritdoc />
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        if (_buffer.Length - _length < buffer.Length)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + buffer.Length));
-            _buffer.AsSpan(0, _length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
-        }
-
-        buffer.CopyTo(_buffer.AsSpan(_length));
-        _length += buffer.Length;
-    }
+    public override void Write(ReadOnlySpan<byte> buffer) => _buffer.Write(buffer);
 
     /// <inheritdoc />
     public override void Flush()
@@ -68,11 +55,9 @@ internal sealed class PooledBufferStream(int initialCapacity) : Stream
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _buffer.Length > 0)
+        if (disposing)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
-            _length = 0;
+            _buffer.Dispose();
         }
 
         base.Dispose(disposing);

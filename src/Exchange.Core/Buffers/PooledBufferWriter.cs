@@ -1,15 +1,19 @@
 using System.Buffers;
 
-namespace Exchange.Core.Extraction;
+namespace Exchange.Core.Buffers;
 
 /// <summary>An <see cref="IBufferWriter{T}"/> over one array rented from the shared pool, grown by renting a larger one.</summary>
-/// <remarks>The payload writer fills one of these with many rows before hashing and compressing them at once.</remarks>
-internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+/// <remarks>
+/// The payload writer fills one of these with many rows before hashing and compressing them at once; the SOAP service
+/// writes a response envelope into one and sends it in one write.
+/// </remarks>
+public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
     private bool _disposed;
 
+    /// <summary>Rents an array of at least <paramref name="initialCapacity"/> bytes.</summary>
     public PooledBufferWriter(int initialCapacity)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
@@ -20,6 +24,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     /// <summary>The bytes written since the last <see cref="Clear"/>.</summary>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
+    /// <summary>The bytes written since the last <see cref="Clear"/>, for an asynchronous write.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
     /// <summary>Forgets the written bytes and keeps the array.</summary>
     public void Clear() => _written = 0;
