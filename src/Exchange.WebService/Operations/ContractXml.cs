@@ -23,6 +23,10 @@ internal static class ContractXml
     /// <summary>Writes an xs:long element.</summary>
     public static void Write(XmlWriter writer, string name, long value) => Write(writer, name, XmlConvert.ToString(value));
 
+    /// <summary>Writes an xs:dateTime element with the offset.</summary>
+    public static void Write(XmlWriter writer, string name, DateTimeOffset value) =>
+        Write(writer, name, value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture));
+
     /// <summary>Writes a <c>BatchHeader</c>-typed element named <paramref name="elementName"/> (<c>Batch</c> or <c>Header</c>).</summary>
     public static void WriteBatchHeader(XmlWriter writer, string elementName, BatchHeader header)
     {
@@ -31,7 +35,7 @@ internal static class ContractXml
         Write(writer, "Dataset", header.Dataset);
         Write(writer, "Seq", header.Seq);
         Write(writer, "RowCount", header.RowCount);
-        Write(writer, "CreatedAt", header.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture));
+        Write(writer, "CreatedAt", header.CreatedAt);
         Write(writer, "Format", header.Format);
         Write(writer, "SizeBytes", header.SizeBytes);
         Write(writer, "Sha256", header.Sha256);

@@ -37,7 +37,7 @@ internal sealed class GetResponseOperation(RequestService requests) : ISoapOpera
 
             if (found.RespondedAt is { } respondedAt)
             {
-                RequestXml.Write(writer, "RespondedAt", respondedAt);
+                ContractXml.Write(writer, "RespondedAt", respondedAt);
             }
         });
     }

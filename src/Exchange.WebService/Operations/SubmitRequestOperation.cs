@@ -29,7 +29,7 @@ internal sealed class SubmitRequestOperation(RequestService requests) : ISoapOpe
             ContractXml.Write(writer, "MsgId", stored.MsgId);
             ContractXml.Write(writer, "RefMsgId", stored.RefMsgId);
             ContractXml.Write(writer, "Status", RequestXml.Wire(stored.Status));
-            RequestXml.Write(writer, "AcceptedAt", stored.CreatedAt);
+            ContractXml.Write(writer, "AcceptedAt", stored.CreatedAt);
         });
     }
 }

@@ -29,9 +29,9 @@ internal sealed class TakePendingRequestsOperation(RequestService requests) : IS
                     ContractXml.Write(writer, "InfNo", claim.Request.InfNo);
                     ContractXml.Write(writer, "Insurer", claim.Request.Insurer);
                     ContractXml.Write(writer, "Input", claim.Request.Input);
-                    RequestXml.Write(writer, "SubmittedAt", claim.Request.CreatedAt);
+                    ContractXml.Write(writer, "SubmittedAt", claim.Request.CreatedAt);
                     ContractXml.Write(writer, "Attempt", claim.Request.Attempts);
-                    RequestXml.Write(writer, "LeaseUntil", claim.LeaseUntil);
+                    ContractXml.Write(writer, "LeaseUntil", claim.LeaseUntil);
                 });
             }
         });

@@ -1,11 +1,10 @@
-using Exchange.Core.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Exchange.WebService.Soap;
 
 /// <summary>
 /// The audit trail file: one line per call on the logger <c>Exchange.Audit</c>, which config/nlog.config writes
-/// synchronously to logs/audit.log (no async queue that could drop lines). Identity numbers are masked.
+/// synchronously to logs/audit.log (no async queue that could drop lines). Callers pass identity numbers masked.
 /// </summary>
 internal static partial class AuditLog
 {
@@ -16,7 +15,4 @@ internal static partial class AuditLog
     [LoggerMessage(EventId = 2100, Level = LogLevel.Information,
         Message = "operation={Operation} principal={Principal} object={ObjectId} outcome={Outcome} remote={RemoteAddress} soap={Soap}")]
     public static partial void Call(ILogger logger, string operation, string principal, string objectId, string outcome, string remoteAddress, string soap);
-
-    /// <summary><paramref name="text"/> with every 18-character identity number masked (<see cref="IdentityNumber.Mask"/>).</summary>
-    public static string MaskIdentityNumbers(string text) => IdentityNumber.MaskWithin(text);
 }

@@ -160,14 +160,14 @@ internal sealed class SoapEndpoint
             fault = SoapFault.From(ex);
             if (ex.Code != ExchangeFaultCode.AuthFailed)
             {
-                SoapLog.Refused(_logger, operationName, principalName, remote, ex.Code.ToString(), AuditLog.MaskIdentityNumbers(ex.Message));
+                SoapLog.Refused(_logger, operationName, principalName, remote, ex.Code.ToString(), IdentityNumber.MaskWithin(ex.Message));
             }
         }
         catch (SoapProtocolException ex)
         {
             fault = ex.Fault;
             version = ex.AnswerIn ?? version;
-            SoapLog.Refused(_logger, operationName, principalName, remote, $"{ex.Fault.Code}/{ex.Fault.Kind}", AuditLog.MaskIdentityNumbers(ex.Message));
+            SoapLog.Refused(_logger, operationName, principalName, remote, $"{ex.Fault.Code}/{ex.Fault.Kind}", IdentityNumber.MaskWithin(ex.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -182,7 +182,7 @@ internal sealed class SoapEndpoint
         }
 
         var outcome = fault?.Code.ToString() ?? "ok";
-        var maskedObject = objectId is null ? null : AuditLog.MaskIdentityNumbers(objectId);
+        var maskedObject = objectId is null ? null : IdentityNumber.MaskWithin(objectId);
         Core.Diagnostics.ExchangeMetrics.Instance.SoapCall(operationName, outcome, started);
         try
         {
