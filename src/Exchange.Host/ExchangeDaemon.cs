@@ -119,9 +119,9 @@ internal static partial class ExchangeDaemon
         }
     }
 
-    [LoggerMessage(8, LogLevel.Critical, "Exchange did not start: {ErrorType}: {Reason}")]
-    private static partial void LogStartFailed(ILogger logger, Exception exception, string errorType, string reason);
-
     [LoggerMessage(7, LogLevel.Information, "Exchange stopped.")]
     private static partial void LogStopped(ILogger logger);
+
+    [LoggerMessage(8, LogLevel.Critical, "Exchange did not start: {ErrorType}: {Reason}")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception, string errorType, string reason);
 }

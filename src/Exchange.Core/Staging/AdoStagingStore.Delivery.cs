@@ -3,8 +3,8 @@ using System.Data.Common;
 namespace Exchange.Core.Staging;
 
 /// <summary>
-/// The reads behind Poll and FetchBatch, run on a <see cref="StoreSession"/> with commands prepared once per connection:
-/// they are the statements the service runs most often.
+/// The reads of batches, cursors and dataset state, run on a <see cref="StoreSession"/> with commands prepared once per
+/// connection: Poll and FetchBatch run them more often than any other statement.
 /// </summary>
 public abstract partial class AdoStagingStore
 {

@@ -18,6 +18,17 @@ public abstract class StagingStoreContract
     private static NewBatch Batch(string dataset, string? from, string? to, string text = "{\"a\":1}\n", BatchOrigin origin = BatchOrigin.Extracted) =>
         new(dataset, 1, "jsonl+gzip", Encoding.UTF8.GetBytes(text), new string('a', 64), from, to, origin);
 
+    /// <summary>Appends <paramref name="count"/> extracted batches whose watermarks chain w1, w2, …</summary>
+    private static async Task AppendChainAsync(AdoStagingStore store, string dataset, int count)
+    {
+        string? watermark = null;
+        for (var i = 1; i <= count; i++)
+        {
+            await store.AppendBatchAsync(Batch(dataset, watermark, $"w{i}"), default);
+            watermark = $"w{i}";
+        }
+    }
+
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsTheVersion()
     {
@@ -89,12 +100,7 @@ public abstract class StagingStoreContract
     public async Task GetBatchHeadersAfter_ReturnsLaterBatchesInSeqOrder_UpToMax()
     {
         var store = await CreateStoreAsync();
-        string? watermark = null;
-        for (var i = 1; i <= 5; i++)
-        {
-            await store.AppendBatchAsync(Batch("AC43", watermark, $"w{i}"), default);
-            watermark = $"w{i}";
-        }
+        await AppendChainAsync(store, "AC43", 5);
 
         var headers = await store.GetBatchHeadersAfterAsync("AC43", 2, 2, default);
         Assert.Equal([3L, 4L], headers.Select(h => h.Seq));
@@ -106,12 +112,7 @@ public abstract class StagingStoreContract
     public async Task GetUnacknowledgedHeaders_StartsAfterTheInsurersOwnCursor_InSeqOrder_UpToTheLimit()
     {
         var store = await CreateStoreAsync();
-        string? watermark = null;
-        for (var i = 1; i <= 5; i++)
-        {
-            await store.AppendBatchAsync(Batch("AC43", watermark, $"w{i}"), default);
-            watermark = $"w{i}";
-        }
+        await AppendChainAsync(store, "AC43", 5);
 
         await store.AppendBatchAsync(Batch("AC01", null, "x1"), default);
         await store.AckAsync("ins-a", "AC43", 2, default);
