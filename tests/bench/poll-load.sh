@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Load test of Poll and FetchBatch with authentication on (WS-Security UsernameToken, PasswordText), against the real
 # daemon (Release build, SQLite staging store, audit on), and of a bare Kestrel endpoint in the same run as the ceiling.
-# Prints requests/s and p50/p99 per target; the last line is:
+# Bare and Poll run in alternating rounds (ROUNDS of DURATION each), so that a slow minute of the machine falls on both
+# and not on one of them; the ratio is Poll's rate over all its rounds to bare's rate over all its rounds, and the p99 is
+# the worst round's. Prints requests/s and p50/p99 per round and target; the last line is:
 #   poll-load poll_rps_ratio=<poll rps / bare rps> poll_p99_ms=<ms> fetch_mb_s=<MB/s>
-# Options (environment): CONNECTIONS (64), THREADS (2), DURATION (10s), BATCH_ROWS (2000 rows in the fetched batch).
+# Options (environment): CONNECTIONS (64), THREADS (2), ROUNDS (3), DURATION (5s per round and target; FetchBatch runs
+# one round of twice that), BATCH_ROWS (2000 rows in the fetched batch).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 connections="${CONNECTIONS:-64}"
 threads="${THREADS:-2}"
-duration="${DURATION:-10s}"
+rounds="${ROUNDS:-3}"
+duration="${DURATION:-5s}"
 batch_rows="${BATCH_ROWS:-2000}"
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -97,24 +101,36 @@ lua "$work/poll.xml" "urn:exchange:v1/Poll" >"$work/poll.lua"
 lua "$work/fetch.xml" "urn:exchange:v1/FetchBatch" >"$work/fetch.lua"
 curl -fsS -H 'Content-Type: text/xml' --data-binary @"$work/poll.xml" "$service" | grep -q "<BatchId>$batch_id</BatchId>" || { echo "poll-load: Poll does not list the batch"; exit 1; }
 
-run() { # $1 name, $2 url, $3 lua
-  wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$3" "$2" >"$work/$1.out" 2>&1 || true
+run() { # $1 name, $2 url, $3 lua, $4 duration
+  wrk -t"$threads" -c"$connections" -d"$4" --latency -s "$3" "$2" >"$work/$1.out" 2>&1 || true
   local line; line="$(grep '^RESULT' "$work/$1.out" || true)"
   [ -n "$line" ] || { echo "poll-load: wrk failed for $1"; cat "$work/$1.out"; exit 1; }
-  echo "$1: ${line#RESULT }"
+  echo "$1: ${line#RESULT }" >&2
   printf '%s' "$line"
 }
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+seconds_of() { local d="$1"; case "$d" in *m) echo $(( ${d%m} * 60 ));; *s) echo "${d%s}";; *) echo "$d";; esac; }
 
-echo "poll-load: $connections connections, $threads threads, $duration per target, batch of $batch_rows rows; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-run warmup "$service" "$work/poll.lua" >/dev/null
-bare_line="$(run bare "http://127.0.0.1:$bare_port/ExchangeService" "$work/poll.lua" | tail -1)"
-poll_line="$(run poll "$service" "$work/poll.lua" | tail -1)"
-fetch_line="$(run fetch "$service" "$work/fetch.lua" | tail -1)"
-for name in bare poll fetch; do grep '^RESULT' "$work/$name.out" | sed "s/^RESULT/$name:/"; done
-for line in "$poll_line" "$fetch_line"; do
-  if [ "$(field "$line" non200)" != "0" ] || [ "$(field "$line" errors)" != "0" ]; then echo "poll-load: WARNING non-200 answers or socket errors: $line"; fi
+echo "poll-load: $connections connections, $threads threads, $rounds rounds of $duration per target, batch of $batch_rows rows; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+run warmup "$service" "$work/poll.lua" 10s 2>/dev/null >/dev/null
+run warmup-bare "http://127.0.0.1:$bare_port/ExchangeService" "$work/poll.lua" 5s 2>/dev/null >/dev/null
+bare_requests=0; bare_seconds=0; poll_requests=0; poll_seconds=0; poll_p99=0; bad=""
+for round in $(seq 1 "$rounds"); do
+  b="$(run "bare-$round" "http://127.0.0.1:$bare_port/ExchangeService" "$work/poll.lua" "$duration")"
+  p="$(run "poll-$round" "$service" "$work/poll.lua" "$duration")"
+  bare_requests="$(awk -v a="$bare_requests" -v r="$(field "$b" rps)" -v s="$(field "$b" seconds)" 'BEGIN { printf "%.1f", a + r * s }')"
+  bare_seconds="$(awk -v a="$bare_seconds" -v s="$(field "$b" seconds)" 'BEGIN { printf "%.3f", a + s }')"
+  poll_requests="$(awk -v a="$poll_requests" -v r="$(field "$p" rps)" -v s="$(field "$p" seconds)" 'BEGIN { printf "%.1f", a + r * s }')"
+  poll_seconds="$(awk -v a="$poll_seconds" -v s="$(field "$p" seconds)" 'BEGIN { printf "%.3f", a + s }')"
+  poll_p99="$(awk -v a="$poll_p99" -v q="$(field "$p" p99_ms)" 'BEGIN { printf "%.3f", (q > a ? q : a) }')"
+  if [ "$(field "$p" non200)" != "0" ] || [ "$(field "$p" errors)" != "0" ]; then bad="$bad $p"; fi
 done
-ratio="$(awk -v p="$(field "$poll_line" rps)" -v b="$(field "$bare_line" rps)" 'BEGIN { printf "%.3f", p / b }')"
+fetch_line="$(run fetch "$service" "$work/fetch.lua" "$(( $(seconds_of "$duration") * 2 ))s")"
+if [ "$(field "$fetch_line" non200)" != "0" ] || [ "$(field "$fetch_line" errors)" != "0" ]; then bad="$bad $fetch_line"; fi
+[ -z "$bad" ] || echo "poll-load: WARNING non-200 answers or socket errors:$bad"
+bare_rps="$(awk -v n="$bare_requests" -v s="$bare_seconds" 'BEGIN { printf "%.1f", n / s }')"
+poll_rps="$(awk -v n="$poll_requests" -v s="$poll_seconds" 'BEGIN { printf "%.1f", n / s }')"
+echo "bare: rps=$bare_rps over $rounds rounds; poll: rps=$poll_rps over $rounds rounds, worst p99_ms=$poll_p99"
+ratio="$(awk -v p="$poll_rps" -v b="$bare_rps" 'BEGIN { printf "%.3f", p / b }')"
 fetch_mb="$(awk -v by="$(field "$fetch_line" bytes)" -v s="$(field "$fetch_line" seconds)" 'BEGIN { printf "%.1f", by / s / 1048576 }')"
-echo "poll-load poll_rps_ratio=$ratio poll_p99_ms=$(field "$poll_line" p99_ms) fetch_mb_s=$fetch_mb"
+echo "poll-load poll_rps_ratio=$ratio poll_p99_ms=$poll_p99 fetch_mb_s=$fetch_mb"
