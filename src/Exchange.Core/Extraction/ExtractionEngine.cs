@@ -133,10 +133,11 @@ public sealed partial class ExtractionEngine(
                         break;
                     }
 
-                    // Chunk time, for the sizing: from the gate check to the moment the engine is ready to check the gate
-                    // again, i.e. this chunk's read plus any wait for the previous chunk's store (which overlapped the
-                    // read). It is the interval between two gate checks, the time the source is committed to this run
-                    // without being asked; a store slower than the reads slows the pace and so shrinks the chunks.
+                    // Chunk time, for the sizing: from the start of this chunk's read (just after its gate check) to the
+                    // moment the engine is ready to check the gate again, i.e. the read plus any wait for the previous
+                    // chunk's store (which overlapped the read). It is, near enough, the interval between two gate checks:
+                    // the time the source is committed to this run without being asked. Its own store overlaps the next
+                    // read and is not counted twice; a store slower than the reads slows the pace and so shrinks the chunks.
                     var elapsed = timeProvider.GetElapsedTime(started);
                     readAfter = chunk.Last;
                     pending = StartStore(chunk, dataset.Name, run.Watermark, started, cancellationToken);
