@@ -42,7 +42,7 @@ public sealed class DatasetOptions
     /// <summary>Rows of the first chunk of a run; later chunks adapt towards <see cref="TargetChunkTime"/>.</summary>
     public int ChunkRows { get; set; } = 1000;
 
-    /// <summary>Time one chunk should take (read and store); zero keeps <see cref="ChunkRows"/> fixed.</summary>
+    /// <summary>Time one chunk should take, from one gate check to the next (its read, and any wait for the previous chunk's store); zero keeps <see cref="ChunkRows"/> fixed.</summary>
     public TimeSpan TargetChunkTime { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Most rows in one chunk (bounds memory: a chunk is compressed in memory before it is stored).</summary>

@@ -9,7 +9,7 @@ public static class ChunkSizing
     /// <summary>The next chunk's rows.</summary>
     /// <param name="rows">Rows asked for in the chunk just read.</param>
     /// <param name="rowsRead">Rows it returned (fewer means the end of the data: no information about speed).</param>
-    /// <param name="elapsed">Time it took, reading and storing.</param>
+    /// <param name="elapsed">Time it took: from its gate check until the engine could check the gate again (its read, plus any wait for the previous chunk's store, which overlaps the read).</param>
     /// <param name="target">Target time per chunk; zero keeps the size fixed.</param>
     /// <param name="maxRows">Upper bound.</param>
     /// <remarks>Grows at most twofold and shrinks at most fourfold per chunk, so one slow or fast outlier does not swing it.</remarks>

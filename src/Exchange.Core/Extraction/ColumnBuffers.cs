@@ -32,10 +32,15 @@ internal abstract class ColumnBuffer(int capacity)
         }
     }
 
+    /// <summary>The value of <paramref name="row"/>, boxed (<see cref="DBNull.Value"/> for null), as <see cref="DbDataReader.GetValue"/> returns it.</summary>
+    public object GetValue(int row) => _nulls[row] ? DBNull.Value : GetNonNull(row);
+
     /// <summary>Drops references (strings, boxes) so a reused buffer does not keep them alive.</summary>
     public abstract void Clear();
 
     protected abstract void ReadValue(DbDataReader reader, int ordinal, int row);
+
+    protected abstract object GetNonNull(int row);
 
     protected abstract void WriteValue(Utf8JsonWriter json, int row, TimeSpan sourceOffset);
 }
@@ -50,6 +55,8 @@ internal sealed class ColumnBuffer<T>(int capacity, Func<DbDataReader, int, T> r
     protected override void ReadValue(DbDataReader reader, int ordinal, int row) => _values[row] = read(reader, ordinal);
 
     protected override void WriteValue(Utf8JsonWriter json, int row, TimeSpan sourceOffset) => write(json, _values[row], sourceOffset);
+
+    protected override object GetNonNull(int row) => _values[row]!;
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
 using Exchange.Core.Configuration;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
@@ -12,6 +11,12 @@ namespace Exchange.Core.Extraction;
 /// Extracts a table dataset in keyset chunks over its composite watermark. Each chunk is stored as one batch in the
 /// same staging transaction that moves the watermark, so a crash at any moment loses or repeats nothing.
 /// </summary>
+/// <remarks>
+/// Chunk boundaries overlap: once chunk N's last row is read (its end watermark is known), N is finished (gzip,
+/// SHA-256) and stored on a background task while the gate is checked and chunk N+1 is read. N+1 is stored only after
+/// N's store has committed, from N's end watermark; if N's store fails, N+1 is dropped unstored. So at most two
+/// chunks' payloads are in memory, and the source and the cores do not sit idle while a batch is committed.
+/// </remarks>
 public sealed partial class ExtractionEngine(
     IStagingStore store,
     ILoadGate gate,
@@ -20,7 +25,11 @@ public sealed partial class ExtractionEngine(
     ILogger<ExtractionEngine> logger)
 {
     /// <summary>Runs the dataset until it has caught up, the gate closes, or the watermark conflicts.</summary>
-    /// <remarks>At most one source connection is open during a run. Cancellation aborts the chunk in flight; it is re-read later.</remarks>
+    /// <remarks>
+    /// At most one source connection is open during a run. Cancellation aborts the chunk in flight and the store in
+    /// flight (its transaction rolls back); both are re-read later. A hibernation cancels only the read in flight: a
+    /// chunk already read in full is still stored, as the store does not touch the source.
+    /// </remarks>
     /// <exception cref="OperationCanceledException">The run was cancelled; batches stored before stay stored.</exception>
     public async Task<ExtractionResult> RunAsync(DatasetOptions dataset, CancellationToken cancellationToken)
     {
@@ -43,17 +52,18 @@ public sealed partial class ExtractionEngine(
 
         var source = sources.Describe(dataset.Source);
         var state = await store.GetDatasetStateAsync(dataset.Name, cancellationToken).ConfigureAwait(false);
-        var watermarkText = state.Watermark;
-        var watermark = watermarkText is null ? null : Watermark.Parse(watermarkText);
+        var run = new RunProgress(dataset.Name, state.Watermark);
+
+        // Where the next read starts: the end of the last chunk read, which may still be being stored.
+        var readAfter = state.Watermark is null ? null : Watermark.Parse(state.Watermark);
 
         // One instant per run: the run ends at the data that was old enough when it started.
         var now = timeProvider.GetUtcNow();
-        LogRunStarting(logger, dataset.Name, source.Name, source.Description, watermarkText ?? "(none)");
+        LogRunStarting(logger, dataset.Name, source.Name, source.Description, state.Watermark ?? "(none)");
 
-        var chunks = 0;
-        long rows = 0;
         var chunkRows = dataset.ChunkRows;
         var maxChunkRows = Math.Max(dataset.MaxChunkRows, 1);
+        PendingBatch? pending = null;
         DbConnection? connection = null;
         try
         {
@@ -61,11 +71,23 @@ public sealed partial class ExtractionEngine(
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (pending is { Store.IsCompleted: true } done)
+                {
+                    // Already settled (typically failed): no point reading a chunk that could not be stored.
+                    pending = null;
+                    if (await SettleAsync(done, run).ConfigureAwait(false) is { } conflict)
+                    {
+                        return conflict;
+                    }
+                }
+
                 var decision = await gate.CheckAsync(dataset.Source, cancellationToken).ConfigureAwait(false);
                 if (!decision.IsOpen)
                 {
                     LogGateClosed(logger, dataset.Name, decision.State, decision.Reason);
-                    return new ExtractionResult(dataset.Name, chunks, rows, ExtractionStopReason.GateClosed, decision.Reason, watermarkText);
+                    var settling = pending;
+                    pending = null;
+                    return await SettleAsync(settling, run).ConfigureAwait(false) ?? run.Result(ExtractionStopReason.GateClosed, decision.Reason);
                 }
 
                 connection ??= await sources.OpenAsync(dataset.Source, cancellationToken).ConfigureAwait(false);
@@ -76,138 +98,135 @@ public sealed partial class ExtractionEngine(
                 }
 
                 var started = timeProvider.GetTimestamp();
-                (Payload Payload, Watermark Last)? chunk;
+                ReadChunk? chunk;
                 var hibernation = gate.HibernationToken(dataset.Source);
                 using (var read = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hibernation))
                 {
                     try
                     {
-                        chunk = await ReadChunkAsync(connection, source, dataset, watermark, upper, chunkRows, read.Token).ConfigureAwait(false);
+                        chunk = await ReadChunkAsync(connection, source, dataset, readAfter, upper, chunkRows, read.Token).ConfigureAwait(false);
                     }
                     catch (Exception error) when (hibernation.IsCancellationRequested && !cancellationToken.IsCancellationRequested && error is OperationCanceledException or DbException)
                     {
-                        // The gate started hibernating mid-chunk: the chunk is dropped unstored and read again after the hibernation.
+                        // The gate started hibernating mid-chunk: the chunk is dropped unstored and read again after the
+                        // hibernation. The chunk before it was read in full before the hibernation and is stored.
                         LogChunkAbandoned(logger, dataset.Name, chunkRows);
-                        return new ExtractionResult(dataset.Name, chunks, rows, ExtractionStopReason.GateClosed, "load gate started hibernating; the chunk in flight was abandoned and will be read again", watermarkText);
+                        var settling = pending;
+                        pending = null;
+                        return await SettleAsync(settling, run).ConfigureAwait(false)
+                            ?? run.Result(ExtractionStopReason.GateClosed, "load gate started hibernating; the chunk in flight was abandoned and will be read again");
                     }
                 }
 
-                if (chunk is null)
+                using (chunk)
                 {
-                    break;
-                }
+                    // This chunk starts at the previous chunk's end: it may only be stored once that one is.
+                    var previous = pending;
+                    pending = null;
+                    if (await SettleAsync(previous, run).ConfigureAwait(false) is { } conflict)
+                    {
+                        return conflict;
+                    }
 
-                var (payload, last) = chunk.Value;
-                var lastText = last.ToText();
-                try
-                {
-                    var header = await store.AppendBatchAsync(
-                        new NewBatch(dataset.Name, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkText, lastText, BatchOrigin.Extracted),
-                        cancellationToken).ConfigureAwait(false);
-                    LogChunkStored(logger, dataset.Name, header.Seq, payload.RowCount, payload.Gzip.LongLength, timeProvider.GetElapsedTime(started).TotalMilliseconds);
-                    Diagnostics.ExchangeMetrics.Instance.BatchStored(dataset.Name, payload.RowCount, timeProvider.GetElapsedTime(started));
-                }
-                catch (WatermarkConflictException ex)
-                {
-                    LogWatermarkConflict(logger, dataset.Name, ex.Message);
-                    return new ExtractionResult(dataset.Name, chunks, rows, ExtractionStopReason.WatermarkConflict, ex.Message, watermarkText);
-                }
+                    if (chunk is null)
+                    {
+                        break;
+                    }
 
-                chunks++;
-                rows += payload.RowCount;
-                watermark = last;
-                watermarkText = lastText;
-                if (payload.RowCount < chunkRows)
-                {
-                    break;
-                }
+                    // Chunk time, for the sizing: from the start of this chunk's read (just after its gate check) to the
+                    // moment the engine is ready to check the gate again, i.e. the read plus any wait for the previous
+                    // chunk's store (which overlapped the read). It is, near enough, the interval between two gate checks:
+                    // the time the source is committed to this run without being asked. Its own store overlaps the next
+                    // read and is not counted twice; a store slower than the reads slows the pace and so shrinks the chunks.
+                    var elapsed = timeProvider.GetElapsedTime(started);
+                    readAfter = chunk.Last;
+                    pending = StartStore(chunk, dataset.Name, run.Watermark, started, cancellationToken);
+                    if (pending.Rows < chunkRows)
+                    {
+                        break;
+                    }
 
-                chunkRows = ChunkSizing.Next(chunkRows, payload.RowCount, timeProvider.GetElapsedTime(started), dataset.TargetChunkTime, maxChunkRows);
+                    chunkRows = ChunkSizing.Next(chunkRows, pending.Rows, elapsed, dataset.TargetChunkTime, maxChunkRows);
+                }
+            }
+
+            var last = pending;
+            pending = null;
+            if (await SettleAsync(last, run).ConfigureAwait(false) is { } lastConflict)
+            {
+                return lastConflict;
             }
         }
         finally
         {
+            // Only when the run is failing or cancelled: let the store in flight finish (or roll back) before returning.
+            if (pending is not null)
+            {
+                await ObserveAfterFailureAsync(pending, dataset.Name, cancellationToken).ConfigureAwait(false);
+            }
+
             if (connection is not null)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
 
-        LogCaughtUp(logger, dataset.Name, chunks, rows, watermarkText ?? "(none)");
-        return new ExtractionResult(dataset.Name, chunks, rows, ExtractionStopReason.CaughtUp, "caught up", watermarkText);
+        LogCaughtUp(logger, dataset.Name, run.Chunks, run.Rows, run.Watermark ?? "(none)");
+        return run.Result(ExtractionStopReason.CaughtUp, "caught up");
     }
 
-    private static async Task<(Payload Payload, Watermark Last)?> ReadChunkAsync(
-        DbConnection connection, SourceInfo source, DatasetOptions dataset, Watermark? watermark, object upper, int limit, CancellationToken cancellationToken)
+    /// <summary>Waits for a chunk's store and counts it; a watermark conflict ends the run with this result.</summary>
+    /// <remarks>Any other failure of the store (or its cancellation) is thrown here.</remarks>
+    private async Task<ExtractionResult?> SettleAsync(PendingBatch? pending, RunProgress run)
     {
-        var query = string.IsNullOrWhiteSpace(dataset.Query)
-            ? KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null)
-            : KeysetQuery.BuildCustom(source.Dialect, dataset.Query, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null);
-        var command = connection.CreateCommand();
-        await using var commandScope = command.ConfigureAwait(false);
-        command.CommandText = query.Sql;
-        command.UseNamedParameters(source.Dialect);
-        if (watermark is not null)
-        {
-            command.AddParameter(source.Dialect, KeysetQuery.TimestampParameter, watermark.Timestamp);
-            command.AddParameter(source.Dialect, KeysetQuery.KeyParameter, watermark.Key);
-        }
-
-        command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, upper);
-        command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, limit);
-
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
-        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
-        using var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset);
-        object? lastTs = null;
-        object? lastKey = null;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await writer.WriteRowAsync(reader, cancellationToken).ConfigureAwait(false);
-            lastTs = reader.GetValue(tsOrdinal);
-            lastKey = reader.GetValue(keyOrdinal);
-        }
-
-        if (writer.RowCount == 0)
+        if (pending is null)
         {
             return null;
         }
 
-        Debug.Assert(lastTs is not null && lastKey is not null, "a row was read");
-        return (await writer.CompleteAsync(cancellationToken).ConfigureAwait(false), Watermark.Create(lastTs, lastKey));
+        try
+        {
+            await pending.Store.ConfigureAwait(false);
+        }
+        catch (WatermarkConflictException ex)
+        {
+            LogWatermarkConflict(logger, run.Dataset, ex.Message);
+            return run.Result(ExtractionStopReason.WatermarkConflict, ex.Message);
+        }
+
+        run.Stored(pending.Rows, pending.WatermarkTo);
+        return null;
     }
 
-    private static async Task<TimestampKind> ProbeTimestampKindAsync(
-        DbConnection connection, SqlDialect dialect, DatasetOptions dataset, CancellationToken cancellationToken)
+    /// <summary>Waits for a store in flight while another error ends the run; that error is the one thrown, this one is logged.</summary>
+    private async Task ObserveAfterFailureAsync(PendingBatch pending, string dataset, CancellationToken cancellationToken)
     {
-        var command = connection.CreateCommand();
-        await using var commandScope = command.ConfigureAwait(false);
-        command.CommandText = string.IsNullOrWhiteSpace(dataset.Query)
-            ? KeysetQuery.TimestampProbe(dialect, dataset.Table!, dataset.TimestampColumn)
-            : KeysetQuery.CustomTimestampProbe(dataset.Query);
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        var ordinal = string.IsNullOrWhiteSpace(dataset.Query) ? 0 : reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
-        return SourceTimestamps.KindOf(reader.GetFieldType(ordinal), reader.GetDataTypeName(ordinal), dataset.TimestampColumn);
+        await ((Task)pending.Store).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (pending.Store.Exception?.GetBaseException() is { } failure && !(failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            LogStoreFailedWhileStopping(logger, failure, dataset, failure.Message);
+        }
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Extracting {Dataset} from source {Source} ({SourceDescription}) after watermark {Watermark}")]
-    private static partial void LogRunStarting(ILogger logger, string dataset, string source, string sourceDescription, string watermark);
+    /// <summary>The batches and rows a run has stored, and the watermark they reached.</summary>
+    private sealed class RunProgress(string dataset, string? watermark)
+    {
+        public string Dataset { get; } = dataset;
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Dataset {Dataset}: batch {Seq} stored, {Rows} rows, {Bytes} bytes compressed, {ElapsedMs:F0} ms")]
-    private static partial void LogChunkStored(ILogger logger, string dataset, long seq, int rows, long bytes, double elapsedMs);
+        public int Chunks { get; private set; }
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Dataset {Dataset} caught up: {Chunks} batches, {Rows} rows this run, watermark {Watermark}")]
-    private static partial void LogCaughtUp(ILogger logger, string dataset, int chunks, long rows, string watermark);
+        public long Rows { get; private set; }
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Dataset {Dataset} paused: load gate is {State} ({Reason})")]
-    private static partial void LogGateClosed(ILogger logger, string dataset, GateState state, string reason);
+        /// <summary>The dataset's watermark as this run last stored it.</summary>
+        public string? Watermark { get; private set; } = watermark;
 
-    [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Dataset {Dataset}: chunk of {Rows} rows abandoned because the load gate started hibernating; it will be read again")]
-    private static partial void LogChunkAbandoned(ILogger logger, string dataset, int rows);
+        public void Stored(int rows, string watermarkTo)
+        {
+            Chunks++;
+            Rows += rows;
+            Watermark = watermarkTo;
+        }
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Dataset {Dataset} stopped: {Message}")]
-    private static partial void LogWatermarkConflict(ILogger logger, string dataset, string message);
+        public ExtractionResult Result(ExtractionStopReason reason, string detail) => new(Dataset, Chunks, Rows, reason, detail, Watermark);
+    }
 }

@@ -81,11 +81,26 @@ public sealed class JsonLinesPayloadWriter : IDisposable
             _encoder = Task.Run(EncodeAsync, CancellationToken.None);
         }
 
-        _current ??= _free.TryDequeue(out var reused) ? reused : new RowBatch(reader);
-        _current.Add(reader);
-        RowCount++;
-        return _current.IsFull ? PostBatchAsync(cancellationToken) : ValueTask.CompletedTask;
+        // A full batch is handed over only when the next row arrives, so the last row written stays readable (LastValue).
+        if (_current is { IsFull: true })
+        {
+            var posting = PostBatchAsync(cancellationToken);
+            if (!posting.IsCompletedSuccessfully)
+            {
+                return AddAfterAsync(posting, reader);
+            }
+        }
+
+        Add(reader);
+        return ValueTask.CompletedTask;
     }
+
+    /// <summary>The value of column <paramref name="ordinal"/> in the last row written, as the reader's <c>GetValue</c> returns it.</summary>
+    /// <remarks>The engine takes the chunk's end watermark from here instead of reading two more values from every row.</remarks>
+    /// <exception cref="InvalidOperationException">No row was written yet.</exception>
+    public object LastValue(int ordinal) => _current is { Count: > 0 } last
+        ? last.GetValue(last.Count - 1, ordinal)
+        : throw new InvalidOperationException("No row was written yet, so there is no last value.");
 
     /// <summary>Writes the reader's current row as one line, blocking while the encoder is behind (for small payloads).</summary>
     public void WriteRow(DbDataReader reader) => Wait(WriteRowAsync(reader, CancellationToken.None));
@@ -127,6 +142,19 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         _json.Dispose();
         _compressor.Dispose();
         _block.Dispose();
+    }
+
+    private void Add(DbDataReader reader)
+    {
+        _current ??= _free.TryDequeue(out var reused) ? reused : new RowBatch(reader);
+        _current.Add(reader);
+        RowCount++;
+    }
+
+    private async ValueTask AddAfterAsync(ValueTask posting, DbDataReader reader)
+    {
+        await posting.ConfigureAwait(false);
+        Add(reader);
     }
 
     private ValueTask PostBatchAsync(CancellationToken cancellationToken)

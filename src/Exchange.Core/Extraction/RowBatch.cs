@@ -39,6 +39,9 @@ internal sealed class RowBatch
     /// <summary>Writes column <paramref name="ordinal"/> of row <paramref name="row"/> as a JSON value.</summary>
     public void Write(Utf8JsonWriter json, int row, int ordinal, TimeSpan sourceOffset) => _columns[ordinal].Write(json, row, sourceOffset);
 
+    /// <summary>The value of column <paramref name="ordinal"/> of row <paramref name="row"/>, boxed as the reader's <c>GetValue</c> returns it.</summary>
+    public object GetValue(int row, int ordinal) => _columns[ordinal].GetValue(row);
+
     /// <summary>Empties the batch for reuse, dropping the references it held.</summary>
     public void Clear()
     {

@@ -23,12 +23,14 @@ public sealed class ExtractionEngineTests : IDisposable
 
     public ExtractionEngineTests()
     {
-        _store = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", _clock);
+        _store = new SqliteStagingStore(StagingConnectionString, _clock);
         _options = new ExchangeOptions { DataDirectory = _folder.Path };
         _options.Sources["src"] = new SourceOptions { Provider = "sqlite", ConnectionString = "Data Source={data}/source.db", TimeZoneOffset = Beijing };
     }
 
     private string SourceConnectionString => $"Data Source={_folder.File("source.db")}";
+
+    private string StagingConnectionString => $"Data Source={_folder.File("staging.db")}";
 
     [Fact]
     public async Task Run_StoresEveryRowExactlyOnce_WhenRowsSharingATimestampSpanAChunkBoundary()
@@ -107,7 +109,42 @@ public sealed class ExtractionEngineTests : IDisposable
         await CreateTableAsync();
         await InsertAsync(Enumerable.Range(1, 10).Select(id => (id, Stamp(TimeSpan.FromMinutes(-20 + id)))));
 
-        // A second extractor of the same dataset runs to the end while the first one is between two chunks.
+        // Before the second chunk is read, and once the first is committed, a second extractor of the same dataset runs
+        // to the end; then another process holds the staging file's write lock until the third gate check, so the
+        // second chunk's store is still waiting when the third chunk is read.
+        SqliteConnection? writeLock = null;
+        var gate = new CallbackGate(async call =>
+        {
+            if (call == 2)
+            {
+                await UntilStoredAsync("T", batches: 1);
+                await Engine().RunAsync(Dataset(chunkRows: 4), default);
+                writeLock = await HoldStagingWriteLockAsync();
+            }
+            else if (call == 3)
+            {
+                await writeLock!.DisposeAsync();
+            }
+        });
+        var result = await Engine(gate).RunAsync(Dataset(chunkRows: 3), default);
+
+        Assert.Equal(3, gate.Calls);
+        Assert.Equal(ExtractionStopReason.WatermarkConflict, result.StopReason);
+        Assert.Contains("moved", result.Detail, StringComparison.Ordinal);
+        var batches = await StagedBatchesAsync("T");
+        Assert.Equal((1, 3L, batches[0].WatermarkTo), (result.Chunks, result.Rows, result.Watermark));
+        Assert.Equal([3, 4, 3], batches.Select(b => b.RowCount));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
+    }
+
+    [Fact]
+    public async Task Run_RacingAnotherWriter_ReportsExactlyTheBatchesItStored_AndEveryRowIsStagedOnce()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 10).Select(id => (id, Stamp(TimeSpan.FromMinutes(-20 + id)))));
+
+        // The second extractor starts while the first chunk's store may still be in flight: whichever commits first
+        // wins; the loser stops at its next store. What must hold for every interleaving is checked below.
         var gate = new CallbackGate(async call =>
         {
             if (call == 2)
@@ -117,9 +154,87 @@ public sealed class ExtractionEngineTests : IDisposable
         });
         var result = await Engine(gate).RunAsync(Dataset(chunkRows: 3), default);
 
-        Assert.Equal(ExtractionStopReason.WatermarkConflict, result.StopReason);
-        Assert.Equal(1, result.Chunks);
-        Assert.Contains("moved", result.Detail, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
+        var batches = await StagedBatchesAsync("T");
+        Assert.Null(batches[0].WatermarkFrom);
+        for (var i = 1; i < batches.Count; i++)
+        {
+            Assert.Equal(batches[i - 1].WatermarkTo, batches[i].WatermarkFrom);
+        }
+
+        // This run's batches are the start of the chain, up to the watermark it reports.
+        var own = result.Watermark is null ? 0 : batches.FindIndex(b => b.WatermarkTo == result.Watermark) + 1;
+        Assert.True(result.Watermark is null || own > 0, $"the reported watermark {result.Watermark} is not the end of any staged batch");
+        Assert.Equal((own, batches.Take(own).Sum(b => (long)b.RowCount)), (result.Chunks, result.Rows));
+        if (result.StopReason == ExtractionStopReason.WatermarkConflict)
+        {
+            Assert.Contains("moved", result.Detail, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal((ExtractionStopReason.CaughtUp, 10L), (result.StopReason, result.Rows));
+        }
+    }
+
+    [Fact]
+    public async Task Run_WhenAStoreFails_ThrowsItsError_AndDoesNotStoreTheChunkReadMeanwhile()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 10).Select(id => (id, Stamp(TimeSpan.FromMinutes(-20 + id)))));
+        await ExecuteStagingAsync("CREATE TRIGGER refuse_second BEFORE INSERT ON batches WHEN NEW.seq = 2 BEGIN SELECT RAISE(ABORT, 'batch 2 refused by the test'); END");
+
+        // The second chunk's store waits for the staging file's write lock until the third gate check, so the third
+        // chunk is read while it is pending; then the store fails.
+        SqliteConnection? writeLock = null;
+        var gate = new CallbackGate(async call =>
+        {
+            if (call == 2)
+            {
+                await UntilStoredAsync("T", batches: 1);
+                writeLock = await HoldStagingWriteLockAsync();
+            }
+            else if (call == 3)
+            {
+                await writeLock!.DisposeAsync();
+            }
+        });
+        var error = await Assert.ThrowsAsync<SqliteException>(() => Engine(gate).RunAsync(Dataset(chunkRows: 3), default));
+
+        Assert.Contains("batch 2 refused by the test", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, gate.Calls);
+        var stored = Assert.Single(await StagedBatchesAsync("T"));
+        Assert.Equal(stored.WatermarkTo, (await _store.GetDatasetStateAsync("T", default)).Watermark);
+        Assert.Equal([1L, 2, 3], await StagedKeysAsync("T"));
+
+        await ExecuteStagingAsync("DROP TRIGGER refuse_second");
+        var resumed = await Engine().RunAsync(Dataset(chunkRows: 3), default);
+        Assert.Equal((ExtractionStopReason.CaughtUp, 3, 7L), (resumed.StopReason, resumed.Chunks, resumed.Rows));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
+    }
+
+    [Fact]
+    public async Task Run_WhenCancelledWhileAStoreMayBeInFlight_Throws_AndLeavesOnlyWholeBatches()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 10).Select(id => (id, Stamp(TimeSpan.FromMinutes(-20 + id)))));
+        using var cancel = new CancellationTokenSource();
+        var gate = new CallbackGate(async call =>
+        {
+            if (call == 2)
+            {
+                await cancel.CancelAsync();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine(gate).RunAsync(Dataset(chunkRows: 3), cancel.Token));
+
+        // The first chunk's store was either committed before the cancellation reached it or rolled back: never half.
+        var batches = await StagedBatchesAsync("T");
+        Assert.True(batches.Count <= 1, $"only the first chunk can have been stored, but {batches.Count} batches were");
+        IEnumerable<long> keys = batches.Count == 0 ? [] : [1L, 2, 3];
+        Assert.Equal(keys, await StagedKeysAsync("T"));
+        Assert.Equal(batches.Count == 0 ? null : batches[0].WatermarkTo, (await _store.GetDatasetStateAsync("T", default)).Watermark);
+        await Engine().RunAsync(Dataset(chunkRows: 3), default);
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
     }
 
@@ -239,7 +354,9 @@ public sealed class ExtractionEngineTests : IDisposable
 
         var stopped = await Engine(gate).RunAsync(Dataset(chunkRows: 3), default);
         Assert.Equal(ExtractionStopReason.GateClosed, stopped.StopReason);
-        Assert.Equal(3, stopped.Rows);
+
+        // The first chunk was read in full before the hibernation: it is stored, only the second is dropped.
+        Assert.Equal((1, 3L), (stopped.Chunks, stopped.Rows));
         Assert.Contains("hibernating", stopped.Detail, StringComparison.Ordinal);
 
         var resumed = await Engine().RunAsync(Dataset(chunkRows: 3), default);
@@ -301,6 +418,43 @@ public sealed class ExtractionEngineTests : IDisposable
         return batches;
     }
 
+    private async Task<List<(int RowCount, string? WatermarkFrom, string? WatermarkTo)>> StagedBatchesAsync(string dataset)
+    {
+        await using var connection = new SqliteConnection(StagingConnectionString);
+        var rows = await connection.QueryAsync<(long RowCount, string? WatermarkFrom, string? WatermarkTo)>(
+            "SELECT row_count, watermark_from, watermark_to FROM batches WHERE dataset = @dataset ORDER BY seq", new { dataset });
+        return [.. rows.Select(r => ((int)r.RowCount, r.WatermarkFrom, r.WatermarkTo))];
+    }
+
+    private async Task ExecuteStagingAsync(string sql)
+    {
+        await using var connection = new SqliteConnection(StagingConnectionString);
+        await connection.ExecuteAsync(sql);
+    }
+
+    /// <summary>Another process's write transaction on the staging file: stores wait (busy timeout) until it is disposed.</summary>
+    private async Task<SqliteConnection> HoldStagingWriteLockAsync()
+    {
+        var connection = new SqliteConnection(StagingConnectionString + ";Pooling=False");
+        await connection.OpenAsync();
+        await connection.ExecuteAsync("BEGIN IMMEDIATE");
+        return connection;
+    }
+
+    /// <summary>Waits until the dataset has the given number of batches; the engine stores them in the background.</summary>
+    private async Task UntilStoredAsync(string dataset, int batches)
+    {
+        for (var attempt = 0; (await _store.GetDatasetStateAsync(dataset, default)).LastSeq < batches; attempt++)
+        {
+            if (attempt == 3000)
+            {
+                throw new TimeoutException($"Dataset {dataset} did not reach {batches} stored batches in 30 s.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
     private async Task<List<long>> StagedKeysAsync(string dataset) =>
         [.. (await StagedRowsAsync(dataset)).SelectMany(b => b).Select(r => r.GetProperty("ID").GetInt64())];
 
@@ -321,11 +475,12 @@ public sealed class ExtractionEngineTests : IDisposable
     /// <summary>A gate that runs a callback on each check (numbered from 1) and closes from a given check on.</summary>
     private sealed class CallbackGate(Func<int, Task> onCheck, int closeFromCall = int.MaxValue) : ILoadGate
     {
-        private int _calls;
+        /// <summary>Checks so far.</summary>
+        public int Calls { get; private set; }
 
         public async ValueTask<GateDecision> CheckAsync(string source, CancellationToken cancellationToken)
         {
-            var call = ++_calls;
+            var call = ++Calls;
             await onCheck(call);
             return call >= closeFromCall ? new GateDecision(GateState.Busy, "source busy (test)") : new GateDecision(GateState.Idle, "idle");
         }

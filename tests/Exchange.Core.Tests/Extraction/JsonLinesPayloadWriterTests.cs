@@ -65,6 +65,33 @@ public sealed class JsonLinesPayloadWriterTests
         Assert.Equal("", Gunzip(payload.Gzip));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(512)]
+    [InlineData(513)]
+    [InlineData(1025)]
+    public void LastValue_IsTheLastRowsValue_AlsoWhenItFilledABatch(int rows)
+    {
+        using var reader = Table(rows).CreateDataReader();
+        using var writer = new JsonLinesPayloadWriter(Beijing);
+        while (reader.Read())
+        {
+            writer.WriteRow(reader);
+        }
+
+        Assert.Equal((long)rows, writer.LastValue(0));
+        Assert.Equal(DBNull.Value, writer.LastValue(6));
+        Assert.Equal(rows, writer.Complete().RowCount);
+    }
+
+    [Fact]
+    public void LastValue_BeforeAnyRow_SaysThereIsNone()
+    {
+        using var writer = new JsonLinesPayloadWriter(Beijing);
+        var error = Assert.Throws<InvalidOperationException>(() => writer.LastValue(0));
+        Assert.Contains("No row was written yet", error.Message, StringComparison.Ordinal);
+    }
+
     private static Payload Write(DataTable table)
     {
         using var reader = table.CreateDataReader();

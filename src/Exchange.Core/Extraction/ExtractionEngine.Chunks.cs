@@ -1,0 +1,162 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Exchange.Core.Configuration;
+using Exchange.Core.Load;
+using Exchange.Core.Sources;
+using Exchange.Core.Staging;
+using Microsoft.Extensions.Logging;
+
+namespace Exchange.Core.Extraction;
+
+/// <summary>Reading one chunk from the source, and finishing and storing it in the background.</summary>
+public sealed partial class ExtractionEngine
+{
+    /// <summary>Finishes and stores a fully read chunk on a background task; the returned batch must be settled (awaited).</summary>
+    /// <remarks>The store has the run's token only: a hibernation does not stop it, a cancelled run rolls it back.</remarks>
+    private PendingBatch StartStore(ReadChunk chunk, string dataset, string? watermarkFrom, long started, CancellationToken cancellationToken)
+    {
+        var rows = chunk.Rows;
+        var watermarkTo = chunk.Last.ToText();
+        var writer = chunk.Release();
+
+        // CancellationToken.None: the task must run even if the run is cancelled already, so that it disposes the writer.
+        var storing = Task.Run(() => StoreAsync(writer, dataset, rows, watermarkFrom, watermarkTo, started, cancellationToken), CancellationToken.None);
+        return new PendingBatch(storing, rows, watermarkTo);
+    }
+
+    private async Task<BatchHeader> StoreAsync(
+        JsonLinesPayloadWriter writer, string dataset, int rows, string? watermarkFrom, string watermarkTo, long started, CancellationToken cancellationToken)
+    {
+        Payload payload;
+        using (writer)
+        {
+            payload = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Debug.Assert(payload.RowCount == rows, "the writer took no rows after the chunk was read");
+        var header = await store.AppendBatchAsync(
+            new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkFrom, watermarkTo, BatchOrigin.Extracted),
+            cancellationToken).ConfigureAwait(false);
+        var elapsed = timeProvider.GetElapsedTime(started);
+        LogChunkStored(logger, dataset, header.Seq, payload.RowCount, payload.Gzip.LongLength, elapsed.TotalMilliseconds);
+        Diagnostics.ExchangeMetrics.Instance.BatchStored(dataset, payload.RowCount, elapsed);
+        return header;
+    }
+
+    /// <summary>Reads one chunk's rows into a payload writer; null when there are none. The source's reader is closed on return.</summary>
+    private static async Task<ReadChunk?> ReadChunkAsync(
+        DbConnection connection, SourceInfo source, DatasetOptions dataset, Watermark? watermark, object upper, int limit, CancellationToken cancellationToken)
+    {
+        var query = string.IsNullOrWhiteSpace(dataset.Query)
+            ? KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null)
+            : KeysetQuery.BuildCustom(source.Dialect, dataset.Query, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null);
+        var command = connection.CreateCommand();
+        await using var commandScope = command.ConfigureAwait(false);
+        command.CommandText = query.Sql;
+        command.UseNamedParameters(source.Dialect);
+        if (watermark is not null)
+        {
+            command.AddParameter(source.Dialect, KeysetQuery.TimestampParameter, watermark.Timestamp);
+            command.AddParameter(source.Dialect, KeysetQuery.KeyParameter, watermark.Key);
+        }
+
+        command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, upper);
+        command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, limit);
+
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
+        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
+        var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset);
+        try
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await writer.WriteRowAsync(reader, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (writer.RowCount == 0)
+            {
+                writer.Dispose();
+                return null;
+            }
+
+            // The last row's values, kept by the writer: reading them from every row cost two more values and boxes per row.
+            return new ReadChunk(writer, Watermark.Create(writer.LastValue(tsOrdinal), writer.LastValue(keyOrdinal)));
+        }
+        catch
+        {
+            // A chunk dropped mid-read (cancelled, hibernation, a source error): stop its encoder and compressor.
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<TimestampKind> ProbeTimestampKindAsync(
+        DbConnection connection, SqlDialect dialect, DatasetOptions dataset, CancellationToken cancellationToken)
+    {
+        var command = connection.CreateCommand();
+        await using var commandScope = command.ConfigureAwait(false);
+        command.CommandText = string.IsNullOrWhiteSpace(dataset.Query)
+            ? KeysetQuery.TimestampProbe(dialect, dataset.Table!, dataset.TimestampColumn)
+            : KeysetQuery.CustomTimestampProbe(dataset.Query);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var ordinal = string.IsNullOrWhiteSpace(dataset.Query) ? 0 : reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
+        return SourceTimestamps.KindOf(reader.GetFieldType(ordinal), reader.GetDataTypeName(ordinal), dataset.TimestampColumn);
+    }
+
+    /// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and its last row's watermark.</summary>
+    /// <remarks>Disposing it drops the chunk, unless <see cref="Release"/> has handed the writer over to its store.</remarks>
+    private sealed class ReadChunk(JsonLinesPayloadWriter writer, Watermark last) : IDisposable
+    {
+        private JsonLinesPayloadWriter? _writer = writer;
+
+        /// <summary>Rows in the chunk.</summary>
+        public int Rows { get; } = writer.RowCount;
+
+        /// <summary>The watermark of the chunk's last row.</summary>
+        public Watermark Last { get; } = last;
+
+        /// <summary>Hands the writer over to the store task, which disposes it.</summary>
+        public JsonLinesPayloadWriter Release()
+        {
+            var released = _writer ?? throw new InvalidOperationException("The chunk's writer was handed over to its store already.");
+            _writer = null;
+            return released;
+        }
+
+        public void Dispose()
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+    }
+
+    /// <summary>A chunk being finished and stored in the background.</summary>
+    /// <param name="Store">The store; it must always be awaited.</param>
+    /// <param name="Rows">Rows in the chunk.</param>
+    /// <param name="WatermarkTo">The watermark the batch moves the dataset to.</param>
+    private sealed record PendingBatch(Task<BatchHeader> Store, int Rows, string WatermarkTo);
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Extracting {Dataset} from source {Source} ({SourceDescription}) after watermark {Watermark}")]
+    private static partial void LogRunStarting(ILogger logger, string dataset, string source, string sourceDescription, string watermark);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Dataset {Dataset}: batch {Seq} stored, {Rows} rows, {Bytes} bytes compressed, {ElapsedMs:F0} ms")]
+    private static partial void LogChunkStored(ILogger logger, string dataset, long seq, int rows, long bytes, double elapsedMs);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Dataset {Dataset} caught up: {Chunks} batches, {Rows} rows this run, watermark {Watermark}")]
+    private static partial void LogCaughtUp(ILogger logger, string dataset, int chunks, long rows, string watermark);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Dataset {Dataset} paused: load gate is {State} ({Reason})")]
+    private static partial void LogGateClosed(ILogger logger, string dataset, GateState state, string reason);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Dataset {Dataset}: chunk of {Rows} rows abandoned because the load gate started hibernating; it will be read again")]
+    private static partial void LogChunkAbandoned(ILogger logger, string dataset, int rows);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Dataset {Dataset} stopped: {Message}")]
+    private static partial void LogWatermarkConflict(ILogger logger, string dataset, string message);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Error, Message = "Dataset {Dataset}: the batch being stored when the run failed was not stored either ({Reason}); it will be read again")]
+    private static partial void LogStoreFailedWhileStopping(ILogger logger, Exception error, string dataset, string reason);
+}
