@@ -102,9 +102,6 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         ? last.GetValue(last.Count - 1, ordinal)
         : throw new InvalidOperationException("No row was written yet, so there is no last value.");
 
-    /// <summary>Writes the reader's current row as one line, blocking while the encoder is behind (for small payloads).</summary>
-    public void WriteRow(DbDataReader reader) => Wait(WriteRowAsync(reader, CancellationToken.None));
-
     /// <summary>Finishes the gzip stream and returns the payload; the writer cannot be used afterwards.</summary>
     public async Task<Payload> CompleteAsync(CancellationToken cancellationToken)
     {
@@ -120,9 +117,6 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         var (gzip, sha, uncompressed) = await _compressor.CompleteAsync().ConfigureAwait(false);
         return new Payload(gzip, sha, RowCount, uncompressed);
     }
-
-    /// <summary>Finishes the gzip stream and returns the payload, blocking until it is compressed.</summary>
-    public Payload Complete() => CompleteAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <inheritdoc />
     public void Dispose()
@@ -222,14 +216,6 @@ public sealed class JsonLinesPayloadWriter : IDisposable
 
         var (buffer, length) = _block.Take(BlockCapacity);
         return _compressor.PostAsync(buffer, length, CancellationToken.None);
-    }
-
-    private static void Wait(ValueTask pending)
-    {
-        if (!pending.IsCompletedSuccessfully)
-        {
-            pending.AsTask().GetAwaiter().GetResult();
-        }
     }
 
     private static JsonEncodedText[] ReadNames(DbDataReader reader)

@@ -12,9 +12,9 @@ public sealed class JsonLinesPayloadWriterTests
     private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
 
     [Fact]
-    public void Complete_GivesOneLinePerRow_AndTheShaOfTheUncompressedBytes()
+    public async Task Complete_GivesOneLinePerRow_AndTheShaOfTheUncompressedBytes()
     {
-        var payload = Write(Table(rows: 3));
+        var payload = await WriteAsync(Table(rows: 3));
         var text = Gunzip(payload.Gzip);
         Assert.Equal(3, payload.RowCount);
         Assert.Equal(3, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -24,18 +24,18 @@ public sealed class JsonLinesPayloadWriterTests
     }
 
     [Fact]
-    public void WriteRow_KeepsChineseUnescaped_AndDecimalsExactlyAsStored()
+    public async Task WriteRow_KeepsChineseUnescaped_AndDecimalsExactlyAsStored()
     {
-        var line = Gunzip(Write(Table(rows: 1)).Gzip).TrimEnd('\n');
+        var line = Gunzip((await WriteAsync(Table(rows: 1))).Gzip).TrimEnd('\n');
         Assert.Contains("\"AAC003\":\"张伟\"", line, StringComparison.Ordinal);
         Assert.Contains("\"AAE022\":1234.50", line, StringComparison.Ordinal);
         Assert.DoesNotContain("\\u", line, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void WriteRow_WritesDateTimesWithOffset_NullsAndBase64()
+    public async Task WriteRow_WritesDateTimesWithOffset_NullsAndBase64()
     {
-        var line = Gunzip(Write(Table(rows: 1)).Gzip).TrimEnd('\n');
+        var line = Gunzip((await WriteAsync(Table(rows: 1))).Gzip).TrimEnd('\n');
         using var document = JsonDocument.Parse(line);
         var row = document.RootElement;
         Assert.Equal("2026-11-22T10:00:00.0000000+08:00", row.GetProperty("LOCAL").GetString());
@@ -47,20 +47,20 @@ public sealed class JsonLinesPayloadWriterTests
     }
 
     [Fact]
-    public void WriteRow_EscapesQuotesAndNewlines_SoEachRowStaysOneLine()
+    public async Task WriteRow_EscapesQuotesAndNewlines_SoEachRowStaysOneLine()
     {
         var table = new DataTable();
         table.Columns.Add("AAC003", typeof(string));
         table.Rows.Add("王\"小\"\n明");
-        var text = Gunzip(Write(table).Gzip);
+        var text = Gunzip((await WriteAsync(table)).Gzip);
         Assert.Equal("{\"AAC003\":\"王\\\"小\\\"\\n明\"}\n", text);
     }
 
     [Fact]
-    public void Complete_OfNoRows_IsAValidEmptyGzip()
+    public async Task Complete_OfNoRows_IsAValidEmptyGzip()
     {
         using var writer = new JsonLinesPayloadWriter(Beijing);
-        var payload = writer.Complete();
+        var payload = await writer.CompleteAsync(CancellationToken.None);
         Assert.Equal(0, payload.RowCount);
         Assert.Equal("", Gunzip(payload.Gzip));
     }
@@ -70,18 +70,18 @@ public sealed class JsonLinesPayloadWriterTests
     [InlineData(512)]
     [InlineData(513)]
     [InlineData(1025)]
-    public void LastValue_IsTheLastRowsValue_AlsoWhenItFilledABatch(int rows)
+    public async Task LastValue_IsTheLastRowsValue_AlsoWhenItFilledABatch(int rows)
     {
         using var reader = Table(rows).CreateDataReader();
         using var writer = new JsonLinesPayloadWriter(Beijing);
         while (reader.Read())
         {
-            writer.WriteRow(reader);
+            await writer.WriteRowAsync(reader, CancellationToken.None);
         }
 
         Assert.Equal((long)rows, writer.LastValue(0));
         Assert.Equal(DBNull.Value, writer.LastValue(6));
-        Assert.Equal(rows, writer.Complete().RowCount);
+        Assert.Equal(rows, (await writer.CompleteAsync(CancellationToken.None)).RowCount);
     }
 
     [Fact]
@@ -92,16 +92,16 @@ public sealed class JsonLinesPayloadWriterTests
         Assert.Contains("No row was written yet", error.Message, StringComparison.Ordinal);
     }
 
-    private static Payload Write(DataTable table)
+    private static async Task<Payload> WriteAsync(DataTable table)
     {
         using var reader = table.CreateDataReader();
         using var writer = new JsonLinesPayloadWriter(Beijing);
         while (reader.Read())
         {
-            writer.WriteRow(reader);
+            await writer.WriteRowAsync(reader, CancellationToken.None);
         }
 
-        return writer.Complete();
+        return await writer.CompleteAsync(CancellationToken.None);
     }
 
     private static DataTable Table(int rows)
