@@ -19,17 +19,11 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
 
-    /// <summary>Bytes written since the last <see cref="Clear"/>.</summary>
+    /// <summary>Bytes written since the start or the last <see cref="Take"/>.</summary>
     public int WrittenCount => _written;
 
-    /// <summary>The bytes written since the last <see cref="Clear"/>.</summary>
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
-
-    /// <summary>The bytes written since the last <see cref="Clear"/>, for an asynchronous write.</summary>
+    /// <summary>The bytes written since the start or the last <see cref="Take"/>, for an asynchronous write.</summary>
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
-
-    /// <summary>Forgets the written bytes and keeps the array.</summary>
-    public void Clear() => _written = 0;
 
     /// <summary>Gives the array with the written bytes away (the taker returns it to the pool) and continues in a new one.</summary>
     public (byte[] Buffer, int Length) Take(int nextCapacity)
