@@ -78,22 +78,10 @@ public static class JsonCell
     }
 
     /// <summary>A decimal with the scale it was read with (numeric(12,2) 1234.50 stays 1234.50).</summary>
-    public static void Write(Utf8JsonWriter json, decimal value)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        Span<byte> text = stackalloc byte[MaxFormattedBytes];
-        value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
-        json.WriteRawValue(text[..written], skipInputValidation: true);
-    }
+    public static void Write(Utf8JsonWriter json, decimal value) => WriteNumber(json, value);
 
     /// <summary>An integer in invariant digits (every integer type up to 64 bits signed).</summary>
-    public static void Write(Utf8JsonWriter json, long value)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        Span<byte> text = stackalloc byte[MaxFormattedBytes];
-        value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
-        json.WriteRawValue(text[..written], skipInputValidation: true);
-    }
+    public static void Write(Utf8JsonWriter json, long value) => WriteNumber(json, value);
 
     /// <summary>A finite double as a JSON number; NaN and infinities, which JSON has no number for, as text.</summary>
     public static void Write(Utf8JsonWriter json, double value)
@@ -133,6 +121,16 @@ public static class JsonCell
         Span<byte> text = stackalloc byte[MaxFormattedBytes];
         value.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture);
         json.WriteStringValue(text[..written]);
+    }
+
+    // The invariant text of a number, as a raw JSON number (decimal and integer texts are valid JSON numbers as they are).
+    private static void WriteNumber<T>(Utf8JsonWriter json, T value)
+        where T : IUtf8SpanFormattable
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        Span<byte> text = stackalloc byte[MaxFormattedBytes];
+        value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+        json.WriteRawValue(text[..written], skipInputValidation: true);
     }
 
     private static DateTimeOffset ToOffset(DateTime value, TimeSpan sourceOffset) => value.Kind switch
