@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using System.Text.Json;
 using Npgsql;
 
@@ -60,8 +61,54 @@ internal sealed class ColumnBuffer<T>(int capacity, Func<DbDataReader, int, T> r
 }
 
 /// <summary>
+/// The values of a PostgreSQL column as the UTF-8 bytes they arrive in, copied into one growing buffer per batch: text
+/// columns (whose binary format is their UTF-8), written as JSON strings, and numeric columns sent as text, written as
+/// JSON numbers. No string, decimal or box per value, and no conversion back to UTF-8 to write them.
+/// </summary>
+internal sealed class Utf8ColumnBuffer(int capacity, bool number) : ColumnBuffer(capacity)
+{
+    private readonly int[] _starts = new int[capacity];
+    private readonly int[] _lengths = new int[capacity];
+    private byte[] _bytes = new byte[capacity * 16];
+    private int _used;
+
+    public override void Clear() => _used = 0;
+
+    protected override void ReadValue(DbDataReader reader, int ordinal, int row)
+    {
+        // A null buffer asks for the value's length.
+        var length = checked((int)reader.GetBytes(ordinal, 0, null, 0, 0));
+        if (_bytes.Length - _used < length)
+        {
+            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + length));
+        }
+
+        _starts[row] = _used;
+        _lengths[row] = (int)reader.GetBytes(ordinal, 0, _bytes, _used, length);
+        _used += _lengths[row];
+    }
+
+    protected override void WriteValue(Utf8JsonWriter json, int row, TimeSpan sourceOffset)
+    {
+        var value = _bytes.AsSpan(_starts[row], _lengths[row]);
+        if (number)
+        {
+            JsonCell.WriteNumberText(json, value);
+        }
+        else
+        {
+            json.WriteStringValue(value);
+        }
+    }
+
+    // The text, as Npgsql's GetValue returns a text column or a column sent as text.
+    protected override object GetNonNull(int row) => Encoding.UTF8.GetString(_bytes, _starts[row], _lengths[row]);
+}
+
+/// <summary>
 /// Chooses, once per result set, how each column is read: with the typed getter of its type where the provider
-/// guarantees one type per column, else boxed through <see cref="DbDataReader.GetValue"/>.
+/// guarantees one type per column, as UTF-8 bytes where PostgreSQL sends text, else boxed through
+/// <see cref="DbDataReader.GetValue"/>.
 /// </summary>
 /// <remarks>
 /// Only Npgsql's reader is trusted with typed getters: its column types are fixed by the row description, and its
@@ -71,17 +118,51 @@ internal sealed class ColumnBuffer<T>(int capacity, Func<DbDataReader, int, T> r
 /// </remarks>
 internal static class ColumnBuffers
 {
+    // PostgreSQL type OIDs (pg_type.dat).
+    private const uint Bpchar = 1042;
+    private const uint Varchar = 1043;
+    private const uint Text = 25;
+    private const uint Numeric = 1700;
+
     /// <summary>One buffer per column of <paramref name="reader"/>'s result set, for <paramref name="capacity"/> rows.</summary>
     public static ColumnBuffer[] For(DbDataReader reader, int capacity)
     {
         var columns = new ColumnBuffer[reader.FieldCount];
-        var typed = reader is NpgsqlDataReader;
+        var postgres = reader as NpgsqlDataReader;
         for (var i = 0; i < columns.Length; i++)
         {
-            columns[i] = typed ? Typed(reader.GetFieldType(i), capacity) : Boxed(capacity);
+            columns[i] = postgres is null ? Boxed(capacity) : ForPostgres(postgres, i, capacity);
         }
 
         return columns;
+    }
+
+    /// <summary>
+    /// For a PostgreSQL result, which columns to request in text format (<c>NpgsqlCommand.UnknownResultTypeList</c>):
+    /// the numeric columns except the watermark's. Null when there are none or the reader is not PostgreSQL's.
+    /// </summary>
+    /// <remarks>
+    /// PostgreSQL's text of a numeric is its exact decimal digits with the column's scale, a JSON number as it stands;
+    /// the binary format costs the server a buffer per value and the daemon a <see cref="decimal"/> conversion and its
+    /// formatting, and cannot carry what <see cref="decimal"/> cannot hold (NaN, infinities, more than 28 digits). The
+    /// watermark's columns stay binary: the engine reads their typed values back as the next chunk's parameters.
+    /// </remarks>
+    public static bool[]? PostgresTextFormat(DbDataReader reader, int timestampOrdinal, int keyOrdinal)
+    {
+        if (reader is not NpgsqlDataReader postgres)
+        {
+            return null;
+        }
+
+        var text = new bool[postgres.FieldCount];
+        var any = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            text[i] = i != timestampOrdinal && i != keyOrdinal && postgres.GetDataTypeOID(i) == Numeric;
+            any |= text[i];
+        }
+
+        return any ? text : null;
     }
 
     /// <summary>The buffer for a column of CLR type <paramref name="type"/>; boxed for types without a typed overload.</summary>
@@ -99,6 +180,15 @@ internal static class ColumnBuffers
         _ when type == typeof(bool) => new ColumnBuffer<bool>(capacity, static (r, i) => r.GetBoolean(i), static (json, v, _) => json.WriteBooleanValue(v)),
         _ when type == typeof(Guid) => new ColumnBuffer<Guid>(capacity, static (r, i) => r.GetGuid(i), static (json, v, _) => json.WriteStringValue(v)),
         _ => Boxed(capacity),
+    };
+
+    private static ColumnBuffer ForPostgres(NpgsqlDataReader reader, int ordinal, int capacity) => reader.GetDataTypeOID(ordinal) switch
+    {
+        Text or Varchar or Bpchar => new Utf8ColumnBuffer(capacity, number: false),
+
+        // A numeric requested in text format (PostgresTextFormat) is reported as a string column.
+        Numeric when reader.GetFieldType(ordinal) == typeof(string) => new Utf8ColumnBuffer(capacity, number: true),
+        _ => Typed(reader.GetFieldType(ordinal), capacity),
     };
 
     /// <summary>The generic path: the boxed value as <see cref="JsonCell"/> writes it.</summary>

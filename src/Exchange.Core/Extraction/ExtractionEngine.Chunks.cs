@@ -5,6 +5,7 @@ using Exchange.Core.Load;
 using Exchange.Core.Sources;
 using Exchange.Core.Staging;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Exchange.Core.Extraction;
 
@@ -45,7 +46,7 @@ public sealed partial class ExtractionEngine
 
     /// <summary>Reads one chunk's rows into a payload writer; null when there are none. The source's reader is closed on return.</summary>
     private static async Task<ReadChunk?> ReadChunkAsync(
-        DbConnection connection, SourceInfo source, DatasetOptions dataset, Watermark? watermark, object upper, int limit, CancellationToken cancellationToken)
+        DbConnection connection, SourceInfo source, DatasetOptions dataset, RunPlan plan, Watermark? watermark, int limit, CancellationToken cancellationToken)
     {
         var query = string.IsNullOrWhiteSpace(dataset.Query)
             ? KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null)
@@ -60,8 +61,12 @@ public sealed partial class ExtractionEngine
             command.AddParameter(source.Dialect, KeysetQuery.KeyParameter, watermark.Key);
         }
 
-        command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, upper);
+        command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, plan.Upper);
         command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, limit);
+        if (plan.TextFormat is not null && command is NpgsqlCommand npgsql)
+        {
+            npgsql.UnknownResultTypeList = plan.TextFormat;
+        }
 
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -92,19 +97,32 @@ public sealed partial class ExtractionEngine
         }
     }
 
-    private static async Task<TimestampKind> ProbeTimestampKindAsync(
-        DbConnection connection, SqlDialect dialect, DatasetOptions dataset, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plans a run from the result's column types, read without reading a row: the upper bound (in the timestamp column's
+    /// kind) and, for PostgreSQL, the numeric columns to be sent as text (see <see cref="ColumnBuffers.PostgresTextFormat"/>).
+    /// </summary>
+    private static async Task<RunPlan> PlanAsync(
+        DbConnection connection, SourceInfo source, DatasetOptions dataset, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var command = connection.CreateCommand();
         await using var commandScope = command.ConfigureAwait(false);
         command.CommandText = string.IsNullOrWhiteSpace(dataset.Query)
-            ? KeysetQuery.TimestampProbe(dialect, dataset.Table!, dataset.TimestampColumn)
-            : KeysetQuery.CustomTimestampProbe(dataset.Query);
+            ? KeysetQuery.ColumnsProbe(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn)
+            : KeysetQuery.CustomColumnsProbe(dataset.Query);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var ordinal = string.IsNullOrWhiteSpace(dataset.Query) ? 0 : reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
-        return SourceTimestamps.KindOf(reader.GetFieldType(ordinal), reader.GetDataTypeName(ordinal), dataset.TimestampColumn);
+        var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
+        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
+        var kind = SourceTimestamps.KindOf(reader.GetFieldType(tsOrdinal), reader.GetDataTypeName(tsOrdinal), dataset.TimestampColumn);
+        return new RunPlan(
+            SourceTimestamps.UpperBound(kind, now, dataset.SafetyLag, source.TimeZoneOffset),
+            ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal));
     }
+
+    /// <summary>What every chunk of a run shares.</summary>
+    /// <param name="Upper">The upper bound of the watermark timestamp (now minus the safety lag, in the column's kind).</param>
+    /// <param name="TextFormat">Per result column, whether PostgreSQL sends it as text; null for none (or another source).</param>
+    private sealed record RunPlan(object Upper, bool[]? TextFormat);
 
     /// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and its last row's watermark.</summary>
     /// <remarks>Disposing it drops the chunk, unless <see cref="Release"/> has handed the writer over to its store.</remarks>

@@ -67,7 +67,7 @@ public sealed partial class ExtractionEngine(
         DbConnection? connection = null;
         try
         {
-            object? upper = null;
+            RunPlan? plan = null;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -91,11 +91,7 @@ public sealed partial class ExtractionEngine(
                 }
 
                 connection ??= await sources.OpenAsync(dataset.Source, cancellationToken).ConfigureAwait(false);
-                if (upper is null)
-                {
-                    var kind = await ProbeTimestampKindAsync(connection, source.Dialect, dataset, cancellationToken).ConfigureAwait(false);
-                    upper = SourceTimestamps.UpperBound(kind, now, dataset.SafetyLag, source.TimeZoneOffset);
-                }
+                plan ??= await PlanAsync(connection, source, dataset, now, cancellationToken).ConfigureAwait(false);
 
                 var started = timeProvider.GetTimestamp();
                 ReadChunk? chunk;
@@ -104,7 +100,7 @@ public sealed partial class ExtractionEngine(
                 {
                     try
                     {
-                        chunk = await ReadChunkAsync(connection, source, dataset, readAfter, upper, chunkRows, read.Token).ConfigureAwait(false);
+                        chunk = await ReadChunkAsync(connection, source, dataset, plan, readAfter, chunkRows, read.Token).ConfigureAwait(false);
                     }
                     catch (Exception error) when (hibernation.IsCancellationRequested && !cancellationToken.IsCancellationRequested && error is OperationCanceledException or DbException)
                     {

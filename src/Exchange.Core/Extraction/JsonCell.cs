@@ -83,6 +83,23 @@ public static class JsonCell
     /// <summary>An integer in invariant digits (every integer type up to 64 bits signed).</summary>
     public static void Write(Utf8JsonWriter json, long value) => WriteNumber(json, value);
 
+    /// <summary>
+    /// A number received as text (PostgreSQL's numeric sent as text): as a JSON number when it is one (optional minus,
+    /// digits, optional fraction), else as text, as NaN and the infinities are for doubles.
+    /// </summary>
+    public static void WriteNumberText(Utf8JsonWriter json, ReadOnlySpan<byte> utf8)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (IsPlainNumber(utf8))
+        {
+            json.WriteRawValue(utf8, skipInputValidation: true);
+        }
+        else
+        {
+            json.WriteStringValue(utf8);
+        }
+    }
+
     /// <summary>A finite double as a JSON number; NaN and infinities, which JSON has no number for, as text.</summary>
     public static void Write(Utf8JsonWriter json, double value)
     {
@@ -131,6 +148,41 @@ public static class JsonCell
         Span<byte> text = stackalloc byte[MaxFormattedBytes];
         value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
         json.WriteRawValue(text[..written], skipInputValidation: true);
+    }
+
+    // -?(0|[1-9][0-9]*)(\.[0-9]+)?, the JSON number grammar without an exponent.
+    private static bool IsPlainNumber(ReadOnlySpan<byte> text)
+    {
+        var i = text.Length > 0 && text[0] == (byte)'-' ? 1 : 0;
+        var digits = i;
+        while (i < text.Length && char.IsAsciiDigit((char)text[i]))
+        {
+            i++;
+        }
+
+        var integer = i - digits;
+        if (integer == 0 || (integer > 1 && text[digits] == (byte)'0'))
+        {
+            return false;
+        }
+
+        if (i == text.Length)
+        {
+            return true;
+        }
+
+        if (text[i] != (byte)'.')
+        {
+            return false;
+        }
+
+        var fraction = ++i;
+        while (i < text.Length && char.IsAsciiDigit((char)text[i]))
+        {
+            i++;
+        }
+
+        return i == text.Length && i > fraction;
     }
 
     private static DateTimeOffset ToOffset(DateTime value, TimeSpan sourceOffset) => value.Kind switch

@@ -41,24 +41,7 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         var key = dialect.Quote(keyColumn);
         var p = dialect.ParameterPrefix();
 
-        string selectList;
-        if (columns.Count == 0)
-        {
-            selectList = "*";
-        }
-        else
-        {
-            var list = columns.Select(c => dialect.Quote(c)).ToList();
-            foreach (var required in new[] { ts, key })
-            {
-                if (!list.Contains(required, StringComparer.OrdinalIgnoreCase))
-                {
-                    list.Add(required);
-                }
-            }
-
-            selectList = string.Join(", ", list);
-        }
+        var selectList = SelectList(dialect, columns, ts, key);
 
         var sql = new StringBuilder("SELECT ");
         if (dialect == SqlDialect.SqlServer)
@@ -129,8 +112,8 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         return new KeysetQuery(dialect, sql.ToString(), hasLowerBound);
     }
 
-    /// <summary>The custom query with a condition that reads no row, to learn the timestamp column's type.</summary>
-    public static string CustomTimestampProbe(string query) =>
+    /// <summary>The custom query with a condition that reads no row, to learn the result's column types.</summary>
+    public static string CustomColumnsProbe(string query) =>
         query.Trim().TrimEnd(';').Replace(KeysetPlaceholder, "(1 = 0)", StringComparison.Ordinal);
 
     /// <summary>The column name a reader reports for a possibly qualified column (<c>a.AAE036</c> → <c>AAE036</c>).</summary>
@@ -140,7 +123,33 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         return column[(column.LastIndexOf('.') + 1)..];
     }
 
-    /// <summary>The probe that reads the timestamp column's type without reading a row.</summary>
-    public static string TimestampProbe(SqlDialect dialect, string table, string timestampColumn) =>
-        $"SELECT {dialect.Quote(timestampColumn)} FROM {dialect.Quote(table)} WHERE 1 = 0";
+    /// <summary>
+    /// The probe that reads the column types of <see cref="Build"/>'s result (same columns, same order) without reading a row.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is not a plain identifier.</exception>
+    public static string ColumnsProbe(SqlDialect dialect, string table, IReadOnlyList<string> columns, string timestampColumn, string keyColumn)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        return $"SELECT {SelectList(dialect, columns, dialect.Quote(timestampColumn), dialect.Quote(keyColumn))} FROM {dialect.Quote(table)} WHERE 1 = 0";
+    }
+
+    // Every column, or the listed ones with the (quoted) watermark columns added when missing.
+    private static string SelectList(SqlDialect dialect, IReadOnlyList<string> columns, string ts, string key)
+    {
+        if (columns.Count == 0)
+        {
+            return "*";
+        }
+
+        var list = columns.Select(c => dialect.Quote(c)).ToList();
+        foreach (var required in new[] { ts, key })
+        {
+            if (!list.Contains(required, StringComparer.OrdinalIgnoreCase))
+            {
+                list.Add(required);
+            }
+        }
+
+        return string.Join(", ", list);
+    }
 }

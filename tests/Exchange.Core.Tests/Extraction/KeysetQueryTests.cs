@@ -81,4 +81,21 @@ public sealed class KeysetQueryTests
         var error = Assert.Throws<ArgumentException>(() => KeysetQuery.BuildCustom(SqlDialect.Postgres, sql, "ts", "id", hasLowerBound: true));
         Assert.Contains("{keyset} exactly once", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(new string[0], "SELECT * FROM \"si\".\"ac43\" WHERE 1 = 0")]
+    [InlineData(new[] { "aac001", "aae022" }, "SELECT \"aac001\", \"aae022\", \"aae036\", \"aaz223\" FROM \"si\".\"ac43\" WHERE 1 = 0")]
+    public void ColumnsProbe_SelectsWhatTheChunkQuerySelects_WithoutARow(string[] columns, string expected)
+    {
+        var probe = KeysetQuery.ColumnsProbe(SqlDialect.Postgres, "si.ac43", columns, "aae036", "aaz223");
+        Assert.Equal(expected, probe);
+        var chunk = KeysetQuery.Build(SqlDialect.Postgres, "si.ac43", columns, "aae036", "aaz223", hasLowerBound: true).Sql;
+        Assert.StartsWith(probe[..probe.IndexOf(" WHERE", StringComparison.Ordinal)] + " WHERE", chunk, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CustomColumnsProbe_ReplacesThePlaceholderWithAConditionThatReadsNoRow()
+    {
+        Assert.Equal("SELECT a.* FROM AC43 a WHERE a.AAE019 > 0 AND (1 = 0)", KeysetQuery.CustomColumnsProbe("SELECT a.* FROM AC43 a WHERE a.AAE019 > 0 AND {keyset};"));
+    }
 }
