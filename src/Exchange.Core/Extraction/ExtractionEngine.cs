@@ -90,7 +90,7 @@ public sealed partial class ExtractionEngine(
                     return await SettleAsync(settling, run).ConfigureAwait(false) ?? run.Result(ExtractionStopReason.GateClosed, decision.Reason);
                 }
 
-                connection ??= await sources.OpenAsync(dataset.Source, cancellationToken).ConfigureAwait(false);
+                connection ??= await OpenSourceAsync(source, cancellationToken).ConfigureAwait(false);
                 plan ??= await PlanAsync(connection, source, dataset, now, cancellationToken).ConfigureAwait(false);
 
                 var started = timeProvider.GetTimestamp();

@@ -126,6 +126,33 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
         Assert.Equal(generic, staged.Select(line => JsonSerializer.Deserialize<JsonElement>(line)).Select(Reencode).ToList());
     }
 
+    [PostgresFact]
+    public async Task Extract_ReadsInASessionWithoutParallelWorkersOrJit_ThatThePoolResetsAfterTheRun()
+    {
+        var source = await cluster.CreateDatabaseAsync("session");
+        await ExecuteAsync(source, """
+            CREATE TABLE t (id bigint PRIMARY KEY, aae036 timestamp NOT NULL);
+            INSERT INTO t SELECT g, timestamp '2026-11-01 08:00:00' + g * interval '1 second' FROM generate_series(1, 3) AS g;
+            """);
+
+        var (engine, staging) = await EngineAsync(source, "session.db");
+        var dataset = new DatasetOptions
+        {
+            Name = "S", Source = "prod", Cron = "0 * * * * ?", TimestampColumn = "aae036", KeyColumn = "id",
+            Query = "SELECT id, aae036, current_setting('jit') AS jit, current_setting('max_parallel_workers_per_gather') AS workers FROM t WHERE {keyset}",
+            ChunkRows = 10, TargetChunkTime = TimeSpan.Zero, SafetyLag = TimeSpan.FromSeconds(1),
+        };
+
+        Assert.Equal(3, (await engine.RunAsync(dataset, default)).Rows);
+        Assert.All(await StagedLinesAsync(staging, "S"), line => Assert.Contains("\"jit\":\"off\",\"workers\":\"0\"", line, StringComparison.Ordinal));
+
+        // The next user of the pooled connection (a load probe, say) gets the server's settings back.
+        await using var again = await _connector!.OpenAsync("prod", default);
+        await using var command = again.CreateCommand();
+        command.CommandText = "SELECT current_setting('max_parallel_workers_per_gather')";
+        Assert.NotEqual("0", (string?)await command.ExecuteScalarAsync());
+    }
+
     private SourceConnector? _connector;
 
     private async Task<(ExtractionEngine Engine, SqliteStagingStore Staging)> EngineAsync(string source, string stagingFile)
