@@ -35,7 +35,10 @@ public sealed class JsonLinesPayloadWriter : IDisposable
         // HTML-sensitive escaping of the default encoder only hurts; quotes, backslashes and controls are still escaped.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
-        SkipValidation = false,
+
+        // Encode writes one flat object per row, names and values alternating, so the writer's structural checks find
+        // nothing; skipping them saved 5 to 12 % of the writer's time per row in a micro-benchmark (about 25 to 60 ns).
+        SkipValidation = true,
     };
 
     // Rows are collected into blocks of about this size before they are hashed and compressed: one call per row into
