@@ -33,6 +33,24 @@ internal abstract class ColumnBuffer(int capacity)
         }
     }
 
+    /// <summary>True when <see cref="TryWriteRaw"/> can write this column's values; otherwise rows always go through a JSON writer.</summary>
+    public abstract bool WritesRaw { get; }
+
+    /// <summary>
+    /// Writes the value of <paramref name="row"/> straight into <paramref name="destination"/>, byte for byte what
+    /// <see cref="Write"/> writes; false when this value needs the JSON writer (see <see cref="JsonCell"/>'s raw forms).
+    /// </summary>
+    public bool TryWriteRaw(Span<byte> destination, int row, TimeSpan sourceOffset, out int written)
+    {
+        if (!_nulls[row])
+        {
+            return TryWriteRawValue(destination, row, sourceOffset, out written);
+        }
+
+        written = "null"u8.TryCopyTo(destination) ? 4 : 0;
+        return written > 0;
+    }
+
     /// <summary>The value of <paramref name="row"/>, boxed (<see cref="DBNull.Value"/> for null), as <see cref="DbDataReader.GetValue"/> returns it.</summary>
     public object GetValue(int row) => _nulls[row] ? DBNull.Value : GetNonNull(row);
 
@@ -44,12 +62,20 @@ internal abstract class ColumnBuffer(int capacity)
     protected abstract object GetNonNull(int row);
 
     protected abstract void WriteValue(Utf8JsonWriter json, int row, TimeSpan sourceOffset);
+
+    protected abstract bool TryWriteRawValue(Span<byte> destination, int row, TimeSpan sourceOffset, out int written);
 }
 
-/// <summary>A column buffer of one CLR type with its typed getter and its <see cref="JsonCell"/> overload.</summary>
-internal sealed class ColumnBuffer<T>(int capacity, Func<DbDataReader, int, T> read, Action<Utf8JsonWriter, T, TimeSpan> write) : ColumnBuffer(capacity)
+/// <summary>Writes a value straight into a row's bytes, as <see cref="ColumnBuffer.TryWriteRaw"/>.</summary>
+internal delegate bool RawJsonWriter<in T>(Span<byte> destination, T value, TimeSpan sourceOffset, out int written);
+
+/// <summary>A column buffer of one CLR type with its typed getter, its <see cref="JsonCell"/> overload and, where there is one, its raw form.</summary>
+internal sealed class ColumnBuffer<T>(
+    int capacity, Func<DbDataReader, int, T> read, Action<Utf8JsonWriter, T, TimeSpan> write, RawJsonWriter<T>? raw = null) : ColumnBuffer(capacity)
 {
     private readonly T[] _values = new T[capacity];
+
+    public override bool WritesRaw => raw is not null;
 
     public override void Clear() => Array.Clear(_values);
 
@@ -58,6 +84,12 @@ internal sealed class ColumnBuffer<T>(int capacity, Func<DbDataReader, int, T> r
     protected override void WriteValue(Utf8JsonWriter json, int row, TimeSpan sourceOffset) => write(json, _values[row], sourceOffset);
 
     protected override object GetNonNull(int row) => _values[row]!;
+
+    protected override bool TryWriteRawValue(Span<byte> destination, int row, TimeSpan sourceOffset, out int written)
+    {
+        written = 0;
+        return raw is not null && raw(destination, _values[row], sourceOffset, out written);
+    }
 }
 
 /// <summary>
@@ -71,6 +103,8 @@ internal sealed class Utf8ColumnBuffer(int capacity, bool number) : ColumnBuffer
     private readonly int[] _lengths = new int[capacity];
     private byte[] _bytes = new byte[capacity * 16];
     private int _used;
+
+    public override bool WritesRaw => true;
 
     public override void Clear() => _used = 0;
 
@@ -99,6 +133,12 @@ internal sealed class Utf8ColumnBuffer(int capacity, bool number) : ColumnBuffer
         {
             json.WriteStringValue(value);
         }
+    }
+
+    protected override bool TryWriteRawValue(Span<byte> destination, int row, TimeSpan sourceOffset, out int written)
+    {
+        var value = _bytes.AsSpan(_starts[row], _lengths[row]);
+        return number ? JsonCell.TryWriteRawNumberText(destination, value, out written) : JsonCell.TryWriteRawString(destination, value, out written);
     }
 
     // The text, as Npgsql's GetValue returns a text column or a column sent as text.
@@ -168,16 +208,24 @@ internal static class ColumnBuffers
     /// <summary>The buffer for a column of CLR type <paramref name="type"/>; boxed for types without a typed overload.</summary>
     public static ColumnBuffer Typed(Type type, int capacity) => type switch
     {
-        _ when type == typeof(long) => new ColumnBuffer<long>(capacity, static (r, i) => r.GetInt64(i), static (json, v, _) => JsonCell.Write(json, v)),
-        _ when type == typeof(int) => new ColumnBuffer<int>(capacity, static (r, i) => r.GetInt32(i), static (json, v, _) => JsonCell.Write(json, v)),
-        _ when type == typeof(short) => new ColumnBuffer<short>(capacity, static (r, i) => r.GetInt16(i), static (json, v, _) => JsonCell.Write(json, v)),
-        _ when type == typeof(decimal) => new ColumnBuffer<decimal>(capacity, static (r, i) => r.GetDecimal(i), static (json, v, _) => JsonCell.Write(json, v)),
-        _ when type == typeof(string) => new ColumnBuffer<string>(capacity, static (r, i) => r.GetString(i), static (json, v, _) => json.WriteStringValue(v)),
-        _ when type == typeof(DateTime) => new ColumnBuffer<DateTime>(capacity, static (r, i) => r.GetDateTime(i), static (json, v, offset) => JsonCell.Write(json, v, offset)),
-        _ when type == typeof(DateTimeOffset) => new ColumnBuffer<DateTimeOffset>(capacity, static (r, i) => r.GetFieldValue<DateTimeOffset>(i), static (json, v, _) => JsonCell.Write(json, v)),
+        _ when type == typeof(long) => new ColumnBuffer<long>(capacity, static (r, i) => r.GetInt64(i), static (json, v, _) => JsonCell.Write(json, v),
+            static (Span<byte> d, long v, TimeSpan _, out int w) => JsonCell.TryWriteRaw(d, v, out w)),
+        _ when type == typeof(int) => new ColumnBuffer<int>(capacity, static (r, i) => r.GetInt32(i), static (json, v, _) => JsonCell.Write(json, v),
+            static (Span<byte> d, int v, TimeSpan _, out int w) => JsonCell.TryWriteRaw(d, (long)v, out w)),
+        _ when type == typeof(short) => new ColumnBuffer<short>(capacity, static (r, i) => r.GetInt16(i), static (json, v, _) => JsonCell.Write(json, v),
+            static (Span<byte> d, short v, TimeSpan _, out int w) => JsonCell.TryWriteRaw(d, (long)v, out w)),
+        _ when type == typeof(decimal) => new ColumnBuffer<decimal>(capacity, static (r, i) => r.GetDecimal(i), static (json, v, _) => JsonCell.Write(json, v),
+            static (Span<byte> d, decimal v, TimeSpan _, out int w) => JsonCell.TryWriteRaw(d, v, out w)),
+        _ when type == typeof(string) => new ColumnBuffer<string>(capacity, static (r, i) => r.GetString(i), static (json, v, _) => json.WriteStringValue(v),
+            static (Span<byte> d, string v, TimeSpan _, out int w) => JsonCell.TryWriteRawString(d, v, out w)),
+        _ when type == typeof(DateTime) => new ColumnBuffer<DateTime>(capacity, static (r, i) => r.GetDateTime(i), static (json, v, offset) => JsonCell.Write(json, v, offset),
+            static (Span<byte> d, DateTime v, TimeSpan offset, out int w) => JsonCell.TryWriteRaw(d, v, offset, out w)),
+        _ when type == typeof(DateTimeOffset) => new ColumnBuffer<DateTimeOffset>(capacity, static (r, i) => r.GetFieldValue<DateTimeOffset>(i), static (json, v, _) => JsonCell.Write(json, v),
+            static (Span<byte> d, DateTimeOffset v, TimeSpan _, out int w) => JsonCell.TryWriteRaw(d, v, out w)),
         _ when type == typeof(double) => new ColumnBuffer<double>(capacity, static (r, i) => r.GetDouble(i), static (json, v, _) => JsonCell.Write(json, v)),
         _ when type == typeof(float) => new ColumnBuffer<float>(capacity, static (r, i) => r.GetFloat(i), static (json, v, _) => JsonCell.Write(json, v)),
-        _ when type == typeof(bool) => new ColumnBuffer<bool>(capacity, static (r, i) => r.GetBoolean(i), static (json, v, _) => json.WriteBooleanValue(v)),
+        _ when type == typeof(bool) => new ColumnBuffer<bool>(capacity, static (r, i) => r.GetBoolean(i), static (json, v, _) => json.WriteBooleanValue(v),
+            static (Span<byte> d, bool v, TimeSpan _, out int w) => JsonCell.TryWriteRaw(d, v, out w)),
         _ when type == typeof(Guid) => new ColumnBuffer<Guid>(capacity, static (r, i) => r.GetGuid(i), static (json, v, _) => json.WriteStringValue(v)),
         _ => Boxed(capacity),
     };

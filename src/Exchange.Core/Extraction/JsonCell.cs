@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Exchange.Core.Extraction;
 
@@ -16,6 +19,12 @@ public static class JsonCell
 {
     // Longest texts formatted here: a decimal (29 digits, sign, point) and a round-trip date/time with offset (33).
     private const int MaxFormattedBytes = 64;
+
+    /// <summary>
+    /// The escaping of payloads: Chinese text and '+' in offsets as they are (payloads are data, never embedded in HTML);
+    /// quotes, backslashes, controls and characters outside the basic plane escaped.
+    /// </summary>
+    internal static JavaScriptEncoder PayloadEncoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
     /// <summary>Writes <paramref name="value"/> (as read from a data reader, null for DBNull).</summary>
     /// <param name="json">The writer.</param>
@@ -148,6 +157,85 @@ public static class JsonCell
         Span<byte> text = stackalloc byte[MaxFormattedBytes];
         value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
         json.WriteRawValue(text[..written], skipInputValidation: true);
+    }
+
+    // The raw forms below write what the overloads above write through a Utf8JsonWriter with PayloadEncoder, straight into
+    // a row's bytes (JsonLinesPayloadWriter's fast path). Each returns false, writing nothing that counts, when the value
+    // needs the writer (a string to escape, a number text that is not a plain number) or the destination is too short.
+
+    /// <summary>Raw form of the integer and decimal overloads.</summary>
+    internal static bool TryWriteRaw<T>(Span<byte> destination, T value, out int written)
+        where T : IUtf8SpanFormattable => value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+
+    /// <summary>Raw form of <see cref="Write(Utf8JsonWriter, DateTimeOffset)"/>: the round-trip text in quotes (nothing in it is escaped).</summary>
+    internal static bool TryWriteRaw(Span<byte> destination, DateTimeOffset value, out int written)
+    {
+        written = 0;
+        if (destination.Length < 2 || !value.TryFormat(destination[1..^1], out var text, "O", CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+
+        destination[0] = (byte)'"';
+        destination[text + 1] = (byte)'"';
+        written = text + 2;
+        return true;
+    }
+
+    /// <summary>Raw form of <see cref="Write(Utf8JsonWriter, DateTime, TimeSpan)"/>.</summary>
+    internal static bool TryWriteRaw(Span<byte> destination, DateTime value, TimeSpan sourceOffset, out int written) =>
+        TryWriteRaw(destination, ToOffset(value, sourceOffset), out written);
+
+    /// <summary>Raw form of a boolean.</summary>
+    internal static bool TryWriteRaw(Span<byte> destination, bool value, out int written)
+    {
+        var text = value ? "true"u8 : "false"u8;
+        written = text.TryCopyTo(destination) ? text.Length : 0;
+        return written > 0;
+    }
+
+    /// <summary>Raw form of a UTF-8 string that needs no escaping (and is valid UTF-8): the bytes in quotes.</summary>
+    internal static bool TryWriteRawString(Span<byte> destination, ReadOnlySpan<byte> utf8, out int written)
+    {
+        written = 0;
+        if (destination.Length < utf8.Length + 2)
+        {
+            return false;
+        }
+
+        utf8.CopyTo(destination[1..]);
+        return TryQuote(destination, utf8.Length, out written);
+    }
+
+    /// <summary>Raw form of a string that needs no escaping: its UTF-8 in quotes.</summary>
+    internal static bool TryWriteRawString(Span<byte> destination, string value, out int written)
+    {
+        written = 0;
+        return destination.Length >= 2
+            && Utf8.FromUtf16(value, destination[1..^1], out _, out var length, replaceInvalidSequences: false) == OperationStatus.Done
+            && TryQuote(destination, length, out written);
+    }
+
+    /// <summary>Raw form of <see cref="WriteNumberText"/> for a plain number.</summary>
+    internal static bool TryWriteRawNumberText(Span<byte> destination, ReadOnlySpan<byte> utf8, out int written)
+    {
+        written = IsPlainNumber(utf8) && utf8.TryCopyTo(destination) ? utf8.Length : 0;
+        return written > 0;
+    }
+
+    // The UTF-8 at destination[1..length] in quotes, unless the writer would escape some of it (or it is not valid UTF-8).
+    private static bool TryQuote(Span<byte> destination, int length, out int written)
+    {
+        written = 0;
+        if (PayloadEncoder.FindFirstCharacterToEncodeUtf8(destination.Slice(1, length)) >= 0)
+        {
+            return false;
+        }
+
+        destination[0] = (byte)'"';
+        destination[length + 1] = (byte)'"';
+        written = length + 2;
+        return true;
     }
 
     // -?(0|[1-9][0-9]*)(\.[0-9]+)?, the JSON number grammar without an exponent.

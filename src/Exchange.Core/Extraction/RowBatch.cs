@@ -17,7 +17,11 @@ internal sealed class RowBatch
     public RowBatch(DbDataReader reader)
     {
         _columns = ColumnBuffers.For(reader, Capacity);
+        WritesRaw = Array.TrueForAll(_columns, c => c.WritesRaw);
     }
+
+    /// <summary>True when every column can be written by <see cref="TryWriteRaw"/>.</summary>
+    public bool WritesRaw { get; }
 
     /// <summary>Rows held.</summary>
     public int Count { get; private set; }
@@ -38,6 +42,10 @@ internal sealed class RowBatch
 
     /// <summary>Writes column <paramref name="ordinal"/> of row <paramref name="row"/> as a JSON value.</summary>
     public void Write(Utf8JsonWriter json, int row, int ordinal, TimeSpan sourceOffset) => _columns[ordinal].Write(json, row, sourceOffset);
+
+    /// <summary>Writes column <paramref name="ordinal"/> of row <paramref name="row"/> straight into <paramref name="destination"/>; false when it needs the JSON writer.</summary>
+    public bool TryWriteRaw(Span<byte> destination, int row, int ordinal, TimeSpan sourceOffset, out int written) =>
+        _columns[ordinal].TryWriteRaw(destination, row, sourceOffset, out written);
 
     /// <summary>The value of column <paramref name="ordinal"/> of row <paramref name="row"/>, boxed as the reader's <c>GetValue</c> returns it.</summary>
     public object GetValue(int row, int ordinal) => _columns[ordinal].GetValue(row);

@@ -82,6 +82,42 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
     }
 
     [PostgresFact]
+    public async Task Extract_WritesTheSameJsonAsTheGenericPath_WhenEveryColumnTakesTheFastPath_AndForRowsLeftToTheWriter()
+    {
+        // Only types with a raw form, so that rows are written straight into the block unless a value needs escaping.
+        var source = await cluster.CreateDatabaseAsync("fastpath");
+        await ExecuteAsync(source, """
+            CREATE TABLE t (id bigint PRIMARY KEY, i4 integer, i2 smallint, n numeric(14,2), txt text, vc varchar(20), ch char(4),
+                            ts_local timestamp, ts_utc timestamptz, b boolean, aae036 timestamp NOT NULL);
+            INSERT INTO t SELECT g,
+                CASE WHEN g % 5 = 0 THEN NULL ELSE g * 1000 - 2147483 END,
+                CASE WHEN g % 5 = 0 THEN NULL ELSE (g - 20)::smallint END,
+                CASE WHEN g % 5 = 0 THEN NULL ELSE (g * 37 - 700) / 100.0 + 0.50 END,
+                CASE WHEN g % 5 = 0 THEN NULL WHEN g % 4 = 1 THEN '张"伟"' || chr(10) || '\' || g WHEN g % 4 = 2 THEN 'a😀' || g ELSE '张伟 <&>+' || g END,
+                CASE WHEN g % 5 = 0 THEN NULL WHEN g % 7 = 0 THEN '' ELSE 'v' || g END,
+                CASE WHEN g % 5 = 0 THEN NULL ELSE 'c' END,
+                CASE WHEN g % 5 = 0 THEN NULL ELSE timestamp '2026-11-01 08:00:00.123456' + g * interval '1 minute' END,
+                CASE WHEN g % 5 = 0 THEN NULL ELSE timestamptz '2026-11-01 08:00:00+08' + g * interval '1 hour' END,
+                CASE WHEN g % 5 = 0 THEN NULL ELSE g % 2 = 0 END,
+                timestamp '2026-11-01 08:00:00' + (g / 8) * interval '1 second'
+            FROM generate_series(1, 40) AS g;
+            """);
+
+        var (engine, staging) = await EngineAsync(source, "fastpath.db");
+        var dataset = new DatasetOptions
+        {
+            Name = "F", Source = "prod", Cron = "0 * * * * ?", Table = "t", TimestampColumn = "aae036", KeyColumn = "id",
+            ChunkRows = 7, TargetChunkTime = TimeSpan.Zero, SafetyLag = TimeSpan.FromSeconds(1),
+        };
+
+        Assert.Equal(40, (await engine.RunAsync(dataset, default)).Rows);
+        var staged = await StagedLinesAsync(staging, "F");
+        Assert.Equal(await GenericLinesAsync(source, "SELECT * FROM t ORDER BY aae036, id"), staged);
+        Assert.Contains("\"txt\":\"张伟 <&>+3\"", staged[2], StringComparison.Ordinal);             // fast path: nothing to escape
+        Assert.Contains("\"txt\":\"张\\\"伟\\\"\\n\\\\1\"", staged[0], StringComparison.Ordinal); // left to the writer
+    }
+
+    [PostgresFact]
     public async Task Extract_WritesNumericsExactlyAsStored_EvenWhereADecimalCannotHoldThem_WithANumericKeyAsWatermark()
     {
         var source = await cluster.CreateDatabaseAsync("numerics");
