@@ -54,11 +54,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
             FROM generate_series(1, 40) AS g;
             """);
 
-        var staging = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
-        await staging.MigrateAsync(default);
-        var options = new ExchangeOptions { Sources = { ["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = Beijing } } };
-        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
-        var engine = new ExtractionEngine(staging, new AlwaysOpenLoadGate(), connector, TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
+        var (engine, staging, _) = await EngineAsync(source, "staging.db");
         var dataset = new DatasetOptions
         {
             Name = "T", Source = "prod", Cron = "0 * * * * ?", Table = "t", TimestampColumn = "aae036", KeyColumn = "id",
@@ -68,12 +64,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
         var result = await engine.RunAsync(dataset, default);
         Assert.Equal(40, result.Rows);
 
-        var staged = new List<string>();
-        foreach (var header in await staging.GetBatchHeadersAfterAsync("T", 0, 100, default))
-        {
-            staged.AddRange(StagedRows.Decode((await staging.GetBatchAsync(header.BatchId, default))!.Payload, header));
-        }
-
+        var staged = await StagedLinesAsync(staging, "T");
         var generic = await GenericLinesAsync(source, "SELECT * FROM t ORDER BY aae036, id");
         Assert.Equal(generic, staged);
         Assert.Contains("\"n\":-6.13,\"n_free\":0.000,", staged[0], StringComparison.Ordinal); // (37 - 700) / 100 + 0.50; -0.000 keeps its scale
@@ -103,7 +94,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
             FROM generate_series(1, 40) AS g;
             """);
 
-        var (engine, staging) = await EngineAsync(source, "fastpath.db");
+        var (engine, staging, _) = await EngineAsync(source, "fastpath.db");
         var dataset = new DatasetOptions
         {
             Name = "F", Source = "prod", Cron = "0 * * * * ?", Table = "t", TimestampColumn = "aae036", KeyColumn = "id",
@@ -133,7 +124,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
               (10000000000000000007, -240.50, '', '2026-11-01 08:00:02');
             """);
 
-        var (engine, staging) = await EngineAsync(source, "numerics.db");
+        var (engine, staging, _) = await EngineAsync(source, "numerics.db");
         var dataset = new DatasetOptions
         {
             Name = "N", Source = "prod", Cron = "0 * * * * ?", Table = "t", TimestampColumn = "aae036", KeyColumn = "id",
@@ -171,7 +162,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
             INSERT INTO t SELECT g, timestamp '2026-11-01 08:00:00' + g * interval '1 second' FROM generate_series(1, 3) AS g;
             """);
 
-        var (engine, staging) = await EngineAsync(source, "session.db");
+        var (engine, staging, connector) = await EngineAsync(source, "session.db");
         var dataset = new DatasetOptions
         {
             Name = "S", Source = "prod", Cron = "0 * * * * ?", TimestampColumn = "aae036", KeyColumn = "id",
@@ -183,21 +174,20 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
         Assert.All(await StagedLinesAsync(staging, "S"), line => Assert.Contains("\"jit\":\"off\",\"workers\":\"0\"", line, StringComparison.Ordinal));
 
         // The next user of the pooled connection (a load probe, say) gets the server's settings back.
-        await using var again = await _connector!.OpenAsync("prod", default);
+        await using var again = await connector.OpenAsync("prod", default);
         await using var command = again.CreateCommand();
         command.CommandText = "SELECT current_setting('max_parallel_workers_per_gather')";
         Assert.NotEqual("0", (string?)await command.ExecuteScalarAsync());
     }
 
-    private SourceConnector? _connector;
-
-    private async Task<(ExtractionEngine Engine, SqliteStagingStore Staging)> EngineAsync(string source, string stagingFile)
+    // The engine over a fresh SQLite staging file, reading source "prod" (the connection string) through the connector.
+    private async Task<(ExtractionEngine Engine, SqliteStagingStore Staging, SourceConnector Connector)> EngineAsync(string source, string stagingFile)
     {
         var staging = new SqliteStagingStore($"Data Source={_folder.File(stagingFile)}", TimeProvider.System);
         await staging.MigrateAsync(default);
         var options = new ExchangeOptions { Sources = { ["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = Beijing } } };
-        _connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
-        return (new ExtractionEngine(staging, new AlwaysOpenLoadGate(), _connector, TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging);
+        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
+        return (new ExtractionEngine(staging, new AlwaysOpenLoadGate(), connector, TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging, connector);
     }
 
     private static async Task<List<string>> StagedLinesAsync(SqliteStagingStore staging, string dataset)
