@@ -20,9 +20,12 @@ public static class JsonCell
     // Longest texts formatted here: a decimal (29 digits, sign, point) and a round-trip date/time with offset (33).
     private const int MaxFormattedBytes = 64;
 
+    // The date/time format of the writer overload and of its raw form, which must write the same text.
+    private const string RoundTrip = "O";
+
     /// <summary>
-    /// The escaping of payloads: Chinese text and '+' in offsets as they are (payloads are data, never embedded in HTML);
-    /// quotes, backslashes, controls and characters outside the basic plane escaped.
+    /// The escaping of batch payloads and request answers: Chinese text and '+' in offsets as they are (both are data,
+    /// never embedded in HTML); quotes, backslashes, controls and characters outside the basic plane escaped.
     /// </summary>
     internal static JavaScriptEncoder PayloadEncoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
@@ -145,7 +148,7 @@ public static class JsonCell
     {
         ArgumentNullException.ThrowIfNull(json);
         Span<byte> text = stackalloc byte[MaxFormattedBytes];
-        value.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture);
+        value.TryFormat(text, out var written, RoundTrip, CultureInfo.InvariantCulture);
         json.WriteStringValue(text[..written]);
     }
 
@@ -171,7 +174,7 @@ public static class JsonCell
     internal static bool TryWriteRaw(Span<byte> destination, DateTimeOffset value, out int written)
     {
         written = 0;
-        if (destination.Length < 2 || !value.TryFormat(destination[1..^1], out var text, "O", CultureInfo.InvariantCulture))
+        if (destination.Length < 2 || !value.TryFormat(destination[1..^1], out var text, RoundTrip, CultureInfo.InvariantCulture))
         {
             return false;
         }

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
@@ -33,7 +32,7 @@ public sealed partial class RequestWorker(
     IOptionsMonitor<ScheduleOptions> schedule,
     ILogger<RequestWorker> logger)
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JsonCell.PayloadEncoder };
 
     /// <summary>This worker's name in claims: machine, process and a random part, unique per instance.</summary>
     public string WorkerId { get; } = string.Create(
