@@ -4,17 +4,24 @@ using Exchange.Benchmarks;
 
 // exchange-bench extract <source-connection-string> <sqlite|postgres> <staging-connection-string> <expected-rows>
 // exchange-bench naive <source-connection-string> <seconds>
+// exchange-bench soap-pipeline <nlog.config> [callers] [seconds per round] [rounds]
 return args switch
 {
     ["extract", var source, var stagingProvider, var staging, var expected] =>
         await IdleExtraction.RunAsync(source, stagingProvider, staging, long.Parse(expected, CultureInfo.InvariantCulture)),
     ["naive", var source, var seconds] =>
         await NaiveExtractor.RunAsync(source, TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)), Stopwatch.StartNew()),
+    ["soap-pipeline", var nlog, .. var rest] =>
+        await SoapPipeline.RunAsync(
+            nlog,
+            rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 64,
+            TimeSpan.FromSeconds(rest.Length > 1 ? double.Parse(rest[1], CultureInfo.InvariantCulture) : 5),
+            rest.Length > 2 ? int.Parse(rest[2], CultureInfo.InvariantCulture) : 4),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: exchange-bench extract <source-cs> <sqlite|postgres> <staging-cs> <expected-rows> | naive <source-cs> <seconds>");
+    Console.Error.WriteLine("usage: exchange-bench extract <source-cs> <sqlite|postgres> <staging-cs> <expected-rows> | naive <source-cs> <seconds> | soap-pipeline <nlog.config> [callers] [seconds] [rounds]");
     return 2;
 }
