@@ -22,6 +22,8 @@ internal sealed class AuditTrail : IAsyncDisposable
     // Under load (the last group held more than one record) the writer waits this long for more before committing: the
     // fsync, not the rows, is most of a commit's cost. At 8,500 Polls/s it made groups of about 40 instead of 10 and cut
     // the writer's CPU per record from about 38 to 24 µs (thread CPU time, measured while tuning). A lone call never waits.
+    // Under that load the timer fires after about 3 ms, not 1 (the timer queue and a busy thread pool). Committing without
+    // the wait was tried with tests/bench/poll-load.sh and soap-pipeline.sh and was no faster (README, "Poll throughput").
     private static readonly TimeSpan GatherWindow = TimeSpan.FromMilliseconds(1);
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
