@@ -113,6 +113,10 @@ public sealed class PrometheusExposition : IDisposable
     private sealed class Series
     {
         private readonly Dictionary<string, Point> _points = new(StringComparer.Ordinal);
+
+        // The point of each tag set already seen, so that a measurement does not build its label string again: that took
+        // about as long as the rest of a SOAP call's metrics. Tag sets of more than three tags take the long way.
+        private readonly Dictionary<TagSet, Point> _byTags = [];
         private readonly double[] _bounds;
         private readonly string _kind;
 
@@ -145,18 +149,28 @@ public sealed class PrometheusExposition : IDisposable
             lock (_points)
             {
                 _points.Clear();
+                _byTags.Clear();
             }
         }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = Labels(tags);
+            var known = TagSet.TryFrom(tags, out var tagSet);
             lock (_points)
             {
-                if (!_points.TryGetValue(labels, out var point))
+                if (!known || !_byTags.TryGetValue(tagSet, out var point))
                 {
-                    point = new Point(_bounds.Length);
-                    _points[labels] = point;
+                    var labels = Labels(tags);
+                    if (!_points.TryGetValue(labels, out point))
+                    {
+                        point = new Point(_bounds.Length);
+                        _points[labels] = point;
+                    }
+
+                    if (known)
+                    {
+                        _byTags[tagSet] = point;
+                    }
                 }
 
                 switch (_kind)
@@ -233,6 +247,32 @@ public sealed class PrometheusExposition : IDisposable
         private static string Join(string labels, string extra) => labels.Length == 0 ? extra : labels + "," + extra;
 
         private static string Braced(string labels) => labels.Length == 0 ? "" : "{" + labels + "}";
+    }
+
+    /// <summary>Up to three tags, in the order they were given, compared by name and value.</summary>
+    private readonly record struct TagSet(int Count, KeyValuePair<string, object?> First, KeyValuePair<string, object?> Second, KeyValuePair<string, object?> Third)
+    {
+        public static bool TryFrom(ReadOnlySpan<KeyValuePair<string, object?>> tags, out TagSet tagSet)
+        {
+            tagSet = default;
+            if (tags.Length > 3)
+            {
+                return false;
+            }
+
+            tagSet = new TagSet(tags.Length, tags.Length > 0 ? tags[0] : default, tags.Length > 1 ? tags[1] : default, tags.Length > 2 ? tags[2] : default);
+            return true;
+        }
+
+        public bool Equals(TagSet other) =>
+            Count == other.Count && Same(First, other.First) && Same(Second, other.Second) && Same(Third, other.Third);
+
+        public override int GetHashCode() => HashCode.Combine(Count, Hash(First), Hash(Second), Hash(Third));
+
+        private static bool Same(KeyValuePair<string, object?> a, KeyValuePair<string, object?> b) =>
+            string.Equals(a.Key, b.Key, StringComparison.Ordinal) && Equals(a.Value, b.Value);
+
+        private static int Hash(KeyValuePair<string, object?> tag) => HashCode.Combine(tag.Key is null ? 0 : StringComparer.Ordinal.GetHashCode(tag.Key), tag.Value);
     }
 
     private sealed class Point(int buckets)

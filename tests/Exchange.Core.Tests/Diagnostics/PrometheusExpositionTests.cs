@@ -36,6 +36,30 @@ public sealed class PrometheusExpositionTests
         Assert.Contains("test_level{source=\"prod\"} 5\n", exposition.Scrape(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Scrape_AddsMeasurementsWithTheSameTags_InAnyOrder_ToOneSeries()
+    {
+        var meterName = "Test." + Guid.NewGuid().ToString("N");
+        using var meter = new Meter(meterName);
+        using var exposition = new PrometheusExposition(meterName);
+        var calls = meter.CreateCounter<long>("test.calls");
+        KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
+
+        calls.Add(1, Tag("a", "x"), Tag("b", "y"));
+        calls.Add(2, Tag("b", "y"), Tag("a", "x"));
+        calls.Add(4, Tag("a", "x"), Tag("b", "z"));
+        calls.Add(8, Tag("a", 1), Tag("b", 2), Tag("c", 3), Tag("d", 4));
+        calls.Add(16, Tag("d", 4), Tag("c", 3), Tag("b", 2), Tag("a", 1));
+        calls.Add(32);
+        calls.Add(64, Tag("a", "x"), Tag("b", "y"));
+
+        var text = exposition.Scrape();
+        Assert.Contains("test_calls_total{a=\"x\",b=\"y\"} 67\n", text, StringComparison.Ordinal);
+        Assert.Contains("test_calls_total{a=\"x\",b=\"z\"} 4\n", text, StringComparison.Ordinal);
+        Assert.Contains("test_calls_total{a=\"1\",b=\"2\",c=\"3\",d=\"4\"} 24\n", text, StringComparison.Ordinal);
+        Assert.Contains("test_calls_total 32\n", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("exchange.soap.calls", null, "exchange_soap_calls")]
     [InlineData("exchange.soap.duration", "s", "exchange_soap_duration_seconds")]
