@@ -22,7 +22,7 @@ namespace Exchange.Benchmarks;
 /// the audit table and the NLog audit file of <c>config/nlog.config</c>, the Prometheus listener), called with an
 /// authenticated <c>Poll</c> by 64 concurrent callers in this process. Prints the process's CPU time per call, calls per
 /// second and bytes allocated per call, then what each step costs alone on one thread. Kestrel, sockets and the load
-/// client are left out; CPU per call is the steadier figure (105 to 120 µs over four runs on the 2-core machine).
+/// client are left out; CPU per call is the steadier figure (105 to 120 µs over eight runs on the 2-core machine).
 /// </summary>
 internal static class SoapPipeline
 {
