@@ -30,8 +30,7 @@ public sealed class JsonLinesPayloadWriter : IDisposable
 
     private static readonly JsonWriterOptions WriterOptions = new()
     {
-        // Chinese text and '+' in offsets are written as is. The payload is data, never embedded in HTML, so the
-        // HTML-sensitive escaping of the default encoder only hurts; quotes, backslashes and controls are still escaped.
+        // What is escaped and why: see PayloadEncoder (the raw rows of TryEncodeRaw follow the same rule).
         Encoder = JsonCell.PayloadEncoder,
         Indented = false,
 

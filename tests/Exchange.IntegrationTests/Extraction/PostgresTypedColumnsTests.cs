@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
@@ -205,7 +204,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
     private static string Reencode(JsonElement row)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JsonCell.PayloadEncoder }))
         {
             json.WriteStartObject();
             json.WritePropertyName("id");
@@ -221,7 +220,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
     /// <summary>The generic path as it was before typed reads: every value boxed and written by <see cref="JsonCell"/>.</summary>
     private static async Task<List<string>> GenericLinesAsync(string connectionString, string sql)
     {
-        var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var options = new JsonWriterOptions { Encoder = JsonCell.PayloadEncoder };
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
