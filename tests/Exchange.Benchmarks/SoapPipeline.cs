@@ -132,9 +132,7 @@ internal static class SoapPipeline
         var principal = authenticator.Authenticate(User, Password)!;
         var writeBody = await poll.InvokeAsync(principal, envelope.Body, default);
         var auditFile = provider.GetRequiredService<ILoggerFactory>().CreateLogger(AuditLog.LoggerName);
-        var sample = new DefaultHttpContext();
-        sample.Request.ContentType = "text/xml; charset=utf-8";
-        sample.Request.Headers["SOAPAction"] = "\"urn:exchange:v1/Poll\"";
+        var sample = NewContext(body);
 
         await StepAsync("content type and action", () => _ = SoapVersion.FromRequest(sample.Request));
         await StepAsync("read envelope", () => _ = reader.Read(new MemoryStream(body), SoapVersion.Soap11));
