@@ -4,7 +4,7 @@ using Exchange.Benchmarks;
 
 // exchange-bench extract <source-connection-string> <sqlite|postgres> <staging-connection-string> <expected-rows>
 // exchange-bench naive <source-connection-string> <seconds>
-// exchange-bench soap-pipeline <nlog.config> [callers] [seconds per round] [rounds]
+// exchange-bench soap-pipeline <nlog.config> [callers] [seconds per round] [rounds] [batches] [payload bytes]
 return args switch
 {
     ["extract", var source, var stagingProvider, var staging, var expected] =>
@@ -16,12 +16,14 @@ return args switch
             nlog,
             rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 64,
             TimeSpan.FromSeconds(rest.Length > 1 ? double.Parse(rest[1], CultureInfo.InvariantCulture) : 5),
-            rest.Length > 2 ? int.Parse(rest[2], CultureInfo.InvariantCulture) : 4),
+            rest.Length > 2 ? int.Parse(rest[2], CultureInfo.InvariantCulture) : 4,
+            rest.Length > 3 ? int.Parse(rest[3], CultureInfo.InvariantCulture) : 1,
+            rest.Length > 4 ? int.Parse(rest[4], CultureInfo.InvariantCulture) : 1000),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: exchange-bench extract <source-cs> <sqlite|postgres> <staging-cs> <expected-rows> | naive <source-cs> <seconds> | soap-pipeline <nlog.config> [callers] [seconds] [rounds]");
+    Console.Error.WriteLine("usage: exchange-bench extract <source-cs> <sqlite|postgres> <staging-cs> <expected-rows> | naive <source-cs> <seconds> | soap-pipeline <nlog.config> [callers] [seconds] [rounds] [batches] [payload bytes]");
     return 2;
 }

@@ -29,7 +29,7 @@ internal static class SoapPipeline
     private const string User = "bench-insurer";
     private const string Password = "bench-password-0123456789";
 
-    public static async Task<int> RunAsync(string nlogConfig, int callers, TimeSpan round, int rounds)
+    public static async Task<int> RunAsync(string nlogConfig, int callers, TimeSpan round, int rounds, int batches, int payloadBytes)
     {
         var folder = Directory.CreateTempSubdirectory("exchange-soap-pipeline");
         try
@@ -39,7 +39,14 @@ internal static class SoapPipeline
             LogManager.ReconfigExistingLoggers();
             using var store = new SqliteStagingStore($"Data Source={Path.Combine(folder.FullName, "staging.db")}", TimeProvider.System);
             await store.MigrateAsync(default);
-            await store.AppendBatchAsync(new NewBatch("BX01", 10, "jsonl+gzip", new byte[1000], new string('a', 64), null, null, BatchOrigin.Extracted), default);
+            for (var b = 0; b < batches; b++)
+            {
+                // Random bytes, as incompressible as a real gzip payload.
+                var payload = new byte[payloadBytes];
+                Random.Shared.NextBytes(payload);
+                await store.AppendBatchAsync(new NewBatch("BX01", 10, "jsonl+gzip", payload, new string('a', 64), null, null, BatchOrigin.Extracted), default);
+            }
+
             var options = new ExchangeOptions
             {
                 Principals = [new PrincipalOptions { Name = User, Role = "insurer", PasswordHash = new Pbkdf2PasswordHasher().Hash(Password), Datasets = ["BX01"], MinPollInterval = TimeSpan.Zero }],
@@ -59,7 +66,7 @@ internal static class SoapPipeline
                 $"<wsse:Username>{User}</wsse:Username><wsse:Password>{Password}</wsse:Password></wsse:UsernameToken></wsse:Security></s:Header>" +
                 "<s:Body><x:Poll><x:Dataset>BX01</x:Dataset></x:Poll></s:Body></s:Envelope>");
 
-            Console.WriteLine($"soap-pipeline: {callers} callers, {rounds} rounds of {round.TotalSeconds:0.#} s (the first two warm up), {Environment.ProcessorCount} cores");
+            Console.WriteLine($"soap-pipeline: {callers} callers, {rounds} rounds of {round.TotalSeconds:0.#} s (the first two warm up), {batches} unacknowledged batches of {payloadBytes} B listed by each Poll, {Environment.ProcessorCount} cores");
             double cpu = 0, rate = 0, allocated = 0;
             for (var r = 0; r < rounds; r++)
             {
