@@ -9,12 +9,12 @@ namespace Exchange.Core.Staging;
 public abstract partial class AdoStagingStore
 {
     private const string DatasetStateSql = "SELECT watermark, last_seq FROM watermarks WHERE dataset = @dataset";
-    private const string HeadersAfterSql = $"SELECT {HeaderColumns} FROM batches WHERE dataset = @dataset AND seq > @afterSeq ORDER BY seq ";
+    internal const string HeadersAfterSql = $"SELECT {HeaderColumns} FROM batches WHERE dataset = @dataset AND seq > @afterSeq ORDER BY seq ";
     private const string CursorSql = "SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset";
     private const string BatchSql = $"SELECT {HeaderColumns}, payload FROM batches WHERE batch_id = @batchId";
 
     // The cursor is read in the same statement, so the headers and the cursor they follow are one snapshot.
-    private const string UnacknowledgedSql = $"""
+    internal const string UnacknowledgedSql = $"""
         SELECT {HeaderColumns} FROM batches
         WHERE dataset = @dataset AND seq > COALESCE((SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset), 0)
         ORDER BY seq

@@ -8,17 +8,22 @@ namespace Exchange.Core.Staging;
 /// <summary>Operator reads and changes: status figures, replay, retention and backup (<see cref="IOperationsStore"/>).</summary>
 public abstract partial class AdoStagingStore : IOperationsStore
 {
+    // The operator status page runs these every few seconds; both read only columns of ix_batches_headers (sqlite 003).
+    internal const string DatasetStatusSql = """
+        SELECT w.dataset, w.watermark, w.last_seq,
+               (SELECT MAX(b.created_at) FROM batches b WHERE b.dataset = w.dataset),
+               (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset),
+               (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since),
+               (SELECT COALESCE(SUM(b.row_count), 0) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since)
+        FROM watermarks w ORDER BY w.dataset
+        """;
+
+    internal const string ExtractionActivitySql = "SELECT created_at, row_count FROM batches WHERE created_at >= @since AND origin = 0";
+
     /// <inheritdoc />
     public Task<IReadOnlyList<DatasetStatus>> GetDatasetStatusAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
         QueryListAsync(
-            """
-            SELECT w.dataset, w.watermark, w.last_seq,
-                   (SELECT MAX(b.created_at) FROM batches b WHERE b.dataset = w.dataset),
-                   (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset),
-                   (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since),
-                   (SELECT COALESCE(SUM(b.row_count), 0) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since)
-            FROM watermarks w ORDER BY w.dataset
-            """,
+            DatasetStatusSql,
             new { since = ToDb(since) },
             reader => new DatasetStatus(
                 reader.GetString(0),
@@ -106,7 +111,7 @@ public abstract partial class AdoStagingStore : IOperationsStore
         {
             // Bucketed here rather than in SQL: minute truncation differs per dialect, and the window is hours, not months.
             var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                "SELECT created_at, row_count FROM batches WHERE created_at >= @since AND origin = 0",
+                ExtractionActivitySql,
                 new { since = ToDb(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {

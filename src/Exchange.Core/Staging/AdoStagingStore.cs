@@ -10,6 +10,8 @@ namespace Exchange.Core.Staging;
 /// </summary>
 public abstract partial class AdoStagingStore : IStagingStore
 {
+    // All of them are in the SQLite index ix_batches_headers (003), so the header reads never walk a payload's overflow pages.
+    // A column added here goes into a new index too; SqliteStagingStoreTests fails on a header read that leaves the index.
     private const string HeaderColumns = "batch_id, dataset, seq, row_count, created_at, format, size_bytes, sha256";
 
     /// <summary>Creates the store.</summary>

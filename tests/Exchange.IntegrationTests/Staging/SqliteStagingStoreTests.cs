@@ -1,10 +1,11 @@
+using System.Text.RegularExpressions;
 using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
 namespace Exchange.IntegrationTests.Staging;
 
-public sealed class SqliteStagingStoreTests : StagingStoreContract, IDisposable
+public sealed partial class SqliteStagingStoreTests : StagingStoreContract, IDisposable
 {
     private readonly TempDirectory _folder = new("exchange-staging");
 
@@ -67,5 +68,45 @@ public sealed class SqliteStagingStoreTests : StagingStoreContract, IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetUnacknowledgedHeadersAsync("ins-0", "AC01", 1, default));
     }
 
+    [Fact]
+    public async Task HeaderReads_AreAnsweredFromTheHeadersIndex_WithoutReadingBatchRows()
+    {
+        // A batch row holds its payload before later header columns; reading the row would walk every overflow page of it.
+        var store = (SqliteStagingStore)await CreateStoreAsync();
+        var statements = new Dictionary<string, string>
+        {
+            [nameof(AdoStagingStore.UnacknowledgedSql)] = AdoStagingStore.UnacknowledgedSql + " LIMIT @max",
+            [nameof(AdoStagingStore.HeadersAfterSql)] = AdoStagingStore.HeadersAfterSql + " LIMIT @max",
+            [nameof(AdoStagingStore.DatasetStatusSql)] = AdoStagingStore.DatasetStatusSql,
+            [nameof(AdoStagingStore.ExtractionActivitySql)] = AdoStagingStore.ExtractionActivitySql,
+        };
+
+        await using var connection = new SqliteConnection($"Data Source={store.FilePath}");
+        await connection.OpenAsync();
+        foreach (var (name, sql) in statements)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            var batchReads = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    var detail = reader.GetString(3);
+                    if (BatchesAccess().IsMatch(detail))
+                    {
+                        batchReads.Add(detail);
+                    }
+                }
+            }
+
+            Assert.True(batchReads.Count > 0, $"{name}: no read of batches in its plan");
+            Assert.All(batchReads, detail => Assert.True(detail.Contains("USING COVERING INDEX", StringComparison.Ordinal), $"{name} reads batch rows: {detail}"));
+        }
+    }
+
     public void Dispose() => _folder.Dispose();
+
+    [GeneratedRegex(@"^(SEARCH|SCAN) (batches|b)\b")]
+    private static partial Regex BatchesAccess();
 }
