@@ -11,7 +11,7 @@ namespace Exchange.Core.Tests.Demo;
 
 public sealed class DemoSourceTests : IDisposable
 {
-    private readonly TestFolder _folder = new();
+    private readonly TempDirectory _folder = new();
     private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
 
     private SourceOptions Source => new() { Provider = "sqlite", ConnectionString = $"Data Source={_folder.File("sub/demo.db")}" };

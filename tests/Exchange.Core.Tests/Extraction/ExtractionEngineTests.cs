@@ -16,7 +16,7 @@ namespace Exchange.Core.Tests.Extraction;
 public sealed class ExtractionEngineTests : IDisposable
 {
     private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
-    private readonly TestFolder _folder = new();
+    private readonly TempDirectory _folder = new();
     private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
     private readonly SqliteStagingStore _store;
     private readonly ExchangeOptions _options;

@@ -8,7 +8,7 @@ namespace Exchange.Core.Tests.Load;
 /// <summary>The gate with fake probes and a hand-moved clock: sampling, hysteresis, hibernation, calendar, pause file.</summary>
 public sealed class LoadGateTests : IDisposable
 {
-    private readonly TestFolder _folder = new();
+    private readonly TempDirectory _folder = new();
     private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)); // Monday 20:00 in Beijing
     private readonly FakeProbe _probe = new();
     private readonly MemorySampleStore _samples = new();

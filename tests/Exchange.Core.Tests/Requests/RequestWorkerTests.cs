@@ -14,7 +14,7 @@ namespace Exchange.Core.Tests.Requests;
 public sealed class RequestWorkerTests : IDisposable
 {
     private const string PersonId = "44030519590706679X";
-    private readonly TestFolder _folder = new();
+    private readonly TempDirectory _folder = new();
     private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
     private readonly SqliteStagingStore _store;
     private readonly ExchangeOptions _options;

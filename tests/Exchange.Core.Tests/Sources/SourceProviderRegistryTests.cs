@@ -7,8 +7,8 @@ namespace Exchange.Core.Tests.Sources;
 
 public sealed class SourceProviderRegistryTests : IDisposable
 {
-    private readonly TestFolder _app = new();
-    private readonly TestFolder _providers = new();
+    private readonly TempDirectory _app = new();
+    private readonly TempDirectory _providers = new();
 
     [Fact]
     public void GetFactory_UnknownName_ListsTheAcceptedNames()

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Exchange.Core.Staging;
-using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
 namespace Exchange.IntegrationTests.Operations;

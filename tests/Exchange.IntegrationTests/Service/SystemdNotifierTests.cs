@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 using Exchange.Host.Service;
-using Exchange.IntegrationTests.Infrastructure;
 
 namespace Exchange.IntegrationTests.Service;
 

@@ -1,5 +1,4 @@
 using Exchange.Core.Staging;
-using Exchange.IntegrationTests.Infrastructure;
 
 namespace Exchange.IntegrationTests.Staging;
 

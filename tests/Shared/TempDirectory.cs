@@ -1,6 +1,9 @@
-namespace Exchange.IntegrationTests.Infrastructure;
+namespace Exchange.Testing;
 
-/// <summary>A folder under the system temp folder, deleted on dispose.</summary>
+/// <summary>
+/// A folder under the system temp folder, deleted on dispose. One source file, compiled into each test project that uses
+/// it (see the test projects' <c>Compile Include</c>).
+/// </summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory(string prefix = "exchange-test")
@@ -15,6 +18,7 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
+        // Pooled SQLite connections keep their files open; close them so the folder can go.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
