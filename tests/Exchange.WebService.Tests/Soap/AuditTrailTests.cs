@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using Exchange.Core.Audit;
+using Exchange.Core.Staging;
+using Exchange.WebService.Soap;
+using Exchange.WebService.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace Exchange.WebService.Tests.Soap;
+
+/// <summary>The audit writer over a real SQLite staging store, with the groups it commits counted.</summary>
+public sealed class AuditTrailTests : IDisposable
+{
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _folder = new("exchange-audit-trail");
+    private readonly SqliteStagingStore _sqlite;
+    private readonly CountingStore _store;
+    private readonly CapturingLoggerProvider _log = new();
+    private readonly ILoggerFactory _loggerFactory;
+
+    public AuditTrailTests()
+    {
+        _sqlite = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
+        _sqlite.MigrateAsync(default).GetAwaiter().GetResult();
+        _store = new CountingStore(_sqlite);
+        _loggerFactory = LoggerFactory.Create(logging => logging.AddProvider(_log));
+    }
+
+    [Fact]
+    public async Task ConcurrentCalls_ShareCommits_AndEachCompletesOnlyOnceItsRowAndLineAreWritten()
+    {
+        await using var trail = new AuditTrail(_store, _loggerFactory);
+        const int calls = 400;
+        var written = new ConcurrentBag<string>();
+
+        await Task.WhenAll(Enumerable.Range(0, calls).Select(i => Task.Run(async () =>
+        {
+            await trail.WriteAsync(Entry($"ins-{i}"), "1.1");
+            written.Add($"ins-{i}");
+
+            // Completed means committed: the row is in the table and the line in the audit log now.
+            Assert.Contains(_log.Lines, line => line.Contains($"principal=ins-{i} ", StringComparison.Ordinal));
+        }))).WaitAsync(Hang);
+
+        var stored = await _sqlite.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 10_000, default);
+        Assert.Equal(written.Order(StringComparer.Ordinal), stored.Select(e => e.Principal).Order(StringComparer.Ordinal));
+        Assert.Equal(calls, _store.Groups.Sum());
+        Assert.True(_store.Groups.Count < calls / 4, $"{calls} concurrent calls took {_store.Groups.Count} commits; group sizes: {string.Join(", ", _store.Groups)}");
+    }
+
+    [Fact]
+    public async Task LoneCallAfterABurst_IsCommittedWithoutWaitingForMore()
+    {
+        await using var trail = new AuditTrail(_store, _loggerFactory);
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => Task.Run(() => trail.WriteAsync(Entry($"burst-{i}"), "1.1")))).WaitAsync(Hang);
+        Assert.Contains(_store.Groups, size => size > 1);
+
+        // The writer gathers after a group of more than one; with nobody else calling the gather must end by itself.
+        await trail.WriteAsync(Entry("alone"), "1.2").WaitAsync(Hang);
+        await trail.WriteAsync(Entry("alone-again"), "1.2").WaitAsync(Hang);
+
+        var stored = await _sqlite.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 10_000, default);
+        Assert.Contains(stored, e => e.Principal == "alone");
+        Assert.Contains(stored, e => e.Principal == "alone-again");
+    }
+
+    [Fact]
+    public async Task FailedCommit_FailsEveryCallerOfTheGroup_AndTheWriterGoesOn()
+    {
+        await using var trail = new AuditTrail(_store, _loggerFactory);
+        _store.FailNext = new InvalidOperationException("disk full (test)");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => trail.WriteAsync(Entry("refused"), "1.1").WaitAsync(Hang));
+        Assert.Equal("disk full (test)", error.Message);
+
+        // The file line was written before the commit failed, so the call is still on record there.
+        Assert.Contains(_log.Lines, line => line.Contains("principal=refused ", StringComparison.Ordinal));
+        await trail.WriteAsync(Entry("after"), "1.1").WaitAsync(Hang);
+        var stored = await _sqlite.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 10, default);
+        Assert.Equal(["after"], stored.Select(e => e.Principal));
+    }
+
+    [Fact]
+    public async Task AfterDispose_ACall_IsRefused_NamingTheReason()
+    {
+        var trail = new AuditTrail(_store, _loggerFactory);
+        await trail.WriteAsync(Entry("before"), "1.1").WaitAsync(Hang);
+        await trail.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<ObjectDisposedException>(() => trail.WriteAsync(Entry("late"), "1.1"));
+        Assert.Contains("not audited", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _loggerFactory.Dispose();
+        _sqlite.Dispose();
+        _folder.Dispose();
+    }
+
+    private static AuditEntry Entry(string principal) => new(DateTimeOffset.UtcNow, principal, "Poll", "BX01", "ok", "127.0.0.1");
+
+    /// <summary>The real store, with the size of every audit group it was asked to commit (and one failure on request).</summary>
+    private sealed class CountingStore(SqliteStagingStore inner) : IStagingStore, IAuditStore
+    {
+        private readonly ConcurrentQueue<int> _groups = new();
+
+        public IReadOnlyCollection<int> Groups => _groups;
+
+        public Exception? FailNext { get; set; }
+
+        public Task WriteAuditBatchAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        {
+            if (FailNext is { } failure)
+            {
+                FailNext = null;
+                return Task.FromException(failure);
+            }
+
+            _groups.Enqueue(entries.Count);
+            return inner.WriteAuditBatchAsync(entries, cancellationToken);
+        }
+
+        public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
+
+        public Task<DatasetState> GetDatasetStateAsync(string dataset, CancellationToken cancellationToken) => inner.GetDatasetStateAsync(dataset, cancellationToken);
+
+        public Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken) => inner.AppendBatchAsync(batch, cancellationToken);
+
+        public Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken) =>
+            inner.AppendPushedBatchAsync(batch, batchKey, cancellationToken);
+
+        public Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken) =>
+            inner.GetBatchHeadersAfterAsync(dataset, afterSeq, max, cancellationToken);
+
+        public Task<StoredBatch?> GetBatchAsync(long batchId, CancellationToken cancellationToken) => inner.GetBatchAsync(batchId, cancellationToken);
+
+        public Task<IReadOnlyList<BatchHeader>> GetUnacknowledgedHeadersAsync(string insurer, string dataset, int max, CancellationToken cancellationToken) =>
+            inner.GetUnacknowledgedHeadersAsync(insurer, dataset, max, cancellationToken);
+
+        public Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken) => inner.GetCursorAsync(insurer, dataset, cancellationToken);
+
+        public Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken) => inner.AckAsync(insurer, dataset, seq, cancellationToken);
+
+        public Task WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken) => inner.WriteAuditAsync(entry, cancellationToken);
+    }
+}
