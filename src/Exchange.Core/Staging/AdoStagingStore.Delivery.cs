@@ -84,7 +84,7 @@ public abstract partial class AdoStagingStore
     /// The <c>LIMIT</c> clause of a session statement for <paramref name="max"/> rows: bound as <c>@max</c> unless the
     /// dialect needs it written into the SQL (the command binds <c>@max</c> either way).
     /// </summary>
-    protected virtual string Limit(int max) => " LIMIT @max";
+    protected internal virtual string Limit(int max) => " LIMIT @max";
 
     /// <summary>Headers of <paramref name="dataset"/> selected by <paramref name="sql"/>, which takes <c>@dataset</c>, one more parameter and a limit.</summary>
     private async Task<IReadOnlyList<BatchHeader>> QueryHeadersAsync(string sql, string parameter, object value, string dataset, int max, CancellationToken cancellationToken)

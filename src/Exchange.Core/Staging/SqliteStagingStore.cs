@@ -71,7 +71,7 @@ public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
     /// SQLite 3.50 marks a statement whose LIMIT is a bound parameter for recompilation whenever the parameter is bound, so
     /// a prepared Poll statement was compiled again on every call. A literal keeps one compiled statement per limit value.
     /// </remarks>
-    protected override string Limit(int max) => string.Create(CultureInfo.InvariantCulture, $" LIMIT {max}");
+    protected internal override string Limit(int max) => string.Create(CultureInfo.InvariantCulture, $" LIMIT {max}");
 
     /// <summary>Closes the connections kept open for sessions.</summary>
     public void Dispose() => _sessions.Dispose();

@@ -74,8 +74,8 @@ public sealed partial class SqliteStagingStoreTests : StagingStoreContract, IDis
         var store = (SqliteStagingStore)await CreateStoreAsync();
         var statements = new Dictionary<string, string>
         {
-            [nameof(AdoStagingStore.UnacknowledgedSql)] = AdoStagingStore.UnacknowledgedSql + " LIMIT @max",
-            [nameof(AdoStagingStore.HeadersAfterSql)] = AdoStagingStore.HeadersAfterSql + " LIMIT @max",
+            [nameof(AdoStagingStore.UnacknowledgedSql)] = AdoStagingStore.UnacknowledgedSql + store.Limit(101),
+            [nameof(AdoStagingStore.HeadersAfterSql)] = AdoStagingStore.HeadersAfterSql + store.Limit(101),
             [nameof(AdoStagingStore.DatasetStatusSql)] = AdoStagingStore.DatasetStatusSql,
             [nameof(AdoStagingStore.ExtractionActivitySql)] = AdoStagingStore.ExtractionActivitySql,
         };

@@ -64,7 +64,7 @@ public sealed class AuditTrailTests : IDisposable
     }
 
     [Fact]
-    public async Task FailedCommit_FailsEveryCallerOfTheGroup_AndTheWriterGoesOn()
+    public async Task FailedCommit_FailsItsCaller_AndTheWriterGoesOn()
     {
         await using var trail = new AuditTrail(_store, _loggerFactory);
         _store.FailNext = new InvalidOperationException("disk full (test)");
