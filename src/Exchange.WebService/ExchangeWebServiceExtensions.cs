@@ -31,12 +31,21 @@ public static class ExchangeWebServiceExtensions
         services.TryAddSingleton<IPasswordHasher>(_ => new Pbkdf2PasswordHasher());
         services.TryAddSingleton(sp => new PrincipalRegistry(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Principals));
         services.TryAddSingleton(sp => new VerifiedCredentialCache(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<PrincipalAuthenticator>();
+        services.TryAddSingleton(sp => new PrincipalAuthenticator(
+            sp.GetRequiredService<PrincipalRegistry>(),
+            sp.GetRequiredService<IPasswordHasher>(),
+            sp.GetRequiredService<VerifiedCredentialCache>(),
+            sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.ConcurrentPasswordChecks));
         services.TryAddSingleton<DeliveryService>();
         services.TryAddSingleton<PushService>();
         services.TryAddSingleton<PollPacer>();
         services.TryAddSingleton(sp => new DigestSecrets(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.DigestSecrets));
-        services.TryAddSingleton(sp => new NonceReplayCache(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.ReplayWindow));
+        services.TryAddSingleton(sp =>
+        {
+            var security = sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security;
+            var bound = NonceReplayCache.BoundFor(security.ReplayWindow, security.RateLimit.PermitsPerSecond, security.RateLimit.Burst);
+            return new NonceReplayCache(sp.GetRequiredService<TimeProvider>(), security.ReplayWindow, bound);
+        });
         services.TryAddSingleton(sp => new DigestAuthenticator(
             sp.GetRequiredService<PrincipalRegistry>(),
             sp.GetRequiredService<DigestSecrets>(),
@@ -59,6 +68,12 @@ public static class ExchangeWebServiceExtensions
         services.TryAddSingleton(sp => new FailedAuthenticationThrottle(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute));
         services.TryAddSingleton<AuditTrail>();
+        services.TryAddSingleton(sp => new StrangerAudit(
+            sp.GetRequiredService<AuditTrail>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.StrangerAuditRowsPerMinute));
+        services.TryAddSingleton(sp => new CallerEndpoint(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Web.TrustedProxies));
         services.TryAddSingleton<SoapEndpoint>();
         return services;
     }

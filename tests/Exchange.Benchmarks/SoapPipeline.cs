@@ -136,7 +136,7 @@ internal static class SoapPipeline
         var authenticator = provider.GetRequiredService<PrincipalAuthenticator>();
         var poll = provider.GetServices<ISoapOperation>().Single(o => o.Name == "Poll");
         var envelope = reader.Read(new MemoryStream(body), SoapVersion.Soap11);
-        var principal = authenticator.Authenticate(User, Password)!;
+        var principal = (await authenticator.AuthenticateAsync(User, Password))!;
         var writeBody = await poll.InvokeAsync(principal, envelope.Body, default);
         var auditFile = provider.GetRequiredService<ILoggerFactory>().CreateLogger(AuditLog.LoggerName);
         var sample = NewContext(body);
@@ -144,7 +144,7 @@ internal static class SoapPipeline
         await StepAsync("content type and action", () => _ = SoapVersion.FromRequest(sample.Request));
         await StepAsync("read envelope", () => _ = reader.Read(new MemoryStream(body), SoapVersion.Soap11));
         await StepAsync("credentials", () => _ = SoapCredentials.From(envelope, null));
-        await StepAsync("authenticate (cached)", () => _ = authenticator.Authenticate(User, Password));
+        await StepAsync("authenticate (cached)", async () => _ = await authenticator.AuthenticateAsync(User, Password));
         await StepAsync("validate (XSD)", () => contract.Validate(envelope.Body));
         await StepAsync("Poll (2 staging reads)", async () => _ = await poll.InvokeAsync(principal, envelope.Body, default));
         await StepAsync("write response", async () =>

@@ -40,7 +40,7 @@ operator_port="$(free_port)"
 
 export INTEROP_INSURER=interop-insurer INTEROP_INSURER_PASSWORD="insurer-$RANDOM-口令"
 export INTEROP_PACED_INSURER=interop-paced INTEROP_PACED_PASSWORD="paced-password-$RANDOM"
-export INTEROP_DIGEST_INSURER=interop-digest INTEROP_DIGEST_SECRET="digest-$RANDOM-$RANDOM"
+export INTEROP_DIGEST_INSURER=interop-digest INTEROP_DIGEST_SECRET="digest-secret-$RANDOM-$RANDOM"
 export INTEROP_SOURCE=interop-source INTEROP_SOURCE_PASSWORD="source-password-$RANDOM"
 export INTEROP_DATASET=PX01
 hash() {

@@ -73,6 +73,13 @@ public sealed class WebOptions
 
     /// <summary>Most batches one <c>Poll</c> returns.</summary>
     public int MaxBatchesPerPoll { get; set; } = 100;
+
+    /// <summary>
+    /// Addresses of reverse proxies (TLS terminators, load balancers) whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c>
+    /// are believed: a call arriving from one of them is treated as coming from the last address it forwarded, over the
+    /// scheme it names. Empty (the default): the headers are ignored.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
 }
 
 /// <summary>A caller of the service: an insurer or a source system.</summary>

@@ -46,6 +46,15 @@ public sealed class RateLimitOptions
 
     /// <summary>Failed authentications allowed per remote address per minute before it is refused unchecked (0: no limit).</summary>
     public int FailedAuthenticationsPerMinute { get; set; } = 30;
+
+    /// <summary>PBKDF2 password checks the cache cannot spare that may run at once (0: half the processors, at least 1).</summary>
+    public int ConcurrentPasswordChecks { get; set; }
+
+    /// <summary>
+    /// Audit rows for unauthenticated or malformed calls per minute, over all addresses (one row per address, outcome and
+    /// minute, with a count); past it, one summary row per minute counts the rest.
+    /// </summary>
+    public int StrangerAuditRowsPerMinute { get; set; } = 600;
 }
 
 /// <summary>TLS for Kestrel from PEM files, and client certificates that authenticate a principal.</summary>

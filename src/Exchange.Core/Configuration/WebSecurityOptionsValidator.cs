@@ -43,9 +43,17 @@ public static class WebSecurityOptionsValidator
             {
                 Add(field + ":EnvironmentVariable", $"environment variable '{secret.EnvironmentVariable}' is not set or empty; set it to the principal's digest secret");
             }
+            else if (hasVariable && DigestSecrets.ValueProblem(environment(secret.EnvironmentVariable!)!) is { } shortVariable)
+            {
+                Add(field + ":EnvironmentVariable", $"environment variable '{secret.EnvironmentVariable}': {shortVariable}");
+            }
             else if (hasFile && DigestSecrets.FileProblem(resolvePath(secret.File!)) is { } problem)
             {
                 Add(field + ":File", problem);
+            }
+            else if (hasFile && DigestSecrets.ValueProblem(DigestSecrets.ReadFile(resolvePath(secret.File!))) is { } shortFile)
+            {
+                Add(field + ":File", $"file '{resolvePath(secret.File!)}': {shortFile}");
             }
         }
 
@@ -62,6 +70,24 @@ public static class WebSecurityOptionsValidator
         if (security.RateLimit.FailedAuthenticationsPerMinute < 0)
         {
             Add("Security:RateLimit:FailedAuthenticationsPerMinute", $"must be 0 (off) or more, was {security.RateLimit.FailedAuthenticationsPerMinute}");
+        }
+
+        if (security.RateLimit.ConcurrentPasswordChecks < 0)
+        {
+            Add("Security:RateLimit:ConcurrentPasswordChecks", $"must be 0 (half the processors) or more, was {security.RateLimit.ConcurrentPasswordChecks}");
+        }
+
+        if (security.RateLimit.StrangerAuditRowsPerMinute < 1)
+        {
+            Add("Security:RateLimit:StrangerAuditRowsPerMinute", $"must be at least 1, was {security.RateLimit.StrangerAuditRowsPerMinute}");
+        }
+
+        for (var i = 0; i < options.Web.TrustedProxies.Count; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(options.Web.TrustedProxies[i], out _))
+            {
+                Add($"Web:TrustedProxies:{i}", $"must be the IP address of a reverse proxy (e.g. 127.0.0.1 or ::1), was '{options.Web.TrustedProxies[i]}'");
+            }
         }
 
         var tls = security.Tls;

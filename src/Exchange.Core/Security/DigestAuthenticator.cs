@@ -21,6 +21,9 @@ public enum DigestOutcome
 
     /// <summary>The nonce is not base64 or too short.</summary>
     BadNonce = 4,
+
+    /// <summary>The principal has as many unexpired nonces as the replay cache holds for it; the token is refused.</summary>
+    TooManyNonces = 5,
 }
 
 /// <summary>
@@ -68,8 +71,12 @@ public sealed class DigestAuthenticator
 #pragma warning restore CA5350
     }
 
-    /// <summary>Checks a token; the principal is returned only with <see cref="DigestOutcome.Accepted"/>.</summary>
-    public (DigestOutcome Outcome, Principal? Principal) Authenticate(string name, string nonceBase64, string created, string digest)
+    /// <summary>
+    /// Checks a token's Created, nonce and digest without recording the nonce: <see cref="DigestOutcome.Accepted"/> here
+    /// means "verified"; the caller records the nonce with <see cref="UseNonce"/> once it admits the call (after the
+    /// principal's rate limit), so calls refused before that never fill the replay cache.
+    /// </summary>
+    public DigestCheck Verify(string name, string nonceBase64, string created, string digest)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(nonceBase64);
@@ -78,22 +85,23 @@ public sealed class DigestAuthenticator
         if (!DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
             || (at - _timeProvider.GetUtcNow()).Duration() > _window)
         {
-            return (DigestOutcome.Stale, null);
+            return new DigestCheck(DigestOutcome.Stale, null, null);
         }
 
         byte[] nonce;
         try
         {
+            // Convert ignores white space inside base64 text: the decoded bytes, not the text, identify a nonce.
             nonce = Convert.FromBase64String(nonceBase64);
         }
         catch (FormatException)
         {
-            return (DigestOutcome.BadNonce, null);
+            return new DigestCheck(DigestOutcome.BadNonce, null, null);
         }
 
         if (nonce.Length < MinNonceBytes)
         {
-            return (DigestOutcome.BadNonce, null);
+            return new DigestCheck(DigestOutcome.BadNonce, null, null);
         }
 
         var principal = _registry.Find(name);
@@ -104,9 +112,46 @@ public sealed class DigestAuthenticator
         var sent = Encoding.ASCII.GetBytes(digest.Trim());
         if (secret is null || !CryptographicOperations.FixedTimeEquals(expected, sent))
         {
-            return (DigestOutcome.WrongCredentials, null);
+            return new DigestCheck(DigestOutcome.WrongCredentials, null, null);
         }
 
-        return _nonces.TryUse(principal!.Name, nonceBase64) ? (DigestOutcome.Accepted, principal) : (DigestOutcome.Replayed, null);
+        return new DigestCheck(DigestOutcome.Accepted, principal, nonce);
+    }
+
+    /// <summary>
+    /// Records the nonce of a verified token: <see cref="DigestOutcome.Accepted"/> the first time,
+    /// <see cref="DigestOutcome.Replayed"/> when it was used before within the window, <see cref="DigestOutcome.TooManyNonces"/>
+    /// when the principal has as many live nonces as the cache may hold.
+    /// </summary>
+    public DigestOutcome UseNonce(DigestCheck verified)
+    {
+        ArgumentNullException.ThrowIfNull(verified);
+        if (verified.Outcome != DigestOutcome.Accepted || verified.Principal is null || verified.Nonce is null)
+        {
+            throw new ArgumentException($"Only a verified token's nonce is recorded; this check ended {verified.Outcome}.", nameof(verified));
+        }
+
+        return _nonces.TryUse(verified.Principal.Name, verified.Nonce) switch
+        {
+            NonceUse.Recorded => DigestOutcome.Accepted,
+            NonceUse.Replayed => DigestOutcome.Replayed,
+            _ => DigestOutcome.TooManyNonces,
+        };
+    }
+
+    /// <summary>Verifies a token and records its nonce (<see cref="Verify"/> then <see cref="UseNonce"/>).</summary>
+    public (DigestOutcome Outcome, Principal? Principal) Authenticate(string name, string nonceBase64, string created, string digest)
+    {
+        var check = Verify(name, nonceBase64, created, digest);
+        if (check.Outcome != DigestOutcome.Accepted)
+        {
+            return (check.Outcome, null);
+        }
+
+        var used = UseNonce(check);
+        return used == DigestOutcome.Accepted ? (used, check.Principal) : (used, null);
     }
 }
+
+/// <summary>A checked <c>PasswordDigest</c> token: the principal and decoded nonce only when <see cref="Outcome"/> is Accepted.</summary>
+public sealed record DigestCheck(DigestOutcome Outcome, Principal? Principal, byte[]? Nonce);

@@ -8,6 +8,12 @@ namespace Exchange.Core.Security;
 /// </summary>
 public sealed class DigestSecrets
 {
+    /// <summary>
+    /// The shortest secret accepted: a digest and its nonce and Created travel in the clear, so a short secret could be
+    /// found by trying candidates offline against one captured token.
+    /// </summary>
+    public const int MinLength = 16;
+
     private readonly Dictionary<string, string> _byPrincipal;
 
     /// <summary>Reads every configured secret.</summary>
@@ -51,7 +57,27 @@ public sealed class DigestSecrets
         return null;
     }
 
+    /// <summary>Why a secret may not be used (too short), or null when it may. The secret itself is never part of the message.</summary>
+    public static string? ValueProblem(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Length >= MinLength
+            ? null
+            : $"the secret has {value.Length} characters, at least {MinLength} are needed (a captured digest token lets a short secret be guessed offline); generate one with 'openssl rand -base64 24'";
+    }
+
+    /// <summary>The secret in a file as the daemon reads it (one line, line break dropped).</summary>
+    public static string ReadFile(string path) => System.IO.File.ReadAllText(path).TrimEnd('\r', '\n');
+
     private static string Read(DigestSecretOptions secret, Func<string, string?> environment)
+    {
+        var value = ReadUnchecked(secret, environment);
+        return ValueProblem(value) is { } problem
+            ? throw new ArgumentException($"Security:DigestSecrets ('{secret.Principal}'): {problem}.", nameof(secret))
+            : value;
+    }
+
+    private static string ReadUnchecked(DigestSecretOptions secret, Func<string, string?> environment)
     {
         var where = $"Security:DigestSecrets ('{secret.Principal}')";
         string? value;
@@ -76,7 +102,7 @@ public sealed class DigestSecrets
             throw new ArgumentException($"{where}: {problem}.", nameof(secret));
         }
 
-        value = System.IO.File.ReadAllText(secret.File).TrimEnd('\r', '\n');
+        value = ReadFile(secret.File);
         return value.Length > 0 ? value : throw new ArgumentException($"{where}: file '{secret.File}' is empty.", nameof(secret));
     }
 }

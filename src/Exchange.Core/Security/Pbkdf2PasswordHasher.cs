@@ -54,6 +54,10 @@ public sealed class Pbkdf2PasswordHasher : IPasswordHasher
         return CryptographicOperations.FixedTimeEquals(actual, expected);
     }
 
+    /// <summary>The iteration count of a stored hash.</summary>
+    /// <exception cref="FormatException">The hash is malformed.</exception>
+    public static int IterationsOf(string encodedHash) => Parse(encodedHash).Iterations;
+
     /// <summary>Checks that <paramref name="encodedHash"/> is in the expected format, without verifying anything.</summary>
     /// <exception cref="FormatException">The hash is malformed; the message names the part and the expected format.</exception>
     public static void Validate(string encodedHash) => Parse(encodedHash);

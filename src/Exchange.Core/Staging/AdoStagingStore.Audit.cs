@@ -5,8 +5,11 @@ namespace Exchange.Core.Staging;
 /// <summary>Audit group commit on the staging store.</summary>
 public abstract partial class AdoStagingStore : IAuditStore
 {
-    private const string InsertAuditSql =
-        "INSERT INTO audit_log (at, principal, operation, object_id, outcome, remote_address) VALUES (@at, @principal, @operation, @objectId, @outcome, @remoteAddress)";
+    /// <summary>The one audit insert; parameters in this order: at, principal, operation, objectId, outcome, remoteAddress, calls.</summary>
+    internal const string InsertAuditSql =
+        "INSERT INTO audit_log (at, principal, operation, object_id, outcome, remote_address, calls) VALUES (@at, @principal, @operation, @objectId, @outcome, @remoteAddress, @calls)";
+
+    private static readonly string[] AuditParameters = ["@at", "@principal", "@operation", "@objectId", "@outcome", "@remoteAddress", "@calls"];
 
     /// <inheritdoc />
     public async Task WriteAuditBatchAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
@@ -23,7 +26,7 @@ public abstract partial class AdoStagingStore : IAuditStore
             var transaction = await BeginWriteAsync(session.Connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var command = session.Command(InsertAuditSql, "@at", "@principal", "@operation", "@objectId", "@outcome", "@remoteAddress");
+                var command = session.Command(InsertAuditSql, AuditParameters);
                 command.Transaction = transaction;
                 var p = command.Parameters;
                 foreach (var entry in entries)
@@ -34,6 +37,7 @@ public abstract partial class AdoStagingStore : IAuditStore
                     p[3].Value = (object?)entry.ObjectId ?? DBNull.Value;
                     p[4].Value = entry.Outcome;
                     p[5].Value = (object?)entry.RemoteAddress ?? DBNull.Value;
+                    p[6].Value = entry.Calls;
                     await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 

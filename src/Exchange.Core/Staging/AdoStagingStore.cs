@@ -210,8 +210,8 @@ public abstract partial class AdoStagingStore : IStagingStore
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO audit_log (at, principal, operation, object_id, outcome, remote_address) VALUES (@At, @Principal, @Operation, @ObjectId, @Outcome, @RemoteAddress)",
-                new { At = ToDb(entry.At), entry.Principal, entry.Operation, entry.ObjectId, entry.Outcome, entry.RemoteAddress },
+                InsertAuditSql,
+                new { at = ToDb(entry.At), principal = entry.Principal, operation = entry.Operation, objectId = entry.ObjectId, outcome = entry.Outcome, remoteAddress = entry.RemoteAddress, calls = entry.Calls },
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
@@ -223,11 +223,11 @@ public abstract partial class AdoStagingStore : IStagingStore
     /// <summary>Audit records selected by <paramref name="whereOrderLimit"/> (the SQL after <c>FROM audit_log</c>).</summary>
     private Task<IReadOnlyList<AuditEntry>> QueryAuditAsync(string whereOrderLimit, object parameters, CancellationToken cancellationToken) =>
         QueryListAsync(
-            "SELECT at, principal, operation, object_id, outcome, remote_address FROM audit_log " + whereOrderLimit,
+            "SELECT at, principal, operation, object_id, outcome, remote_address, calls FROM audit_log " + whereOrderLimit,
             parameters,
             reader => new AuditEntry(
                 ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6)),
             cancellationToken);
 
     /// <summary>Runs one query on its own connection and maps every row (the store's timestamps need <see cref="ReadTimestamp"/>, which Dapper cannot call).</summary>

@@ -59,14 +59,19 @@ public enum AckOutcome
 /// <summary>The result of an acknowledgement: the outcome, the cursor after it, and the dataset's last sequence number.</summary>
 public sealed record AckResult(AckOutcome Outcome, long AckedSeq, long LastSeq);
 
-/// <summary>One audit record (等保 2.0): who did what to which object, and how it ended.</summary>
+/// <summary>
+/// One audit record (等保 2.0): who did what to which object, and how it ended. <see cref="Calls"/> is 1 for an
+/// authenticated call; a record of unauthenticated or malformed calls counts all such calls from one address with one
+/// outcome in one minute.
+/// </summary>
 public sealed record AuditEntry(
     DateTimeOffset At,
     string Principal,
     string Operation,
     string? ObjectId,
     string Outcome,
-    string? RemoteAddress);
+    string? RemoteAddress,
+    int Calls = 1);
 
 /// <summary>The watermark of a dataset and the sequence number of its last batch.</summary>
 public sealed record DatasetState(string Dataset, string? Watermark, long LastSeq);

@@ -18,6 +18,9 @@ namespace Exchange.WebService.Soap;
 /// </remarks>
 internal sealed class AuditTrail : IAsyncDisposable
 {
+    /// <summary>Records that may wait for the writer before calls are refused (<see cref="AuditQueueFullException"/>).</summary>
+    public const int DefaultCapacity = 8192;
+
     private const int MaxGroup = 512;
 
     // Under load (the last group held more than one record) the writer gathers more records before committing: the fsync,
@@ -30,15 +33,24 @@ internal sealed class AuditTrail : IAsyncDisposable
     private const int QuietPasses = 2;
     private static readonly long GatherLimit = Stopwatch.Frequency / 1000;
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue;
     private readonly IStagingStore _store;
     private readonly ILogger _file;
     private readonly Task _writer;
+    private volatile bool _stopping;
 
     /// <summary>Starts the writer over <paramref name="store"/> (group commit when it is an <see cref="IAuditStore"/>).</summary>
     public AuditTrail(IStagingStore store, ILoggerFactory loggerFactory)
+        : this(store, loggerFactory, DefaultCapacity)
+    {
+    }
+
+    /// <summary>Starts the writer with room for <paramref name="capacity"/> waiting records: when the store cannot keep up, calls are refused instead of queued without bound.</summary>
+    public AuditTrail(IStagingStore store, ILoggerFactory loggerFactory, int capacity)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _store = store;
         _file = loggerFactory.CreateLogger(AuditLog.LoggerName);
         _writer = Task.Run(WriteLoopAsync);
@@ -48,17 +60,32 @@ internal sealed class AuditTrail : IAsyncDisposable
     /// Completes when <paramref name="entry"/> (its object already masked) is in the audit file and committed to the audit
     /// table; fails with the store's error when it could not be committed. <paramref name="soap"/> names the SOAP version.
     /// </summary>
+    /// <exception cref="AuditQueueFullException">As many records as the queue holds are waiting for the store.</exception>
     public Task WriteAsync(AuditEntry entry, string soap)
     {
         var pending = new Pending(entry, soap, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        return _queue.Writer.TryWrite(pending)
-            ? pending.Done.Task
-            : Task.FromException(new ObjectDisposedException(nameof(AuditTrail), "The service is stopping; the call was not audited."));
+        if (_queue.Writer.TryWrite(pending))
+        {
+            return pending.Done.Task;
+        }
+
+        return Task.FromException(_queue.Reader.Completion.IsCompleted || _stopping
+            ? new ObjectDisposedException(nameof(AuditTrail), "The service is stopping; the call was not audited.")
+            : new AuditQueueFullException());
+    }
+
+    /// <summary>Writes an aggregated record of unauthenticated calls, waiting for room in the queue rather than failing.</summary>
+    public async Task WriteAggregatedAsync(AuditEntry entry)
+    {
+        var pending = new Pending(entry, "-", new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(pending).ConfigureAwait(false);
+        await pending.Done.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _stopping = true;
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
     }
@@ -86,7 +113,14 @@ internal sealed class AuditTrail : IAsyncDisposable
                 foreach (var pending in group)
                 {
                     var e = pending.Entry;
-                    AuditLog.Call(_file, e.Operation, e.Principal, e.ObjectId ?? "-", e.Outcome, e.RemoteAddress ?? "(unknown)", pending.Soap);
+                    if (e.Calls == 1)
+                    {
+                        AuditLog.Call(_file, e.Operation, e.Principal, e.ObjectId ?? "-", e.Outcome, e.RemoteAddress ?? "(unknown)", pending.Soap);
+                    }
+                    else
+                    {
+                        AuditLog.Calls(_file, e.At, e.Operation, e.Principal, e.Outcome, e.RemoteAddress ?? "(unknown)", e.Calls);
+                    }
                 }
 
                 if (_store is IAuditStore batches)
@@ -136,3 +170,7 @@ internal sealed class AuditTrail : IAsyncDisposable
 
     private sealed record Pending(AuditEntry Entry, string Soap, TaskCompletionSource Done);
 }
+
+/// <summary>The audit queue is full: the store does not keep up, and the call is refused rather than queued without bound.</summary>
+internal sealed class AuditQueueFullException()
+    : Exception("The audit trail cannot keep up with the calls; the call was not run. Try again in a second.");

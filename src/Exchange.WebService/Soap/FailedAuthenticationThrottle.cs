@@ -1,41 +1,59 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace Exchange.WebService.Soap;
 
 /// <summary>
-/// Counts failed authentications per remote address in one-minute windows; past the allowance the address is refused
-/// before any password is checked, so guessing (and the PBKDF2 work each guess costs) is bounded per address.
+/// Counts failed authentications per remote address in fixed one-minute windows; past the allowance the address is
+/// refused before any password is checked, so guessing (and the PBKDF2 work each guess costs) is bounded per address.
 /// </summary>
+/// <remarks>
+/// Each failure costs O(1) whatever the number of addresses: the counters of a window live in one table that is dropped
+/// whole when the next window starts, never swept entry by entry. A window holds at most <see cref="MaxAddresses"/>
+/// addresses; failures from further addresses in that window share one overflow counter with the same allowance, so a
+/// flood from many addresses cannot grow memory without bound (it can only make those extra addresses wait together).
+/// </remarks>
 internal sealed class FailedAuthenticationThrottle
 {
-    private const int SweepThreshold = 10_000;
+    /// <summary>Addresses counted separately in one window.</summary>
+    public const int MaxAddresses = 100_000;
+
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
-    private readonly ConcurrentDictionary<string, Counter> _byAddress = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
     private readonly int _perMinute;
+    private volatile Generation _current;
 
     /// <summary>Allows <paramref name="perMinute"/> failures per address per minute; 0 switches the throttle off.</summary>
     public FailedAuthenticationThrottle(TimeProvider timeProvider, int perMinute)
     {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
         _perMinute = perMinute;
+        _current = new Generation(WindowStart(timeProvider.GetUtcNow()));
     }
+
+    /// <summary>Addresses with a counter in the current window (tests).</summary>
+    public int TrackedAddresses => _current.Count;
 
     /// <summary>0 when <paramref name="address"/> may try to authenticate; otherwise the whole seconds until it may.</summary>
     public int SecondsToWait(string address)
     {
-        if (_perMinute <= 0 || !_byAddress.TryGetValue(address, out var counter))
+        if (_perMinute <= 0)
         {
             return 0;
         }
 
         var now = _timeProvider.GetUtcNow();
-        lock (counter)
+        var generation = Current(now);
+        var failures = generation.FailuresOf(address);
+        if (failures < _perMinute)
         {
-            var endsAt = counter.WindowStart + Window;
-            return now < endsAt && counter.Failures >= _perMinute ? Math.Max(1, (int)Math.Ceiling((endsAt - now).TotalSeconds)) : 0;
+            return 0;
         }
+
+        var endsAt = generation.Start + Window;
+        return Math.Max(1, (int)Math.Ceiling((endsAt - now).TotalSeconds));
     }
 
     /// <summary>Counts one failed authentication from <paramref name="address"/>.</summary>
@@ -46,35 +64,62 @@ internal sealed class FailedAuthenticationThrottle
             return;
         }
 
-        var now = _timeProvider.GetUtcNow();
-        if (_byAddress.Count >= SweepThreshold)
-        {
-            foreach (var (key, old) in _byAddress)
-            {
-                if (old.WindowStart + Window <= now)
-                {
-                    _byAddress.TryRemove(key, out _);
-                }
-            }
-        }
-
-        var counter = _byAddress.GetOrAdd(address, _ => new Counter { WindowStart = now });
-        lock (counter)
-        {
-            if (counter.WindowStart + Window <= now)
-            {
-                counter.WindowStart = now;
-                counter.Failures = 0;
-            }
-
-            counter.Failures++;
-        }
+        Current(_timeProvider.GetUtcNow()).Fail(address);
     }
 
-    private sealed class Counter
-    {
-        public DateTimeOffset WindowStart { get; set; }
+    private static DateTimeOffset WindowStart(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero);
 
-        public int Failures { get; set; }
+    private Generation Current(DateTimeOffset now)
+    {
+        var generation = _current;
+        var start = WindowStart(now);
+        if (generation.Start == start)
+        {
+            return generation;
+        }
+
+        // A new window: the old table is dropped whole. Two threads may race here; one table wins, which at most forgets
+        // a failure counted in the other during the same instant.
+        var next = new Generation(start);
+        return Interlocked.CompareExchange(ref _current, next, generation) == generation ? next : _current;
+    }
+
+    private sealed class Generation(DateTimeOffset start)
+    {
+        // ConcurrentDictionary.Count takes every lock of the table: the size is counted here instead.
+        private readonly ConcurrentDictionary<string, StrongBox<int>> _byAddress = new(StringComparer.Ordinal);
+        private readonly StrongBox<int> _overflow = new();
+        private int _count;
+
+        public DateTimeOffset Start { get; } = start;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public int FailuresOf(string address) =>
+            _byAddress.TryGetValue(address, out var counter) ? Volatile.Read(ref counter.Value)
+            : Count >= MaxAddresses ? Volatile.Read(ref _overflow.Value)
+            : 0;
+
+        public void Fail(string address)
+        {
+            if (!_byAddress.TryGetValue(address, out var counter))
+            {
+                if (Count >= MaxAddresses)
+                {
+                    counter = _overflow;
+                }
+                else
+                {
+                    var fresh = new StrongBox<int>();
+                    counter = _byAddress.TryAdd(address, fresh) ? fresh : _byAddress[address];
+                    if (ReferenceEquals(counter, fresh))
+                    {
+                        Interlocked.Increment(ref _count);
+                    }
+                }
+            }
+
+            Interlocked.Increment(ref counter.Value);
+        }
     }
 }

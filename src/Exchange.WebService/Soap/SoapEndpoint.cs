@@ -20,8 +20,10 @@ namespace Exchange.WebService.Soap;
 /// </summary>
 internal sealed class SoapEndpoint
 {
-    private const string Anonymous = "(anonymous)";
-    private const string UnknownOperation = "(unknown)";
+    private const string Anonymous = StrangerAudit.Anonymous;
+
+    // The metrics and aggregated-audit label of a body element that is not one of the contract's operations.
+    private const string OtherOperation = "other";
 
     // Most bytes of an oversized body of unknown length read and thrown away so the caller can read the fault.
     private const long MaxDrainBytes = 64L * 1024 * 1024;
@@ -34,6 +36,8 @@ internal sealed class SoapEndpoint
     private readonly PrincipalRateLimiter _rateLimiter;
     private readonly FailedAuthenticationThrottle _failedAuthentications;
     private readonly AuditTrail _auditTrail;
+    private readonly StrangerAudit _strangers;
+    private readonly CallerEndpoint _callers;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<SoapEndpoint> _logger;
     private readonly Dictionary<string, ISoapOperation> _operations;
@@ -50,6 +54,8 @@ internal sealed class SoapEndpoint
         FailedAuthenticationThrottle failedAuthentications,
         IEnumerable<ISoapOperation> operations,
         AuditTrail auditTrail,
+        StrangerAudit strangers,
+        CallerEndpoint callers,
         TimeProvider timeProvider,
         IOptions<ExchangeOptions> options,
         ILoggerFactory loggerFactory)
@@ -62,6 +68,8 @@ internal sealed class SoapEndpoint
         _rateLimiter = rateLimiter;
         _failedAuthentications = failedAuthentications;
         _auditTrail = auditTrail;
+        _strangers = strangers;
+        _callers = callers;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<SoapEndpoint>();
         _operations = operations.ToDictionary(o => o.Name, StringComparer.Ordinal);
@@ -97,9 +105,13 @@ internal sealed class SoapEndpoint
     public async Task HandlePostAsync(HttpContext context)
     {
         var started = Core.Diagnostics.ExchangeMetrics.Start();
-        var remote = context.Connection.RemoteIpAddress?.ToString() ?? "(unknown)";
+        var (remoteAddress, secure) = _callers.Of(context);
+        var remote = remoteAddress?.ToString() ?? "(unknown)";
         var principalName = Anonymous;
-        var operationName = UnknownOperation;
+
+        // Only the contract's operation names (and "other") ever become a label or an audit value: a stranger's made-up
+        // element names must not grow the metrics or the audit.
+        var operationName = OtherOperation;
         var version = SoapVersion.Soap11;
         string? objectId = null;
         Action<XmlWriter>? writeBody = null;
@@ -110,7 +122,7 @@ internal sealed class SoapEndpoint
             version = selected.Version;
             using var body = await ReadBodyAsync(context).ConfigureAwait(false);
             var envelope = _reader.Read(body, version);
-            if (envelope.Body.Name.Namespace == SoapNamespaces.Contract && envelope.Body.Name.LocalName.Length <= 64)
+            if (envelope.Body.Name.Namespace == SoapNamespaces.Contract && _contract.Declares(envelope.Body.Name.LocalName))
             {
                 operationName = envelope.Body.Name.LocalName;
             }
@@ -127,9 +139,10 @@ internal sealed class SoapEndpoint
             }
 
             Principal principal;
+            DigestCheck? digest;
             try
             {
-                principal = Authenticate(envelope, context, remote);
+                (principal, digest) = await AuthenticateAsync(envelope, context, remoteAddress, secure, remote).ConfigureAwait(false);
             }
             catch (ExchangeFaultException ex) when (ex.Code == ExchangeFaultCode.AuthFailed)
             {
@@ -137,7 +150,11 @@ internal sealed class SoapEndpoint
                 throw;
             }
 
-            principalName = principal.Name;
+            if (digest is null)
+            {
+                principalName = principal.Name;
+            }
+
             var wait = _rateLimiter.SecondsToWait(principal.Name);
             if (wait > 0)
             {
@@ -147,6 +164,23 @@ internal sealed class SoapEndpoint
                     SoapFaultKind.Receiver,
                     StatusCodes.Status429TooManyRequests,
                     wait));
+            }
+
+            if (digest is not null)
+            {
+                // The nonce is recorded only for a call the rate limit admitted, so a flood of fresh tokens cannot fill the cache.
+                // Until it is, the caller is not authenticated: a replay is audited (and throttled) as a stranger's call.
+                try
+                {
+                    UseNonce(digest, remote);
+                }
+                catch (ExchangeFaultException)
+                {
+                    _failedAuthentications.Failed(remote);
+                    throw;
+                }
+
+                principalName = principal.Name;
             }
 
             var operation = FindOperation(envelope);
@@ -184,17 +218,14 @@ internal sealed class SoapEndpoint
         var outcome = fault?.Code.ToString() ?? "ok";
         var maskedObject = objectId is null ? null : IdentityNumber.MaskWithin(objectId);
         Core.Diagnostics.ExchangeMetrics.Instance.SoapCall(operationName, outcome, started);
-        try
+        if (ReferenceEquals(principalName, Anonymous))
         {
-            // The audit file line and the audit row are both written before the caller gets an answer.
-            var entry = new AuditEntry(_timeProvider.GetUtcNow(), principalName, operationName, maskedObject, outcome, remote);
-            await _auditTrail.WriteAsync(entry, version.Name).ConfigureAwait(false);
+            // Strangers are audited aggregated (one record per address, outcome and minute), so they cannot fill the disk.
+            _strangers.Record(remote, operationName, outcome);
         }
-        catch (Exception ex)
+        else
         {
-            // A call that cannot be audited is not answered as a success.
-            SoapLog.AuditFailed(_logger, ex, operationName, principalName, outcome);
-            fault ??= new SoapFault(ExchangeFaultCode.Unavailable, "The service could not record this request; try again later. The failure was logged.", SoapFaultKind.Receiver);
+            fault = await AuditAsync(new AuditEntry(_timeProvider.GetUtcNow(), principalName, operationName, maskedObject, outcome, remote), version, fault).ConfigureAwait(false);
         }
 
         if (context.RequestAborted.IsCancellationRequested)
@@ -212,14 +243,36 @@ internal sealed class SoapEndpoint
         await SoapResponseWriter.WriteResponseAsync(context.Response, version, writeBody!).ConfigureAwait(false);
     }
 
-    private Principal Authenticate(SoapEnvelope envelope, HttpContext context, string remote)
+    private async Task<SoapFault?> AuditAsync(AuditEntry entry, SoapVersion version, SoapFault? fault)
+    {
+        try
+        {
+            // The audit file line and the audit row are both written before the caller gets an answer.
+            await _auditTrail.WriteAsync(entry, version.Name).ConfigureAwait(false);
+            return fault;
+        }
+        catch (AuditQueueFullException ex)
+        {
+            // The store does not keep up: refuse rather than queue without bound; the caller retries after a second.
+            SoapLog.AuditQueueFull(_logger, entry.Operation, entry.Principal);
+            return fault ?? new SoapFault(ExchangeFaultCode.Unavailable, ex.Message, SoapFaultKind.Receiver, StatusCodes.Status503ServiceUnavailable, 1);
+        }
+        catch (Exception ex)
+        {
+            // A call that cannot be audited is not answered as a success.
+            SoapLog.AuditFailed(_logger, ex, entry.Operation, entry.Principal, entry.Outcome);
+            return fault ?? new SoapFault(ExchangeFaultCode.Unavailable, "The service could not record this request; try again later. The failure was logged.", SoapFaultKind.Receiver);
+        }
+    }
+
+    private async Task<(Principal Principal, DigestCheck? Digest)> AuthenticateAsync(SoapEnvelope envelope, HttpContext context, System.Net.IPAddress? remoteAddress, bool secure, string remote)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var certificatePrincipal = _certificates.PrincipalFor(context.Connection.ClientCertificate);
         if (certificatePrincipal is not null && envelope.Security is null && string.IsNullOrEmpty(authorization))
         {
             // A TLS client certificate bound to a principal authenticates on its own.
-            return _registry.Find(certificatePrincipal) ?? throw AuthFailed(certificatePrincipal, remote, "certificate bound to an unknown principal");
+            return (_registry.Find(certificatePrincipal) ?? throw AuthFailed(certificatePrincipal, remote, "certificate bound to an unknown principal"), null);
         }
 
         SoapCredentials credentials;
@@ -233,18 +286,24 @@ internal sealed class SoapEndpoint
             throw;
         }
 
+        if (credentials.Source != SoapCredentials.DigestSource && !CallerEndpoint.MayReceiveClearText(remoteAddress, secure))
+        {
+            // Checked before the password: a clear-text password that crossed a network in the open is refused whether right or wrong.
+            throw AuthFailed(credentials.UserName, remote, $"clear-text credentials ({credentials.Source}) over plain HTTP from a non-loopback address",
+                $"Authentication failed: clear-text credentials ({(credentials.Source == "Basic" ? "HTTP Basic" : "a PasswordText UsernameToken")}) are accepted only over HTTPS or from loopback, and this call came over plain HTTP from {remote}. Call the https:// address, or send a PasswordDigest UsernameToken or a client certificate.");
+        }
+
         Principal? principal;
+        DigestCheck? digest = null;
         if (credentials.Source == SoapCredentials.DigestSource)
         {
-            var (outcome, accepted) = _digestAuthenticator.Authenticate(credentials.UserName, credentials.Nonce!, credentials.Created!, credentials.Password);
+            digest = _digestAuthenticator.Verify(credentials.UserName, credentials.Nonce!, credentials.Created!, credentials.Password);
             var window = _digestAuthenticator.Window.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture);
-            principal = outcome switch
+            principal = digest.Outcome switch
             {
-                DigestOutcome.Accepted => accepted,
+                DigestOutcome.Accepted => digest.Principal,
                 DigestOutcome.Stale => throw AuthFailed(credentials.UserName, remote, "stale Created",
                     $"Authentication failed: wsu:Created '{credentials.Created}' is not within ±{window} minutes of the service clock ({_timeProvider.GetUtcNow():yyyy-MM-dd'T'HH:mm:ss'Z'}); send the current UTC time and check the client's clock."),
-                DigestOutcome.Replayed => throw AuthFailed(credentials.UserName, remote, "replayed nonce",
-                    $"Authentication failed: this wsse:Nonce was already used within the last {window} minutes; send a fresh random nonce with every request."),
                 DigestOutcome.BadNonce => throw AuthFailed(credentials.UserName, remote, "bad nonce",
                     "Authentication failed: wsse:Nonce must be base64 of at least 8 random bytes."),
                 _ => null,
@@ -252,7 +311,7 @@ internal sealed class SoapEndpoint
         }
         else
         {
-            principal = _authenticator.Authenticate(credentials.UserName, credentials.Password);
+            principal = await _authenticator.AuthenticateAsync(credentials.UserName, credentials.Password, context.RequestAborted).ConfigureAwait(false);
         }
 
         if (principal is null)
@@ -266,7 +325,23 @@ internal sealed class SoapEndpoint
             throw AuthFailed(credentials.UserName, remote, $"client certificate is bound to '{certificatePrincipal}'");
         }
 
-        return principal;
+        return (principal, digest);
+    }
+
+    private void UseNonce(DigestCheck digest, string remote)
+    {
+        var window = _digestAuthenticator.Window.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture);
+        switch (_digestAuthenticator.UseNonce(digest))
+        {
+            case DigestOutcome.Accepted:
+                return;
+            case DigestOutcome.Replayed:
+                throw AuthFailed(digest.Principal!.Name, remote, "replayed nonce",
+                    $"Authentication failed: this wsse:Nonce was already used within the last {window} minutes; send a fresh random nonce with every request.");
+            default:
+                throw AuthFailed(digest.Principal!.Name, remote, "too many live nonces",
+                    $"Authentication failed: '{digest.Principal!.Name}' has sent more fresh nonces within {window} minutes than its rate limit allows; slow down and send a fresh random nonce with every request.");
+        }
     }
 
     private ExchangeFaultException AuthFailed(string user, string remote, string reason, string? message = null)

@@ -19,4 +19,7 @@ internal static partial class SoapLog
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Audit record for {Operation} by {Principal} ({Outcome}) could not be written")]
     public static partial void AuditFailed(ILogger logger, Exception exception, string operation, string principal, string outcome);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Audit queue full: {Operation} by {Principal} was refused with Unavailable; the staging store does not keep up")]
+    public static partial void AuditQueueFull(ILogger logger, string operation, string principal);
 }

@@ -36,13 +36,42 @@ public sealed class WebSecurityOptionsValidatorTests : IDisposable
     public void Validate_AcceptsADigestSecretFromASetVariable() =>
         Assert.Empty(Validate(
             Options(o => o.Security.DigestSecrets.Add(new DigestSecretOptions { Principal = "insurer-a", EnvironmentVariable = "X" })),
-            name => name == "X" ? "secret" : null));
+            name => name == "X" ? "a-secret-of-16-chars" : null));
+
+    [Fact]
+    public void Validate_RefusesADigestSecretShorterThan16Characters_FromAVariableOrAFile()
+    {
+        var file = Path.Combine(_folder, "short.secret");
+        File.WriteAllText(file, "fifteen-chars!!\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        var problems = Validate(
+            Options(o =>
+            {
+                o.Principals.Add(new PrincipalOptions { Name = "insurer-b", PasswordHash = "pbkdf2-sha256$1$a$b" });
+                o.Security.DigestSecrets.Add(new DigestSecretOptions { Principal = "insurer-a", EnvironmentVariable = "X" });
+                o.Security.DigestSecrets.Add(new DigestSecretOptions { Principal = "insurer-b", File = file });
+            }),
+            name => name == "X" ? "short" : null);
+
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.Field == "Exchange:Security:DigestSecrets:0:EnvironmentVariable" && p.Message.Contains("5 characters, at least 16", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Field == "Exchange:Security:DigestSecrets:1:File" && p.Message.Contains("15 characters, at least 16", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.Message.Contains("short", StringComparison.Ordinal) && !p.Message.Contains("characters", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_RefusesATrustedProxyThatIsNotAnAddress() =>
+        Assert.Equal("Exchange:Web:TrustedProxies:1", Assert.Single(Validate(Options(o => o.Web.TrustedProxies = ["127.0.0.1", "proxy.example"]))).Field);
 
     [Fact]
     public void Validate_RefusesASecretFileReadableByOthers_AndAcceptsItAfterChmod600()
     {
         var file = Path.Combine(_folder, "secret");
-        File.WriteAllText(file, "secret");
+        File.WriteAllText(file, "a-secret-of-16-chars");
         if (OperatingSystem.IsWindows())
         {
             return;

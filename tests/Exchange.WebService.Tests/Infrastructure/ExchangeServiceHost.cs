@@ -6,6 +6,7 @@ using System.Xml.Linq;
 using Exchange.Core.Configuration;
 using Exchange.Core.Security;
 using Exchange.Core.Staging;
+using Exchange.WebService.Soap;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -123,7 +124,8 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         Credentials credentials = Credentials.UsernameToken,
         string user = InsurerA,
         string password = InsurerAPassword,
-        string? soapAction = null)
+        string? soapAction = null,
+        Action<HttpRequestMessage>? prepare = null)
     {
         var header = credentials == Credentials.UsernameToken
             ? $"""
@@ -158,6 +160,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
             request.Headers.TryAddWithoutValidation("SOAPAction", $"\"{soapAction}\"");
         }
 
+        prepare?.Invoke(request);
         return await SendAsync(request);
     }
 
@@ -190,8 +193,16 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         };
     }
 
-    public async Task<IReadOnlyList<AuditEntry>> AuditAsync() =>
-        await Store.ReadAuditAsync(DateTimeOffset.MinValue, 1000, CancellationToken.None);
+    /// <summary>The audit table, after writing the aggregated records of unauthenticated calls counted so far.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync()
+    {
+        await _app.Services.GetRequiredService<StrangerAudit>().FlushAllAsync();
+        return await Store.ReadAuditAsync(DateTimeOffset.MinValue, 1000, CancellationToken.None);
+    }
+
+    /// <summary>A service of the running host (internal ones included).</summary>
+    public T Service<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,6 @@
 using System.Net;
+using Exchange.WebService.Soap;
+using Exchange.WebService.Tests.Infrastructure;
 using static Exchange.WebService.Tests.Infrastructure.ExchangeServiceHost;
 
 namespace Exchange.WebService.Tests.Security;
@@ -38,5 +40,45 @@ public sealed class FailedAuthenticationThrottleTests
 
         (await host.CallAsync(Ack, password: "wrong-password")).AssertFault("AuthFailed");
         Assert.Equal(HttpStatusCode.TooManyRequests, (await host.CallAsync(Ack)).Status);
+    }
+
+    [Fact]
+    public void ANewMinute_DropsTheWholeTable_InsteadOfSweepingIt()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+        var throttle = new FailedAuthenticationThrottle(time, perMinute: 2);
+        for (var i = 0; i < 5_000; i++)
+        {
+            throttle.Failed($"198.51.{i / 256}.{i % 256}");
+        }
+
+        throttle.Failed("198.51.0.0");
+        Assert.Equal(5_000, throttle.TrackedAddresses);
+        Assert.Equal(60, throttle.SecondsToWait("198.51.0.0"));
+
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(0, throttle.SecondsToWait("198.51.0.0"));
+        Assert.Equal(0, throttle.TrackedAddresses);
+    }
+
+    [Fact]
+    public void AddressesBeyondTheTableSize_ShareOneAllowance()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+        var throttle = new FailedAuthenticationThrottle(time, perMinute: 3);
+        for (var i = 0; i < FailedAuthenticationThrottle.MaxAddresses; i++)
+        {
+            throttle.Failed(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        throttle.Failed("overflow-1");
+        throttle.Failed("overflow-2");
+        Assert.Equal(0, throttle.SecondsToWait("overflow-3"));
+        throttle.Failed("overflow-3");
+
+        Assert.Equal(FailedAuthenticationThrottle.MaxAddresses, throttle.TrackedAddresses);
+        Assert.True(throttle.SecondsToWait("overflow-4") > 0);
+        Assert.Equal(0, throttle.SecondsToWait("42"));
     }
 }

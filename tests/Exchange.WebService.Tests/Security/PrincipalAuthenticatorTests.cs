@@ -1,4 +1,5 @@
 using Exchange.Core.Configuration;
+using Exchange.Core.Delivery;
 using Exchange.Core.Security;
 using Exchange.WebService.Tests.Infrastructure;
 
@@ -10,53 +11,84 @@ public sealed class PrincipalAuthenticatorTests
     private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
-    public void Authenticate_ReturnsThePrincipal_ForTheRightPassword_AndNullOtherwise()
+    public async Task Authenticate_ReturnsThePrincipal_ForTheRightPassword_AndNullOtherwise()
     {
         var authenticator = Create();
 
-        Assert.Equal("insurer-a", authenticator.Authenticate("insurer-a", "right")?.Name);
-        Assert.Null(authenticator.Authenticate("insurer-a", "wrong"));
-        Assert.Null(authenticator.Authenticate("nobody", "right"));
-        Assert.Null(authenticator.Authenticate("INSURER-A", "right"));
+        Assert.Equal("insurer-a", (await authenticator.AuthenticateAsync("insurer-a", "right"))?.Name);
+        Assert.Null(await authenticator.AuthenticateAsync("insurer-a", "wrong"));
+        Assert.Null(await authenticator.AuthenticateAsync("nobody", "right"));
+        Assert.Null(await authenticator.AuthenticateAsync("INSURER-A", "right"));
     }
 
     [Fact]
-    public void Authenticate_RunsPbkdf2OncePerPassword_WhileTheCacheHoldsIt()
+    public async Task Authenticate_RunsPbkdf2OncePerPassword_WhileTheCacheHoldsIt()
     {
         var authenticator = Create();
         var before = _hasher.Verifications;
 
         for (var i = 0; i < 10; i++)
         {
-            Assert.NotNull(authenticator.Authenticate("insurer-a", "right"));
+            Assert.NotNull(await authenticator.AuthenticateAsync("insurer-a", "right"));
         }
 
         Assert.Equal(before + 1, _hasher.Verifications);
     }
 
     [Fact]
-    public void Authenticate_VerifiesAgain_AfterTheCacheLifetime()
+    public async Task Authenticate_VerifiesAgain_AfterTheCacheLifetime()
     {
         var authenticator = Create();
-        authenticator.Authenticate("insurer-a", "right");
+        await authenticator.AuthenticateAsync("insurer-a", "right");
         var before = _hasher.Verifications;
 
         _time.Advance(VerifiedCredentialCache.DefaultLifetime);
-        authenticator.Authenticate("insurer-a", "right");
+        await authenticator.AuthenticateAsync("insurer-a", "right");
 
         Assert.Equal(before + 1, _hasher.Verifications);
     }
 
     [Fact]
-    public void Authenticate_NeverCachesAWrongPassword()
+    public async Task Authenticate_NeverCachesAWrongPassword()
     {
         var authenticator = Create();
         var before = _hasher.Verifications;
 
-        authenticator.Authenticate("insurer-a", "wrong");
-        authenticator.Authenticate("insurer-a", "wrong");
+        await authenticator.AuthenticateAsync("insurer-a", "wrong");
+        await authenticator.AuthenticateAsync("insurer-a", "wrong");
 
         Assert.Equal(before + 2, _hasher.Verifications);
+    }
+
+    [Fact]
+    public async Task UnknownName_IsCheckedAgainstADummyHash_WithThePrincipalsIterationCount()
+    {
+        var hasher = new RecordingHasher();
+        var registry = new PrincipalRegistry([Options("insurer-a", new Pbkdf2PasswordHasher(iterations: 1_234).Hash("right"))]);
+        using var authenticator = new PrincipalAuthenticator(registry, hasher, new VerifiedCredentialCache(_time));
+
+        Assert.Null(await authenticator.AuthenticateAsync("nobody", "guess"));
+
+        Assert.Equal(1_234, authenticator.DummyIterations);
+        Assert.Equal(1_234, Pbkdf2PasswordHasher.IterationsOf(Assert.Single(hasher.Checked)));
+    }
+
+    [Fact]
+    public async Task PasswordChecks_ShareTheGlobalBudget_AndACheckThatCannotStartIsRefusedUnavailable()
+    {
+        var hasher = new BlockingHasher();
+        var registry = new PrincipalRegistry([Options("insurer-a", _hasher.Hash("right"))]);
+        using var authenticator = new PrincipalAuthenticator(registry, hasher, new VerifiedCredentialCache(_time), concurrentChecks: 1);
+
+        var first = Task.Run(async () => await authenticator.AuthenticateAsync("nobody", "guess-1"));
+        Assert.True(hasher.Entered.Wait(TimeSpan.FromSeconds(10)), "the first check never started");
+        var second = await Assert.ThrowsAsync<ExchangeFaultException>(async () => await authenticator.AuthenticateAsync("insurer-a", "guess-2"));
+        hasher.Release.Set();
+
+        Assert.Equal(ExchangeFaultCode.Unavailable, second.Code);
+        Assert.Contains("at once (1)", second.Message, StringComparison.Ordinal);
+        Assert.Null(await first);
+        Assert.Equal(1, hasher.Calls);
     }
 
     [Fact]
@@ -117,6 +149,43 @@ public sealed class PrincipalAuthenticatorTests
         public bool Verify(string password, string encodedHash)
         {
             Verifications++;
+            return _inner.Verify(password, encodedHash);
+        }
+    }
+
+    private sealed class RecordingHasher : IPasswordHasher
+    {
+        private readonly Pbkdf2PasswordHasher _inner = new(iterations: 1_000);
+
+        public List<string> Checked { get; } = [];
+
+        public string Hash(string password) => _inner.Hash(password);
+
+        public bool Verify(string password, string encodedHash)
+        {
+            Checked.Add(encodedHash);
+            return _inner.Verify(password, encodedHash);
+        }
+    }
+
+    private sealed class BlockingHasher : IPasswordHasher
+    {
+        private readonly Pbkdf2PasswordHasher _inner = new(iterations: 1_000);
+        private int _calls;
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public string Hash(string password) => _inner.Hash(password);
+
+        public bool Verify(string password, string encodedHash)
+        {
+            Interlocked.Increment(ref _calls);
+            Entered.Set();
+            Release.Wait(TimeSpan.FromSeconds(30));
             return _inner.Verify(password, encodedHash);
         }
     }

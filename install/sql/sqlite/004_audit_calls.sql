@@ -1,0 +1,3 @@
+-- Unauthenticated and malformed calls are audited aggregated: one row per remote address, outcome and minute, with the
+-- number of calls it stands for. Every other row stands for one call.
+ALTER TABLE audit_log ADD COLUMN calls INTEGER NOT NULL DEFAULT 1;
