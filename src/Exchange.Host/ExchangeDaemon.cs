@@ -41,6 +41,11 @@ internal static partial class ExchangeDaemon
                     LogEffectiveOption(logger, line);
                 }
 
+                foreach (var warning in OptionsReport.Warnings(options))
+                {
+                    LogExposureWarning(logger, warning);
+                }
+
                 var store = app.Services.GetRequiredService<IStagingStore>();
                 try
                 {
@@ -101,6 +106,9 @@ internal static partial class ExchangeDaemon
 
     [LoggerMessage(5, LogLevel.Critical, "Exchange did not start: the staging store is unreachable ({ErrorType}: {Reason}).")]
     private static partial void LogStagingUnreachable(ILogger logger, string errorType, string reason);
+
+    [LoggerMessage(9, LogLevel.Warning, "{Warning}")]
+    private static partial void LogExposureWarning(ILogger logger, string warning);
 
     [LoggerMessage(6, LogLevel.Information, "{Line}")]
     private static partial void LogWelcome(ILogger logger, string line);

@@ -63,10 +63,15 @@ internal static class ExchangeCommandLine
             return ExitConfiguration;
         }
 
-        var problems = LoadAndValidate(location, out _, out _);
+        var problems = LoadAndValidate(location, out var options, out _);
         foreach (var problem in problems)
         {
             Console.Error.WriteLine(problem);
+        }
+
+        foreach (var warning in OptionsReport.Warnings(options))
+        {
+            Console.Error.WriteLine("warning: " + warning);
         }
 
         Console.Out.WriteLine(problems.Count == 0

@@ -47,6 +47,18 @@ internal static class OptionsReport
         }
     }
 
+    /// <summary>
+    /// What the configuration exposes that an operator should know about but that is not an error: plain HTTP served
+    /// beyond loopback (clear-text credentials are refused there, but the data itself travels unencrypted).
+    /// </summary>
+    public static IEnumerable<string> Warnings(ExchangeOptions options)
+    {
+        foreach (var url in ListenUrls.PlainHttpOutsideLoopback(options.Web.Urls))
+        {
+            yield return $"Web:Urls serves plain HTTP beyond loopback ({url}): batches and answers cross the network unencrypted, and HTTP Basic and PasswordText credentials from other addresses are refused. Serve https:// (Security:Tls:CertificateFile) or put a TLS proxy in front (Web:TrustedProxies).";
+        }
+    }
+
     /// <summary>Where the service is and how to poll it (curl asks for the password: it is never logged).</summary>
     public static IEnumerable<string> Welcome(ICollection<string> addresses, ExchangeOptions options)
     {

@@ -80,6 +80,26 @@ public sealed class AuditTrailTests : IDisposable
     }
 
     [Fact]
+    public async Task WhenTheStoreDoesNotKeepUp_CallsBeyondTheQueueAreRefused_AndTheQueuedOnesStillComplete()
+    {
+        await using var trail = new AuditTrail(_store, _loggerFactory, capacity: 2);
+        _store.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The writer takes the first record and waits on the store; two more fill the queue.
+        var first = trail.WriteAsync(Entry("first"), "1.1");
+        await _store.Holding.Task.WaitAsync(Hang);
+        var queued = new[] { trail.WriteAsync(Entry("queued-1"), "1.1"), trail.WriteAsync(Entry("queued-2"), "1.1") };
+        var refused = trail.WriteAsync(Entry("refused"), "1.1");
+
+        var error = await Assert.ThrowsAsync<AuditQueueFullException>(() => refused);
+        Assert.Contains("cannot keep up", error.Message, StringComparison.Ordinal);
+        _store.Hold.SetResult();
+        await Task.WhenAll([first, .. queued]).WaitAsync(Hang);
+        var stored = await _sqlite.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 10, default);
+        Assert.Equal(["first", "queued-1", "queued-2"], stored.Select(e => e.Principal).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task AfterDispose_ACall_IsRefused_NamingTheReason()
     {
         var trail = new AuditTrail(_store, _loggerFactory);
@@ -108,7 +128,23 @@ public sealed class AuditTrailTests : IDisposable
 
         public Exception? FailNext { get; set; }
 
-        public Task WriteAuditBatchAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        /// <summary>When set, a commit waits for it (after signalling <see cref="Holding"/>): a store that does not keep up.</summary>
+        public TaskCompletionSource? Hold { get; set; }
+
+        public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task WriteAuditBatchAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        {
+            if (Hold is { } hold)
+            {
+                Holding.TrySetResult();
+                await hold.Task;
+            }
+
+            await WriteNowAsync(entries, cancellationToken);
+        }
+
+        private Task WriteNowAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
             if (FailNext is { } failure)
             {
