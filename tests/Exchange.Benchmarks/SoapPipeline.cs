@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Exchange.Core.Audit;
 using Exchange.Core.Configuration;
 using Exchange.Core.Diagnostics;
 using Exchange.Core.Security;
@@ -137,7 +138,8 @@ internal static class SoapPipeline
         var poll = provider.GetServices<ISoapOperation>().Single(o => o.Name == "Poll");
         var envelope = reader.Read(new MemoryStream(body), SoapVersion.Soap11);
         var principal = (await authenticator.AuthenticateAsync(User, Password))!;
-        var writeBody = await poll.InvokeAsync(principal, envelope.Body, default);
+        var pollAudit = new AuditRecord(new AuditEntry(TimeProvider.System.GetUtcNow(), User, "Poll", null, "ok", "127.0.0.1"));
+        var writeBody = await poll.InvokeAsync(principal, envelope.Body, pollAudit, default);
         var auditFile = provider.GetRequiredService<ILoggerFactory>().CreateLogger(AuditLog.LoggerName);
         var sample = NewContext(body);
 
@@ -146,7 +148,7 @@ internal static class SoapPipeline
         await StepAsync("credentials", () => _ = SoapCredentials.From(envelope, null));
         await StepAsync("authenticate (cached)", async () => _ = await authenticator.AuthenticateAsync(User, Password));
         await StepAsync("validate (XSD)", () => contract.Validate(envelope.Body));
-        await StepAsync("Poll (2 staging reads)", async () => _ = await poll.InvokeAsync(principal, envelope.Body, default));
+        await StepAsync("Poll (2 staging reads)", async () => _ = await poll.InvokeAsync(principal, envelope.Body, pollAudit, default));
         await StepAsync("write response", async () =>
         {
             var context = new DefaultHttpContext();

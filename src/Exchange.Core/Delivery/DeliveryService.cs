@@ -1,3 +1,4 @@
+using Exchange.Core.Audit;
 using Exchange.Core.Configuration;
 using Exchange.Core.Security;
 using Exchange.Core.Staging;
@@ -102,7 +103,7 @@ public sealed class DeliveryService
     /// </summary>
     /// <exception cref="ExchangeFaultException"><c>Forbidden</c> for a dataset the caller may not see or a non-insurer;
     /// <c>InvalidRequest</c> for a negative <paramref name="seq"/>; <c>AckOutOfRange</c> beyond the dataset's last batch.</exception>
-    public async Task<AckResult> AckAsync(Principal principal, string dataset, long seq, CancellationToken cancellationToken)
+    public async Task<AckResult> AckAsync(Principal principal, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -113,7 +114,7 @@ public sealed class DeliveryService
             throw new ExchangeFaultException(ExchangeFaultCode.InvalidRequest, $"Seq must not be negative, was {seq}; acknowledge the Seq of a batch returned by Poll.");
         }
 
-        var result = await _store.AckAsync(principal.Name, dataset, seq, cancellationToken).ConfigureAwait(false);
+        var result = await _store.AckAsync(principal.Name, dataset, seq, cancellationToken, audit).ConfigureAwait(false);
         if (result.Outcome == AckOutcome.OutOfRange)
         {
             var accepted = result.LastSeq == 0 ? "the dataset has no batches yet" : $"acknowledge a Seq from 1 to {result.LastSeq}";

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Exchange.Core.Audit;
 using Exchange.Core.Security;
 using Exchange.Core.Staging;
 
@@ -31,7 +32,7 @@ public sealed class PushService
     /// <exception cref="ExchangeFaultException"><c>Forbidden</c> for a non-source principal or a dataset it may not push to;
     /// <c>InvalidRequest</c> for another format, a payload that is not gzip of JSON Lines objects, or a key reused with another payload.</exception>
     public async Task<(BatchHeader Header, bool Duplicate)> PushAsync(
-        Principal principal, string dataset, string batchKey, string format, byte[] payload, CancellationToken cancellationToken)
+        Principal principal, string dataset, string batchKey, string format, byte[] payload, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -57,7 +58,7 @@ public sealed class PushService
 
         var (rows, sha256) = Verify(payload);
         var batch = new NewBatch(dataset, rows, Format, payload, sha256, null, null, BatchOrigin.Pushed);
-        var (header, duplicate) = await _store.AppendPushedBatchAsync(batch, batchKey, cancellationToken).ConfigureAwait(false);
+        var (header, duplicate) = await _store.AppendPushedBatchAsync(batch, batchKey, cancellationToken, audit).ConfigureAwait(false);
         if (duplicate && !string.Equals(header.Sha256, sha256, StringComparison.Ordinal))
         {
             throw new ExchangeFaultException(

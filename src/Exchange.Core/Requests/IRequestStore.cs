@@ -1,3 +1,5 @@
+using Exchange.Core.Audit;
+
 namespace Exchange.Core.Requests;
 
 /// <summary>
@@ -12,7 +14,7 @@ public interface IRequestStore
     /// <see cref="SubmitOutcome.Resubmitted"/> for the same content, <see cref="SubmitOutcome.DuplicateMsgId"/> for different content.
     /// Safe under concurrent identical submissions: exactly one is stored.
     /// </summary>
-    Task<SubmitResult> SubmitRequestAsync(NewRequest request, CancellationToken cancellationToken);
+    Task<SubmitResult> SubmitRequestAsync(NewRequest request, CancellationToken cancellationToken, AuditRecord? audit = null);
 
     /// <summary>
     /// Claims up to <paramref name="max"/> requests of the given function codes, oldest first: pending ones, and ones whose
@@ -27,7 +29,7 @@ public interface IRequestStore
     /// if the request is still <c>Processing</c> under <paramref name="worker"/>'s claim. False when it is not (the claim was
     /// taken over, or the request expired or was answered): nothing is stored.
     /// </summary>
-    Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken);
+    Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken, AuditRecord? audit = null);
 
     /// <summary>
     /// Gives back a failed attempt under <paramref name="worker"/>'s claim: after <paramref name="maxAttempts"/> attempts the request

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Exchange.Core.Audit;
 using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
@@ -22,7 +23,7 @@ public sealed class RequestService(IRequestStore store, IOptionsMonitor<Schedule
     /// <exception cref="ExchangeFaultException"><c>Forbidden</c> for a function code the insurer may not use or a non-insurer;
     /// <c>InvalidRequest</c> for a function code that is not configured or an input that does not fit its parameters;
     /// <c>DuplicateMsgId</c> for a MsgId used before with different content.</exception>
-    public async Task<SubmitResult> SubmitAsync(Principal principal, string msgId, string infNo, string input, CancellationToken cancellationToken)
+    public async Task<SubmitResult> SubmitAsync(Principal principal, string msgId, string infNo, string input, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(principal);
         RequireRole(principal, PrincipalRole.Insurer, "SubmitRequest");
@@ -49,7 +50,7 @@ public sealed class RequestService(IRequestStore store, IOptionsMonitor<Schedule
         }
 
         var result = await store.SubmitRequestAsync(
-            new NewRequest(principal.Name, msgId, infNo, checkedInput.Canonical, checkedInput.Sha256, type.Expiry), cancellationToken).ConfigureAwait(false);
+            new NewRequest(principal.Name, msgId, infNo, checkedInput.Canonical, checkedInput.Sha256, type.Expiry), cancellationToken, audit).ConfigureAwait(false);
         if (result.Outcome == SubmitOutcome.DuplicateMsgId)
         {
             throw new ExchangeFaultException(
@@ -111,7 +112,7 @@ public sealed class RequestService(IRequestStore store, IOptionsMonitor<Schedule
     /// </summary>
     /// <exception cref="ExchangeFaultException"><c>Forbidden</c> for a non-source or a function code it may not answer;
     /// <c>InvalidRequest</c> for an unknown RefMsgId, a request not taken by the caller, or an answer that is not well formed.</exception>
-    public async Task<(StoredRequest Request, bool Stored)> PutResponseAsync(Principal principal, string refMsgId, RequestAnswer answer, CancellationToken cancellationToken)
+    public async Task<(StoredRequest Request, bool Stored)> PutResponseAsync(Principal principal, string refMsgId, RequestAnswer answer, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(answer);
@@ -130,7 +131,7 @@ public sealed class RequestService(IRequestStore store, IOptionsMonitor<Schedule
             return (request, false);
         }
 
-        if (!await store.CompleteRequestAsync(request.RequestId, principal.Name, answer, cancellationToken).ConfigureAwait(false))
+        if (!await store.CompleteRequestAsync(request.RequestId, principal.Name, answer, cancellationToken, audit).ConfigureAwait(false))
         {
             var now = await store.GetRequestByRefAsync(refMsgId, cancellationToken).ConfigureAwait(false) ?? request;
             if (now.IsFinal)

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Dapper;
+using Exchange.Core.Audit;
 using Exchange.Core.Requests;
 
 namespace Exchange.Core.Staging;
@@ -25,53 +26,85 @@ public abstract partial class AdoStagingStore : IRequestStore
     private string ForUpdateSkipLocked => ForUpdate.Length == 0 ? "" : ForUpdate + " SKIP LOCKED";
 
     /// <inheritdoc />
-    public async Task<SubmitResult> SubmitRequestAsync(NewRequest request, CancellationToken cancellationToken)
+    public async Task<SubmitResult> SubmitRequestAsync(NewRequest request, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            // Two identical submissions racing: the unique (insurer, msg_id) lets exactly one insert; the other inserts
-            // nothing (PostgreSQL waits for the first to commit) and reads the winner below.
-            var now = TimeProvider.GetUtcNow();
-            var inserted = await ReadRequestsAsync(connection, null,
-                $"""
-                INSERT INTO requests (insurer, msg_id, ref_msg_id, inf_no, input, input_sha256, status, attempts, created_at, updated_at, expires_at)
-                VALUES (@Insurer, @MsgId, @RefMsgId, @InfNo, @Input, @InputSha256, 'Pending', 0, @now, @now, @expiresAt)
-                ON CONFLICT (insurer, msg_id) DO NOTHING
-                RETURNING {ReturnedColumns}
-                """,
-                new
+            // With an audit record the insert and its record commit together; without one the insert commits on its own.
+            var transaction = audit is null ? null : await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var result = await SubmitRequestAsync(connection, transaction, request, cancellationToken).ConfigureAwait(false);
+                if (transaction is not null)
                 {
-                    request.Insurer,
-                    request.MsgId,
-                    RefMsgId = Guid.CreateVersion7(now).ToString("N"),
-                    request.InfNo,
-                    request.Input,
-                    request.InputSha256,
-                    now = ToDb(now),
-                    expiresAt = ToDb(now + request.Expiry),
-                },
-                cancellationToken).ConfigureAwait(false);
-            if (inserted.Count == 1)
-            {
-                return new SubmitResult(SubmitOutcome.Accepted, inserted[0]);
-            }
+                    if (result.Outcome == SubmitOutcome.Accepted)
+                    {
+                        await InsertAuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
+                    }
 
-            var existing = await ReadRequestsAsync(connection, null,
-                $"SELECT {RequestColumns} FROM requests r WHERE r.insurer = @Insurer AND r.msg_id = @MsgId",
-                new { request.Insurer, request.MsgId }, cancellationToken).ConfigureAwait(false);
-            if (existing.Count == 0)
-            {
-                // Purged between the insert and the read: a later submission stores it afresh.
-                throw new InvalidOperationException($"Request {request.MsgId} of {request.Insurer} conflicted but was not found; retry the submission.");
-            }
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    if (result.Outcome == SubmitOutcome.Accepted)
+                    {
+                        audit!.MarkStored();
+                    }
+                }
 
-            var original = existing[0];
-            var same = string.Equals(original.InputSha256, request.InputSha256, StringComparison.Ordinal)
-                && string.Equals(original.InfNo, request.InfNo, StringComparison.Ordinal);
-            return new SubmitResult(same ? SubmitOutcome.Resubmitted : SubmitOutcome.DuplicateMsgId, original);
+                return result;
+            }
+            finally
+            {
+                if (transaction is not null)
+                {
+                    await transaction.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         }
+    }
+
+    private async Task<SubmitResult> SubmitRequestAsync(DbConnection connection, DbTransaction? transaction, NewRequest request, CancellationToken cancellationToken)
+    {
+        // Two identical submissions racing: the unique (insurer, msg_id) lets exactly one insert; the other inserts
+        // nothing (PostgreSQL waits for the first to commit) and reads the winner below.
+        var now = TimeProvider.GetUtcNow();
+        var inserted = await ReadRequestsAsync(connection, transaction,
+            $"""
+            INSERT INTO requests (insurer, msg_id, ref_msg_id, inf_no, input, input_sha256, status, attempts, created_at, updated_at, expires_at)
+            VALUES (@Insurer, @MsgId, @RefMsgId, @InfNo, @Input, @InputSha256, 'Pending', 0, @now, @now, @expiresAt)
+            ON CONFLICT (insurer, msg_id) DO NOTHING
+            RETURNING {ReturnedColumns}
+            """,
+            new
+            {
+                request.Insurer,
+                request.MsgId,
+                RefMsgId = Guid.CreateVersion7(now).ToString("N"),
+                request.InfNo,
+                request.Input,
+                request.InputSha256,
+                now = ToDb(now),
+                expiresAt = ToDb(now + request.Expiry),
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (inserted.Count == 1)
+        {
+            return new SubmitResult(SubmitOutcome.Accepted, inserted[0]);
+        }
+
+        var existing = await ReadRequestsAsync(connection, transaction,
+            $"SELECT {RequestColumns} FROM requests r WHERE r.insurer = @Insurer AND r.msg_id = @MsgId",
+            new { request.Insurer, request.MsgId }, cancellationToken).ConfigureAwait(false);
+        if (existing.Count == 0)
+        {
+            // Purged between the insert and the read: a later submission stores it afresh.
+            throw new InvalidOperationException($"Request {request.MsgId} of {request.Insurer} conflicted but was not found; retry the submission.");
+        }
+
+        var original = existing[0];
+        var same = string.Equals(original.InputSha256, request.InputSha256, StringComparison.Ordinal)
+            && string.Equals(original.InfNo, request.InfNo, StringComparison.Ordinal);
+        return new SubmitResult(same ? SubmitOutcome.Resubmitted : SubmitOutcome.DuplicateMsgId, original);
     }
 
     /// <inheritdoc />
@@ -117,7 +150,7 @@ public abstract partial class AdoStagingStore : IRequestStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken)
+    public async Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(answer);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -132,7 +165,9 @@ public abstract partial class AdoStagingStore : IRequestStore
                     return false;
                 }
 
+                await InsertAuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                audit?.MarkStored();
                 return true;
             }
         }

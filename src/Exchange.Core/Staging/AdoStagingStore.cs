@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Dapper;
+using Exchange.Core.Audit;
 
 namespace Exchange.Core.Staging;
 
@@ -129,7 +130,7 @@ public abstract partial class AdoStagingStore : IStagingStore
     }
 
     /// <inheritdoc />
-    public async Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken)
+    public async Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -159,14 +160,16 @@ public abstract partial class AdoStagingStore : IStagingStore
                     "INSERT INTO push_keys (dataset, batch_key, batch_id, created_at) VALUES (@Dataset, @batchKey, @BatchId, @CreatedAt)",
                     new { batch.Dataset, batchKey, header.BatchId, CreatedAt = ToDb(header.CreatedAt) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await SetDatasetStateAsync(connection, transaction, batch.Dataset, state.Watermark, header.Seq, cancellationToken).ConfigureAwait(false);
+                await InsertAuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                audit?.MarkStored();
                 return (header, false);
             }
         }
     }
 
     /// <inheritdoc />
-    public async Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken)
+    public async Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -196,7 +199,9 @@ public abstract partial class AdoStagingStore : IStagingStore
                     WHERE cursors.acked_seq < excluded.acked_seq
                     """,
                     new { insurer, dataset, seq, now = ToDb(TimeProvider.GetUtcNow()) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await InsertAuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                audit?.MarkStored();
                 return new AckResult(AckOutcome.Advanced, seq, lastSeq);
             }
         }
@@ -209,12 +214,20 @@ public abstract partial class AdoStagingStore : IStagingStore
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                InsertAuditSql,
-                new { at = ToDb(entry.At), principal = entry.Principal, operation = entry.Operation, objectId = entry.ObjectId, outcome = entry.Outcome, remoteAddress = entry.RemoteAddress, calls = entry.Calls },
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await InsertAuditAsync(connection, null, entry, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Writes <paramref name="audit"/>'s record in <paramref name="transaction"/> (nothing when null).</summary>
+    private Task InsertAuditAsync(DbConnection connection, DbTransaction transaction, AuditRecord? audit, CancellationToken cancellationToken) =>
+        audit is null ? Task.CompletedTask : InsertAuditAsync(connection, transaction, audit.Entry, cancellationToken);
+
+    private Task InsertAuditAsync(DbConnection connection, DbTransaction? transaction, AuditEntry entry, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            InsertAuditSql,
+            new { at = ToDb(entry.At), principal = entry.Principal, operation = entry.Operation, objectId = entry.ObjectId, outcome = entry.Outcome, remoteAddress = entry.RemoteAddress, calls = entry.Calls },
+            transaction,
+            cancellationToken: cancellationToken));
 
     /// <summary>Audit records from <paramref name="since"/> on, oldest first (for operators and tests).</summary>
     public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(DateTimeOffset since, int max, CancellationToken cancellationToken) =>

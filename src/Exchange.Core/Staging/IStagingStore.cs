@@ -1,3 +1,5 @@
+using Exchange.Core.Audit;
+
 namespace Exchange.Core.Staging;
 
 /// <summary>
@@ -25,7 +27,7 @@ public interface IStagingStore
     /// Appends a pushed batch once per <paramref name="batchKey"/>: a repeated key returns the first batch's header
     /// and <c>Duplicate = true</c> without storing anything.
     /// </summary>
-    Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken);
+    Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken, AuditRecord? audit = null);
 
     /// <summary>Headers of the dataset's batches with a sequence number above <paramref name="afterSeq"/>, in order, at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken);
@@ -46,7 +48,7 @@ public interface IStagingStore
     /// Moves the insurer's cursor in the dataset forward to <paramref name="seq"/> (acknowledging every batch up to it).
     /// Never moves a cursor back, never past the dataset's last batch.
     /// </summary>
-    Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken);
+    Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null);
 
     /// <summary>Appends one audit record.</summary>
     Task WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken);

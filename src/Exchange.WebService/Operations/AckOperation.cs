@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
 using Exchange.WebService.Soap;
@@ -18,11 +19,11 @@ internal sealed class AckOperation(DeliveryService delivery) : ISoapOperation
         string.Create(CultureInfo.InvariantCulture, $"{ContractXml.Text(request, "Dataset")}:{ContractXml.Text(request, "Seq")}");
 
     /// <inheritdoc />
-    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken)
     {
         var dataset = ContractXml.Text(request, "Dataset")!;
         var seq = ContractXml.Long(request, "Seq");
-        var result = await delivery.AckAsync(principal, dataset, seq, cancellationToken).ConfigureAwait(false);
+        var result = await delivery.AckAsync(principal, dataset, seq, cancellationToken, audit).ConfigureAwait(false);
         return writer =>
         {
             writer.WriteStartElement(null, "AckResponse", SoapNamespaces.Contract.NamespaceName);

@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
 using Exchange.WebService.Soap;
@@ -16,7 +17,7 @@ internal sealed class FetchBatchOperation(DeliveryService delivery) : ISoapOpera
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "BatchId");
 
     /// <inheritdoc />
-    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken)
     {
         var batchId = ContractXml.Long(request, "BatchId");
         var batch = await delivery.FetchBatchAsync(principal, batchId, cancellationToken).ConfigureAwait(false);

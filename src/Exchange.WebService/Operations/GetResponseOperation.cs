@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Requests;
 using Exchange.Core.Security;
 
@@ -15,7 +16,7 @@ internal sealed class GetResponseOperation(RequestService requests) : ISoapOpera
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "MsgId");
 
     /// <inheritdoc />
-    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken)
     {
         var msgId = ContractXml.Text(request, "MsgId")!;
         var found = await requests.GetResponseAsync(principal, msgId, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Security;
 
 namespace Exchange.WebService.Operations;
@@ -16,7 +17,10 @@ internal interface ISoapOperation
     /// <summary>The object the request is about, for the audit log (a batch id, a dataset), or null.</summary>
     string? ObjectOf(XElement request);
 
-    /// <summary>Performs the operation for <paramref name="principal"/>; the result writes the response element.</summary>
+    /// <summary>
+    /// Performs the operation for <paramref name="principal"/>; the result writes the response element. An operation that
+    /// changes state hands <paramref name="audit"/> to the store, which writes it in the same transaction as the change.
+    /// </summary>
     /// <exception cref="Core.Delivery.ExchangeFaultException">A refusal with its fault code.</exception>
-    Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken);
+    Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Delivery;
 using Exchange.Core.Requests;
 using Exchange.Core.Security;
@@ -20,7 +21,7 @@ internal sealed class PollOperation(DeliveryService delivery, RequestService req
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "Dataset");
 
     /// <inheritdoc />
-    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken)
     {
         var dataset = ContractXml.Text(request, "Dataset");
         var max = ContractXml.Text(request, "MaxBatches") is { } text ? XmlConvert.ToInt32(text) : (int?)null;

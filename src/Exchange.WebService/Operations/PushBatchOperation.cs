@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
 using Exchange.WebService.Soap;
@@ -16,7 +17,7 @@ internal sealed class PushBatchOperation(PushService push) : ISoapOperation
     public string? ObjectOf(XElement request) => $"{ContractXml.Text(request, "Dataset")}:{ContractXml.Text(request, "BatchKey")}";
 
     /// <inheritdoc />
-    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken)
     {
         var payload = Convert.FromBase64String(ContractXml.Text(request, "Payload")!);
         var (header, duplicate) = await push.PushAsync(
@@ -25,7 +26,8 @@ internal sealed class PushBatchOperation(PushService push) : ISoapOperation
             ContractXml.Text(request, "BatchKey")!,
             ContractXml.Text(request, "Format")!,
             payload,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            audit).ConfigureAwait(false);
         return writer =>
         {
             writer.WriteStartElement(null, "PushBatchResponse", SoapNamespaces.Contract.NamespaceName);

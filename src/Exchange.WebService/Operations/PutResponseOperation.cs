@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Requests;
 using Exchange.Core.Security;
 
@@ -15,14 +16,14 @@ internal sealed class PutResponseOperation(RequestService requests) : ISoapOpera
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "RefMsgId");
 
     /// <inheritdoc />
-    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken)
     {
         var refMsgId = ContractXml.Text(request, "RefMsgId")!;
         var answer = new RequestAnswer(
             XmlConvert.ToInt32(ContractXml.Text(request, "InfCode")!),
             ContractXml.Text(request, "ErrMsg"),
             request.Element(Soap.SoapNamespaces.Contract + "Output")?.Value);
-        var (stored, wasStored) = await requests.PutResponseAsync(principal, refMsgId, answer, cancellationToken).ConfigureAwait(false);
+        var (stored, wasStored) = await requests.PutResponseAsync(principal, refMsgId, answer, cancellationToken, audit).ConfigureAwait(false);
         return writer => RequestXml.WriteElement(writer, "PutResponseResponse", () =>
         {
             ContractXml.Write(writer, "RefMsgId", stored.RefMsgId);

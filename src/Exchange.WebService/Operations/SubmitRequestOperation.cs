@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Requests;
 using Exchange.Core.Security;
 
@@ -15,14 +16,14 @@ internal sealed class SubmitRequestOperation(RequestService requests) : ISoapOpe
     public string? ObjectOf(XElement request) => $"{ContractXml.Text(request, "MsgId")}:{ContractXml.Text(request, "InfNo")}";
 
     /// <inheritdoc />
-    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken)
     {
         var msgId = ContractXml.Text(request, "MsgId")!;
         var infNo = ContractXml.Text(request, "InfNo")!;
 
         // Input is JSON text; it is not trimmed beyond what the XML carries, so its hash is of what the insurer sent.
         var input = request.Element(Soap.SoapNamespaces.Contract + "Input")!.Value;
-        var result = await requests.SubmitAsync(principal, msgId, infNo, input, cancellationToken).ConfigureAwait(false);
+        var result = await requests.SubmitAsync(principal, msgId, infNo, input, cancellationToken, audit).ConfigureAwait(false);
         var stored = result.Request;
         return writer => RequestXml.WriteElement(writer, "SubmitRequestResponse", () =>
         {

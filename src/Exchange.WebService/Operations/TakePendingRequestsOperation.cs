@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using Exchange.Core.Audit;
 using Exchange.Core.Requests;
 using Exchange.Core.Security;
 
@@ -15,7 +16,7 @@ internal sealed class TakePendingRequestsOperation(RequestService requests) : IS
     public string? ObjectOf(XElement request) => ContractXml.Text(request, "MaxRequests");
 
     /// <inheritdoc />
-    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, CancellationToken cancellationToken)
+    public async Task<Action<XmlWriter>> InvokeAsync(Principal principal, XElement request, AuditRecord audit, CancellationToken cancellationToken)
     {
         var max = ContractXml.Text(request, "MaxRequests") is { } text ? XmlConvert.ToInt32(text) : 10;
         var taken = await requests.TakePendingAsync(principal, max, cancellationToken).ConfigureAwait(false);

@@ -74,6 +74,16 @@ internal sealed class AuditTrail : IAsyncDisposable
             : new AuditQueueFullException());
     }
 
+    /// <summary>
+    /// Writes the audit file line of a call whose record the store already committed together with the call's effect
+    /// (state-changing calls: see <see cref="Core.Audit.AuditRecord"/>).
+    /// </summary>
+    public void WriteFileLine(AuditEntry entry, string soap)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        AuditLog.Call(_file, entry.Operation, entry.Principal, entry.ObjectId ?? "-", entry.Outcome, entry.RemoteAddress ?? "(unknown)", soap);
+    }
+
     /// <summary>Writes an aggregated record of unauthenticated calls, waiting for room in the queue rather than failing.</summary>
     public async Task WriteAggregatedAsync(AuditEntry entry)
     {

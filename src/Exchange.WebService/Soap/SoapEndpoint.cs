@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Xml;
+using Exchange.Core.Audit;
 using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
@@ -114,6 +115,7 @@ internal sealed class SoapEndpoint
         var operationName = OtherOperation;
         var version = SoapVersion.Soap11;
         string? objectId = null;
+        AuditRecord? stateChange = null;
         Action<XmlWriter>? writeBody = null;
         SoapFault? fault = null;
         try
@@ -187,7 +189,9 @@ internal sealed class SoapEndpoint
             RequireConsistentAction(selected.Action, operation.Name, version);
             _contract.Validate(envelope.Body);
             objectId = operation.ObjectOf(envelope.Body);
-            writeBody = await operation.InvokeAsync(principal, envelope.Body, context.RequestAborted).ConfigureAwait(false);
+            stateChange = new AuditRecord(new AuditEntry(
+                _timeProvider.GetUtcNow(), principal.Name, operationName, objectId is null ? null : IdentityNumber.MaskWithin(objectId), "ok", remote));
+            writeBody = await operation.InvokeAsync(principal, envelope.Body, stateChange, context.RequestAborted).ConfigureAwait(false);
         }
         catch (ExchangeFaultException ex)
         {
@@ -222,6 +226,11 @@ internal sealed class SoapEndpoint
         {
             // Strangers are audited aggregated (one record per address, outcome and minute), so they cannot fill the disk.
             _strangers.Record(remote, operationName, outcome);
+        }
+        else if (stateChange is { Stored: true } && fault is null)
+        {
+            // The store wrote the record in the transaction of the change itself; only the file line is left to write.
+            _auditTrail.WriteFileLine(stateChange.Entry, version.Name);
         }
         else
         {

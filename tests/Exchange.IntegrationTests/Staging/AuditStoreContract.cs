@@ -1,3 +1,6 @@
+using System.Text;
+using Exchange.Core.Audit;
+using Exchange.Core.Requests;
 using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 
@@ -22,6 +25,120 @@ public abstract class AuditStoreContract
 
         Assert.Equal(entries, await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 100, default));
     }
+
+    [Fact]
+    public async Task AnAggregatedRecord_KeepsItsCallCount()
+    {
+        var store = await CreateStoreAsync();
+        var entry = new AuditEntry(Clock.GetUtcNow(), "(anonymous)", "Poll", null, "AuthFailed", "198.51.100.7", 4_321);
+
+        await store.WriteAuditBatchAsync([entry], default);
+        await store.WriteAuditAsync(entry with { Calls = 7 }, default);
+
+        Assert.Equal([4_321, 7], (await Audit(store)).Select(e => e.Calls));
+    }
+
+    [Fact]
+    public async Task Ack_WithAnAuditRecord_CommitsTheRecordWithTheCursor_AndNothingWhenNothingChanged()
+    {
+        var store = await CreateStoreAsync();
+        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        var advanced = Record("Ack", "AC01:1");
+        var repeated = Record("Ack", "AC01:1");
+
+        await store.AckAsync("ins-a", "AC01", 1, default, advanced);
+        await store.AckAsync("ins-a", "AC01", 1, default, repeated);
+
+        Assert.True(advanced.Stored);
+        Assert.False(repeated.Stored);
+        Assert.Equal([advanced.Entry], await Audit(store));
+    }
+
+    [Fact]
+    public async Task Ack_WhoseAuditRecordCannotBeWritten_ChangesNothing()
+    {
+        var store = await CreateStoreAsync();
+        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        var broken = Unwritable("Ack");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => store.AckAsync("ins-a", "AC01", 1, default, broken));
+
+        Assert.False(broken.Stored);
+        Assert.Equal(0, await store.GetCursorAsync("ins-a", "AC01", default));
+        Assert.Empty(await Audit(store));
+    }
+
+    [Fact]
+    public async Task PushedBatch_WithAnAuditRecord_IsStoredWithIt_OrNotAtAll()
+    {
+        var store = await CreateStoreAsync();
+        var pushed = Record("PushBatch", "AC43");
+        var duplicate = Record("PushBatch", "AC43");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => store.AppendPushedBatchAsync(Batch("AC43", null, null), "k0", default, Unwritable("PushBatch")));
+        Assert.Equal(0, (await store.GetDatasetStateAsync("AC43", default)).LastSeq);
+
+        await store.AppendPushedBatchAsync(Batch("AC43", null, null), "k1", default, pushed);
+        await store.AppendPushedBatchAsync(Batch("AC43", null, null), "k1", default, duplicate);
+
+        Assert.True(pushed.Stored);
+        Assert.False(duplicate.Stored);
+        Assert.Equal(1, (await store.GetDatasetStateAsync("AC43", default)).LastSeq);
+        Assert.Equal([pushed.Entry], await Audit(store));
+    }
+
+    [Fact]
+    public async Task SubmittedRequest_WithAnAuditRecord_IsStoredWithIt_OrNotAtAll()
+    {
+        var store = await CreateStoreAsync();
+        var accepted = Record("SubmitRequest", "m1");
+        var resubmitted = Record("SubmitRequest", "m1");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => store.SubmitRequestAsync(Request("m0"), default, Unwritable("SubmitRequest")));
+        Assert.Null(await store.GetResponseAsync("ins-a", "m0", markRead: false, default));
+
+        await store.SubmitRequestAsync(Request("m1"), default, accepted);
+        var again = await store.SubmitRequestAsync(Request("m1"), default, resubmitted);
+
+        Assert.Equal(SubmitOutcome.Resubmitted, again.Outcome);
+        Assert.True(accepted.Stored);
+        Assert.False(resubmitted.Stored);
+        Assert.Equal([accepted.Entry], await Audit(store));
+    }
+
+    [Fact]
+    public async Task CompletedRequest_WithAnAuditRecord_IsAnsweredWithIt_OrNotAtAll()
+    {
+        var store = await CreateStoreAsync();
+        await store.SubmitRequestAsync(Request("m1"), default);
+        var claimed = Assert.Single(await store.ClaimRequestsAsync("src-1", ["1101"], 1, TimeSpan.FromMinutes(5), default));
+        var answered = Record("PutResponse", claimed.Request.RefMsgId);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => store.CompleteRequestAsync(claimed.Request.RequestId, "src-1", RequestAnswer.Ok("{}"), default, Unwritable("PutResponse")));
+        Assert.Equal(RequestStatus.Processing, (await store.GetRequestByRefAsync(claimed.Request.RefMsgId, default))!.Status);
+
+        Assert.True(await store.CompleteRequestAsync(claimed.Request.RequestId, "src-1", RequestAnswer.Ok("{}"), default, answered));
+
+        Assert.True(answered.Stored);
+        Assert.Equal(RequestStatus.Completed, (await store.GetRequestByRefAsync(claimed.Request.RefMsgId, default))!.Status);
+        Assert.Equal([answered.Entry], await Audit(store));
+    }
+
+    private static NewBatch Batch(string dataset, string? from, string? to) =>
+        new(dataset, 1, "jsonl+gzip", Encoding.UTF8.GetBytes("{\"a\":1}\n"), new string('a', 64), from, to, from is null && to is null ? BatchOrigin.Pushed : BatchOrigin.Extracted);
+
+    private static NewRequest Request(string msgId) =>
+        new("ins-a", msgId, "1101", "{\"id\":\"1\"}", new string('b', 64), TimeSpan.FromMinutes(30));
+
+    private static Task<IReadOnlyList<AuditEntry>> Audit(AdoStagingStore store) =>
+        store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 100, default);
+
+    private AuditRecord Record(string operation, string objectId) =>
+        new(new AuditEntry(Clock.GetUtcNow(), "ins-a", operation, objectId, "ok", "127.0.0.1"));
+
+    // The audit table's NOT NULL refuses a record without a principal: a real failure inside the effect's transaction.
+    private AuditRecord Unwritable(string operation) =>
+        new(new AuditEntry(Clock.GetUtcNow(), null!, operation, null, "ok", "127.0.0.1"));
 }
 
 public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable

@@ -208,6 +208,23 @@ public sealed class TrustBoundaryTests
         Assert.Equal(TimeSpan.FromMinutes(1), strangers[1].At - strangers[0].At);
     }
 
+    [Fact]
+    public async Task StateChangingCalls_AreAuditedOnce_ByTheTransactionOfTheirEffect()
+    {
+        await using var host = await StartAsync();
+        await host.AppendBatchAsync("AC01", 2);
+        const string Ack = "<x:Ack><x:Dataset>AC01</x:Dataset><x:Seq>1</x:Seq></x:Ack>";
+
+        (await host.CallAsync(Ack)).Ok("AckResponse");
+        (await host.CallAsync(Ack)).Ok("AckResponse");
+        (await host.CallAsync("<x:Ack><x:Dataset>AC01</x:Dataset><x:Seq>9</x:Seq></x:Ack>")).AssertFault("AckOutOfRange");
+
+        var acks = (await host.AuditAsync()).Where(a => a.Operation == "Ack").ToList();
+        Assert.Equal(["ok", "ok", "AckOutOfRange"], acks.Select(a => a.Outcome));
+        Assert.All(acks, a => Assert.Equal((InsurerA, "AC01:" + (a.Outcome == "ok" ? "1" : "9")), (a.Principal, a.ObjectId)));
+        Assert.Equal(3, host.Logs.Lines.Count(l => l.Contains("operation=Ack ", StringComparison.Ordinal)));
+    }
+
     private static Action<HttpRequestMessage> From(string address, string? proto = null) => request =>
     {
         request.Headers.TryAddWithoutValidation("X-Forwarded-For", address);

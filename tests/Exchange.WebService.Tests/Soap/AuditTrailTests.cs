@@ -162,8 +162,8 @@ public sealed class AuditTrailTests : IDisposable
 
         public Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken) => inner.AppendBatchAsync(batch, cancellationToken);
 
-        public Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken) =>
-            inner.AppendPushedBatchAsync(batch, batchKey, cancellationToken);
+        public Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken, AuditRecord? audit = null) =>
+            inner.AppendPushedBatchAsync(batch, batchKey, cancellationToken, audit);
 
         public Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken) =>
             inner.GetBatchHeadersAfterAsync(dataset, afterSeq, max, cancellationToken);
@@ -175,7 +175,8 @@ public sealed class AuditTrailTests : IDisposable
 
         public Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken) => inner.GetCursorAsync(insurer, dataset, cancellationToken);
 
-        public Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken) => inner.AckAsync(insurer, dataset, seq, cancellationToken);
+        public Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null) =>
+            inner.AckAsync(insurer, dataset, seq, cancellationToken, audit);
 
         public Task WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken) => inner.WriteAuditAsync(entry, cancellationToken);
     }
