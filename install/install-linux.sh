@@ -6,13 +6,18 @@
 #   /var/log/exchange    logs, owned by the service user
 #   /etc/systemd/system/exchange.service
 #
-# Usage: sudo install/install-linux.sh [--no-start] [--publish-dir DIR] [--root DIR]
+# Usage: sudo install/install-linux.sh [--no-start] [--publish-dir DIR] [--root DIR] [--memory-max SIZE] [--tasks-max N]
 #        sudo install/install-linux.sh --uninstall [--purge] [--root DIR]
 #   --publish-dir DIR  install an existing `dotnet publish` output instead of publishing now
 #   --root DIR         lay everything out under DIR (a staging root: no user, no systemctl); for packaging and tests
 #   --no-start         install and enable, but do not start
+#   --memory-max SIZE  the unit's MemoryMax= (default 2G, or $EXCHANGE_MEMORY_MAX): bytes with K/M/G/T, a percentage, or infinity
+#   --tasks-max N      the unit's TasksMax= (default 512, or $EXCHANGE_TASKS_MAX): a count, a percentage, or infinity
 #   --uninstall        stop, disable and remove the unit and /opt/exchange; keeps config, data and logs
 #   --purge            with --uninstall: also remove /etc/exchange, /var/lib/exchange, /var/log/exchange and the user
+#
+# The installed appsettings.json has no principal: the shipped one's demo-insurer has a published password. Add
+# principals with a PasswordHash from `exchange hash-password`.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,6 +27,8 @@ publish_dir=""
 start=1
 uninstall=0
 purge=0
+memory_max="${EXCHANGE_MEMORY_MAX:-2G}"
+tasks_max="${EXCHANGE_TASKS_MAX:-512}"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,10 +37,22 @@ while [ $# -gt 0 ]; do
     --no-start) start=0; shift ;;
     --uninstall) uninstall=1; shift ;;
     --purge) purge=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
-    *) echo "install-linux.sh: unknown option '$1' (accepted: --root, --publish-dir, --no-start, --uninstall, --purge, --help)" >&2; exit 2 ;;
+    --memory-max) memory_max="${2:?--memory-max needs a size}"; shift 2 ;;
+    --tasks-max) tasks_max="${2:?--tasks-max needs a count}"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "install-linux.sh: unknown option '$1' (accepted: --root, --publish-dir, --no-start, --memory-max, --tasks-max, --uninstall, --purge, --help)" >&2; exit 2 ;;
   esac
 done
+
+# Checked here, as systemd would read them, so a typo fails the install instead of being ignored by systemd with a warning.
+if ! [[ "$memory_max" =~ ^([1-9][0-9]*[KMGT]?|[1-9][0-9]?%|100%|infinity)$ ]]; then
+  echo "install-linux.sh: --memory-max (or EXCHANGE_MEMORY_MAX) must be a size such as 2G, 1536M or 1073741824, a percentage of RAM such as 50%, or infinity; was '$memory_max'" >&2
+  exit 2
+fi
+if ! [[ "$tasks_max" =~ ^([1-9][0-9]*|[1-9][0-9]?%|100%|infinity)$ ]]; then
+  echo "install-linux.sh: --tasks-max (or EXCHANGE_TASKS_MAX) must be a count such as 512, a percentage of the system's limit such as 10%, or infinity; was '$tasks_max'" >&2
+  exit 2
+fi
 
 if [ -n "$root" ]; then
   mkdir -p "$root"
@@ -95,16 +114,48 @@ rm -rf "$opt" && mv "$opt.new" "$opt"
 rm -rf "$opt/config"
 cp "$repo/README.md" "$opt/README.md"
 
+# The shipped appsettings.json without its principals: the demo-insurer's password is published in the repository, so an
+# installed machine starts with no principal at all. Replaces the "Principals": [ ... ] array (however many lines) with [].
+without_principals() {
+  awk '
+    skipping == 0 && /"Principals"[[:space:]]*:[[:space:]]*\[/ {
+      indent = $0; sub(/[^[:space:]].*$/, "", indent)
+      depth = 0; skipping = 1
+    }
+    skipping == 1 {
+      line = $0
+      depth += gsub(/\[/, "[", line) - gsub(/\]/, "]", line)
+      if (depth == 0) {
+        comma = ($0 ~ /\][[:space:]]*,[[:space:]]*$/) ? "," : ""
+        print indent "\"Principals\": []" comma
+        skipping = 2
+      }
+      next
+    }
+    { print }
+  ' "$1"
+}
+
 # Configuration: the shipped files on first install; an operator's edits are never overwritten.
 for file in appsettings.json schedule.json nlog.config; do
-  if [ ! -f "$etc/$file" ]; then
-    cp "$repo/config/$file" "$etc/$file"
+  target="$etc/$file"
+  [ -f "$target" ] && target="$etc/$file.dist"
+  if [ "$file" = appsettings.json ]; then
+    without_principals "$repo/config/$file" > "$target"
   else
-    cp "$repo/config/$file" "$etc/$file.dist"
+    cp "$repo/config/$file" "$target"
   fi
 done
+demo_hash="$(grep -o 'pbkdf2-sha256\$[^"]*' "$repo/config/appsettings.json" | head -n 1)"
+if [ -n "$demo_hash" ] && grep -qF "$demo_hash" "$etc/appsettings.json"; then
+  echo "WARNING: $etc/appsettings.json (kept from an earlier install) still has a principal with the shipped demo PasswordHash," >&2
+  echo "         whose password is published. Remove it, or give it a new PasswordHash from 'exchange hash-password';" >&2
+  echo "         the daemon refuses to start while such a principal is served beyond loopback." >&2
+fi
 
-install -m 0644 "$repo/install/exchange.service" "$unit"
+# The shipped unit with this install's resource bounds (validated above, so they are safe in a sed replacement).
+sed -e "s/^MemoryMax=.*/MemoryMax=$memory_max/" -e "s/^TasksMax=.*/TasksMax=$tasks_max/" "$repo/install/exchange.service" > "$unit"
+chmod 0644 "$unit"
 
 # Framework-dependent publish: tell the apphost where the .NET runtime is when it is not in a default location.
 if dotnet_path="$(command -v dotnet 2>/dev/null)"; then
@@ -137,4 +188,7 @@ elif [ -z "$root" ]; then
   echo "systemd is not running here (no /run/systemd/system): enable and start the unit on the target machine with"
   echo "  systemctl daemon-reload && systemctl enable --now exchange.service"
 fi
+echo "Resource bounds in the unit: MemoryMax=$memory_max TasksMax=$tasks_max."
+echo "No principal is installed. Add one to Exchange:Principals in $etc/appsettings.json, with a PasswordHash from"
+echo "  $opt/exchange hash-password"
 echo "Check the configuration with: $opt/exchange check-config --config $etc"

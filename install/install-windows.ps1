@@ -6,9 +6,12 @@
   Publishes src/Exchange.Host (unless -PublishDir is given) to C:\Program Files\Exchange, puts the shipped configuration
   in C:\ProgramData\Exchange\config (an operator's edited files are kept), and registers the service with sc.exe:
   automatic (delayed) start, the 'exchange service' verb (the SCM host in src/Exchange.Host/Service), a virtual service
-  account (NT SERVICE\Exchange) with write access only to the data and log folders, and recovery actions: restart after
-  5 s, again after 30 s, then after 5 minutes; the failure count resets after a day. Exit codes 2 and 3 (configuration,
-  schema) also stop the service with an error, so check the log before restarting by hand.
+  account (NT SERVICE\Exchange) with write access only to the data and log folders (their inherited permissions are
+  removed: only SYSTEM, Administrators and the service account have access), and recovery actions: restart after
+  5 s, again after 30 s, then after 5 minutes; the failure count resets after a day. Exit codes 2, 3 and 5
+  (configuration, schema, published demo password) also stop the service with an error, so check the log before
+  restarting by hand. The installed appsettings.json has no principal (the shipped demo-insurer's password is
+  published): add principals with a PasswordHash from 'exchange hash-password'.
 
 .EXAMPLE
   powershell -ExecutionPolicy Bypass -File install\install-windows.ps1
@@ -65,8 +68,15 @@ $logs = Join-Path $DataRoot 'logs'
 New-Item -ItemType Directory -Force -Path $config, $data, $logs | Out-Null
 foreach ($file in 'appsettings.json', 'schedule.json', 'nlog.config') {
   $target = Join-Path $config $file
-  if (Test-Path $target) { Copy-Item -Force (Join-Path $repo "config\$file") "$target.dist" }
-  else { Copy-Item (Join-Path $repo "config\$file") $target }
+  if (Test-Path $target) { $target = "$target.dist" }
+  if ($file -eq 'appsettings.json') {
+    # Installed without principals: the shipped demo-insurer's password is published in the repository.
+    $settings = Get-Content -Raw (Join-Path $repo "config\$file") | ConvertFrom-Json
+    $settings.Exchange.Principals = @()
+    $settings | ConvertTo-Json -Depth 32 | Set-Content -Encoding UTF8 $target
+  } else {
+    Copy-Item -Force (Join-Path $repo "config\$file") $target
+  }
 }
 
 $binPath = "`"$(Join-Path $InstallDir 'exchange.exe')`" service --config `"$config`""
@@ -83,14 +93,21 @@ Invoke-Sc @('failureflag', $ServiceName, '1')
 # Stop: the daemon waits for the chunk in flight for Exchange:Operator:ShutdownTimeout; give the SCM room beyond it.
 Invoke-Sc @('config', $ServiceName, 'depend=', 'Tcpip')
 
-# The virtual account may read the program and configuration and write only data and logs.
-& icacls $config /grant "NT SERVICE\${ServiceName}:(OI)(CI)RX" | Out-Null
-& icacls $data /grant "NT SERVICE\${ServiceName}:(OI)(CI)M" | Out-Null
-& icacls $logs /grant "NT SERVICE\${ServiceName}:(OI)(CI)M" | Out-Null
+# Only SYSTEM, Administrators and the virtual account get in: the inherited ACL of ProgramData (which lets every user
+# read) is removed, so password hashes, data and logs are not readable by other accounts. The account may read the
+# configuration and write only data and logs. SIDs (*S-1-5-18 SYSTEM, *S-1-5-32-544 Administrators) work in every locale.
+& icacls $config /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' "NT SERVICE\${ServiceName}:(OI)(CI)RX" | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "icacls on $config failed with exit code $LASTEXITCODE" }
+& icacls $data /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' "NT SERVICE\${ServiceName}:(OI)(CI)M" | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "icacls on $data failed with exit code $LASTEXITCODE" }
+& icacls $logs /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' "NT SERVICE\${ServiceName}:(OI)(CI)M" | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "icacls on $logs failed with exit code $LASTEXITCODE" }
 # The service's own environment (REG_MULTI_SZ "Environment" of its key), as the systemd unit's Environment= lines.
 $environment = @("Exchange__DataDirectory=$data", "Exchange__LogDirectory=$logs", "Exchange__ProvidersDirectory=$(Join-Path $InstallDir 'providers')")
 New-ItemProperty -Path "HKLM:\SYSTEM\CurrentControlSet\Services\$ServiceName" -Name 'Environment' -PropertyType MultiString -Value $environment -Force | Out-Null
 
 Write-Host "Installed: $InstallDir (program), $config (configuration), $data (data), $logs (logs)."
+Write-Host "No principal is installed. Add one to Exchange:Principals in $(Join-Path $config 'appsettings.json'), with a PasswordHash from"
+Write-Host "  `"$(Join-Path $InstallDir 'exchange.exe')`" hash-password"
 Write-Host "Check the configuration with: `"$(Join-Path $InstallDir 'exchange.exe')`" check-config --config `"$config`""
 if (-not $NoStart) { Start-Service -Name $ServiceName; Get-Service -Name $ServiceName | Format-Table -AutoSize }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Exchange.Core.Security;
 using Exchange.Core.Staging;
 using Exchange.Host.Cli;
 using Exchange.Host.Configuration;
@@ -21,15 +22,26 @@ internal static partial class ExchangeDaemon
         {
             using var bootstrap = LoggerFactory.Create(logging => NLog.Extensions.Logging.ConfigureExtensions.AddNLog(logging));
             var log = bootstrap.CreateLogger("Exchange.Host");
+            var published = PublishedPasswordCheck.Validate(options);
             if (problems.Count > 0)
             {
-                foreach (var problem in problems)
+                foreach (var problem in problems.Concat(published))
                 {
                     LogConfigurationProblem(log, problem.ToString());
                 }
 
-                LogNotStarted(log, problems.Count, location.ConfigDirectory);
+                LogNotStarted(log, problems.Count + published.Count, location.ConfigDirectory);
                 return ExchangeCommandLine.ExitConfiguration;
+            }
+
+            if (published.Count > 0)
+            {
+                foreach (var problem in published)
+                {
+                    LogPublishedPassword(log, problem.ToString());
+                }
+
+                return ExchangeCommandLine.ExitPublishedPassword;
             }
 
             var app = ExchangeApplication.Build(location, options);
@@ -129,6 +141,9 @@ internal static partial class ExchangeDaemon
 
     [LoggerMessage(7, LogLevel.Information, "Exchange stopped.")]
     private static partial void LogStopped(ILogger logger);
+
+    [LoggerMessage(9, LogLevel.Critical, "Exchange did not start: {Problem}")]
+    private static partial void LogPublishedPassword(ILogger logger, string problem);
 
     [LoggerMessage(8, LogLevel.Critical, "Exchange did not start: {ErrorType}: {Reason}")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, string errorType, string reason);

@@ -21,16 +21,17 @@ public static class ListenUrls
             || (IPAddress.TryParse(bare, out var address) && IPAddress.IsLoopback(address));
     }
 
-    /// <summary>The host of a Kestrel URL (<c>http://host:port/path</c>), wildcards included.</summary>
+    /// <summary>The host of a Kestrel URL (<c>http://host:port/path</c>), wildcards included; empty when it has no scheme.</summary>
     public static string HostOf(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
-        var rest = url;
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        if (scheme >= 0)
+        if (scheme < 0)
         {
-            rest = url[(scheme + 3)..];
+            return "";
         }
+
+        var rest = url[(scheme + 3)..];
 
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         if (slash >= 0)
@@ -48,10 +49,16 @@ public static class ListenUrls
         return colon >= 0 ? rest[..colon] : rest;
     }
 
+    /// <summary>True when the URL binds loopback only; a URL that cannot be read is not taken for loopback.</summary>
+    public static bool IsLoopbackUrl(string url) => IsLoopbackHost(HostOf(url));
+
     /// <summary>True when every URL of <paramref name="urls"/> binds loopback only.</summary>
-    public static bool LoopbackOnly(string? urls) => Split(urls).All(u => IsLoopbackHost(HostOf(u)));
+    public static bool LoopbackOnly(string? urls) => Split(urls).All(IsLoopbackUrl);
+
+    /// <summary>The URLs of <paramref name="urls"/> that bind more than loopback (wildcards, other addresses, names).</summary>
+    public static IReadOnlyList<string> BeyondLoopback(string? urls) => [.. Split(urls).Where(u => !IsLoopbackUrl(u))];
 
     /// <summary>The plain <c>http://</c> URLs of <paramref name="urls"/> that bind more than loopback.</summary>
     public static IReadOnlyList<string> PlainHttpOutsideLoopback(string? urls) =>
-        [.. Split(urls).Where(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !IsLoopbackHost(HostOf(u)))];
+        [.. BeyondLoopback(urls).Where(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase))];
 }

@@ -1,3 +1,4 @@
+using Dapper;
 using Exchange.Core.Audit;
 
 namespace Exchange.Core.Staging;
@@ -10,6 +11,39 @@ public abstract partial class AdoStagingStore : IAuditStore
         "INSERT INTO audit_log (at, principal, operation, object_id, outcome, remote_address, calls) VALUES (@at, @principal, @operation, @objectId, @outcome, @remoteAddress, @calls)";
 
     private static readonly string[] AuditParameters = ["@at", "@principal", "@operation", "@objectId", "@outcome", "@remoteAddress", "@calls"];
+
+    /// <inheritdoc />
+    public async Task SetAuditCallsAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (var entry in entries)
+                {
+                    var updated = await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE audit_log SET calls = @calls WHERE at = @at AND principal = @principal AND outcome = @outcome AND remote_address = @remoteAddress",
+                        new { calls = entry.Calls, at = ToDb(entry.At), principal = entry.Principal, outcome = entry.Outcome, remoteAddress = entry.RemoteAddress },
+                        transaction,
+                        cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    if (updated == 0)
+                    {
+                        await InsertAuditAsync(connection, transaction, entry, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <inheritdoc />
     public async Task WriteAuditBatchAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)

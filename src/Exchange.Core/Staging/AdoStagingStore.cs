@@ -91,6 +91,29 @@ public abstract partial class AdoStagingStore : IStagingStore
         }
     }
 
+    /// <summary>The number of schema versions this build knows; a migrated store is at this version.</summary>
+    public int KnownSchemaVersion => SchemaScripts.For(DialectFolder).Count;
+
+    /// <summary>A query returning 1 when the <c>schema_version</c> table exists and 0 when not, creating nothing.</summary>
+    protected abstract string SchemaVersionTableExistsSql { get; }
+
+    /// <summary>The schema version of the store as it is, creating and changing nothing (0 when it has no <c>schema_version</c> table).</summary>
+    public async Task<int> ReadSchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(SchemaVersionTableExistsSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (exists == 0)
+            {
+                return 0;
+            }
+
+            return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The schema version the store is at (0 before the first migration).</summary>
     public async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken)
     {

@@ -27,6 +27,9 @@ public sealed class PostgresStagingStore : AdoStagingStore, IAsyncDisposable, ID
     protected override string ForUpdate => " FOR UPDATE";
 
     /// <inheritdoc />
+    protected override string SchemaVersionTableExistsSql => "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0 ELSE 1 END";
+
+    /// <inheritdoc />
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 

@@ -47,6 +47,12 @@ public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
     protected override string ForUpdate => "";
 
     /// <inheritdoc />
+    protected override string SchemaVersionTableExistsSql => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
+
+    /// <summary>The database file a connection string names, as the store would open it (nothing is created).</summary>
+    public static string DatabaseFile(string connectionString) => Path.GetFullPath(new SqliteConnectionStringBuilder(connectionString).DataSource);
+
+    /// <inheritdoc />
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);

@@ -6,11 +6,18 @@ using Exchange.Host.Configuration;
 
 namespace Exchange.Host.Cli;
 
-/// <summary>The verbs of the <c>exchange</c> executable. Exit codes: 0 ok, 1 failure, 2 configuration problem, 3 staging schema problem.</summary>
+/// <summary>
+/// The verbs of the <c>exchange</c> executable. Exit codes: 0 ok, 1 failure, 2 configuration problem, 3 staging schema
+/// problem, 4 'service' outside the Windows service control manager, 5 a principal with the published demo password
+/// served beyond loopback.
+/// </summary>
 internal static class ExchangeCommandLine
 {
     public const int ExitConfiguration = 2;
     public const int ExitSchema = 3;
+
+    /// <summary>The daemon refused to serve a principal with <see cref="Core.Security.PublishedPasswordCheck.DemoPassword"/> beyond loopback.</summary>
+    public const int ExitPublishedPassword = 5;
 
     private static readonly Option<string?> ConfigOption = new("--config")
     {
@@ -63,7 +70,7 @@ internal static class ExchangeCommandLine
             return ExitConfiguration;
         }
 
-        var problems = LoadAndValidate(location, out var options, out _);
+        IReadOnlyList<ConfigurationProblem> problems = [.. LoadAndValidate(location, out var options, out _), .. Core.Security.PublishedPasswordCheck.Validate(options)];
         foreach (var problem in problems)
         {
             Console.Error.WriteLine(problem);

@@ -11,21 +11,21 @@ internal static class OperatorVerbs
     public static void AddTo(RootCommand root)
     {
         var status = new Command("status", "Show the gate, each dataset's watermark and last batch, each insurer's backlog and last poll, and requests by status.");
-        status.SetAction((result, token) => WithStoreAsync(result, (location, options, store) => StatusCommand.RunAsync(options, store, Console.Out, token)));
+        status.SetAction((result, token) => WithStoreAsync(result, StoreUse.ReadCurrentSchema, (location, options, store) => StatusCommand.RunAsync(options, store, Console.Out, token)));
 
         var insurer = new Option<string>("--insurer") { Description = "Insurer (principal name) whose cursor moves back", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "Dataset name", Required = true };
         var fromSeq = new Option<long>("--from-seq") { Description = "First batch sequence number to deliver again", Required = true };
         var replay = new Command("replay", "Move an insurer's cursor back so batches from --from-seq on are delivered again (audited).") { insurer, dataset, fromSeq };
-        replay.SetAction((result, token) => WithStoreAsync(result, (_, options, store) => ReplayCommand.RunAsync(
+        replay.SetAction((result, token) => WithStoreAsync(result, StoreUse.Migrate, (_, options, store) => ReplayCommand.RunAsync(
             options, store, result.GetValue(insurer)!, result.GetValue(dataset)!, result.GetValue(fromSeq), Environment.UserName, Console.Out, Console.Error, token)));
 
         var purge = new Command("purge", "Apply the retention of Exchange:Retention now and print (and log) what was removed.");
-        purge.SetAction((result, token) => WithStoreAsync(result, (location, options, store) => PurgeCommand.RunAsync(location, options, store, Console.Out, token)));
+        purge.SetAction((result, token) => WithStoreAsync(result, StoreUse.Migrate, (location, options, store) => PurgeCommand.RunAsync(location, options, store, Console.Out, token)));
 
         var to = new Option<FileInfo>("--to") { Description = "File to write the backup to (must not exist)", Required = true };
         var backup = new Command("backup", "Copy the SQLite staging store to --to with SQLite's online backup; the daemon may keep running.") { to };
-        backup.SetAction((result, token) => WithStoreAsync(result, (_, _, store) => BackupCommand.RunAsync(store, result.GetValue(to)!, Console.Out, Console.Error, token)));
+        backup.SetAction((result, token) => WithStoreAsync(result, StoreUse.CopyAsIs, (_, _, store) => BackupCommand.RunAsync(store, result.GetValue(to)!, Console.Out, Console.Error, token)));
 
         var service = new Command("service", "Run the daemon under the Windows service control manager (registered by install/install-windows.ps1).");
         service.SetAction(result => ExchangeCommandLine.TryLocate(result, out var location) ? ServiceCommand.Run(location, Console.Error) : ExchangeCommandLine.ExitConfiguration);
@@ -37,8 +37,21 @@ internal static class OperatorVerbs
         root.Subcommands.Add(backup);
     }
 
-    /// <summary>Validates the configuration, opens the staging store (migrated), runs <paramref name="action"/> and closes the store.</summary>
-    private static async Task<int> WithStoreAsync(ParseResult result, Func<ConfigLocation, ExchangeOptions, AdoStagingStore, Task<int>> action)
+    /// <summary>What a verb may do to the staging store before its work.</summary>
+    private enum StoreUse
+    {
+        /// <summary>Create or migrate it (the verbs that write: replay, purge).</summary>
+        Migrate,
+
+        /// <summary>Read an existing store at this build's schema version; create and migrate nothing (status).</summary>
+        ReadCurrentSchema,
+
+        /// <summary>Use an existing store at any schema version, as it is (backup: the copy before an upgrade is the point).</summary>
+        CopyAsIs,
+    }
+
+    /// <summary>Validates the configuration, opens the staging store as <paramref name="use"/> allows, runs <paramref name="action"/> and closes the store.</summary>
+    private static async Task<int> WithStoreAsync(ParseResult result, StoreUse use, Func<ConfigLocation, ExchangeOptions, AdoStagingStore, Task<int>> action)
     {
         if (!ExchangeCommandLine.TryLocate(result, out var location))
         {
@@ -56,11 +69,32 @@ internal static class OperatorVerbs
             return ExchangeCommandLine.ExitConfiguration;
         }
 
+        // Opening a SQLite file that is not there would create it (and its folder): a read-only verb says so instead.
+        if (use != StoreUse.Migrate && options.Staging.Provider == "sqlite"
+            && SqliteStagingStore.DatabaseFile(options.Staging.ConnectionString) is var file && !File.Exists(file))
+        {
+            await Console.Error.WriteLineAsync(
+                $"There is no staging store at '{file}' (Exchange:Staging:ConnectionString): the daemon or 'exchange migrate' creates it. Nothing was created.").ConfigureAwait(false);
+            return 1;
+        }
+
         var store = StagingStoreFactory.Create(options.Staging, TimeProvider.System);
         try
         {
-            // Refuses an unknown (newer) schema like the daemon does; creates the tables on a new store.
-            await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+            if (use == StoreUse.Migrate)
+            {
+                // Refuses an unknown (newer) schema like the daemon does; creates the tables on a new store.
+                await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (use == StoreUse.ReadCurrentSchema
+                && await store.ReadSchemaVersionAsync(CancellationToken.None).ConfigureAwait(false) is var version && version != store.KnownSchemaVersion)
+            {
+                await Console.Error.WriteLineAsync(version < store.KnownSchemaVersion
+                    ? $"The staging store is at schema version {version}, this build of Exchange reads version {store.KnownSchemaVersion}: run 'exchange migrate' (or start the daemon) first. Nothing was changed."
+                    : $"The staging store is at schema version {version}, but this build of Exchange knows versions 1 to {store.KnownSchemaVersion}: use the newer Exchange that wrote it. Nothing was changed.").ConfigureAwait(false);
+                return ExchangeCommandLine.ExitSchema;
+            }
+
             return await action(location, options, store).ConfigureAwait(false);
         }
         catch (StagingSchemaException error)

@@ -84,10 +84,13 @@ internal sealed class AuditTrail : IAsyncDisposable
         AuditLog.Call(_file, entry.Operation, entry.Principal, entry.ObjectId ?? "-", entry.Outcome, entry.RemoteAddress ?? "(unknown)", soap);
     }
 
-    /// <summary>Writes an aggregated record of unauthenticated calls, waiting for room in the queue rather than failing.</summary>
+    /// <summary>
+    /// Brings an aggregated record of unauthenticated calls to its final count (writing it when it is missing), waiting for
+    /// room in the queue rather than failing.
+    /// </summary>
     public async Task WriteAggregatedAsync(AuditEntry entry)
     {
-        var pending = new Pending(entry, "-", new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(entry, "-", new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Count: true);
         await _queue.Writer.WriteAsync(pending).ConfigureAwait(false);
         await pending.Done.Task.ConfigureAwait(false);
     }
@@ -104,15 +107,27 @@ internal sealed class AuditTrail : IAsyncDisposable
     {
         var group = new List<Pending>(MaxGroup);
         var entries = new List<AuditEntry>(MaxGroup);
+        var counts = new List<AuditEntry>();
         var lastGroup = 0;
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             group.Clear();
             entries.Clear();
+            counts.Clear();
             Take(group, entries);
             if (lastGroup > 1)
             {
                 await GatherAsync(group, entries).ConfigureAwait(false);
+            }
+
+            // Count updates of aggregated records go their own way; new records keep the group commit.
+            for (var i = entries.Count - 1; i >= 0; i--)
+            {
+                if (group[i].Count)
+                {
+                    counts.Add(entries[i]);
+                    entries.RemoveAt(i);
+                }
             }
 
             lastGroup = group.Count;
@@ -123,7 +138,7 @@ internal sealed class AuditTrail : IAsyncDisposable
                 foreach (var pending in group)
                 {
                     var e = pending.Entry;
-                    if (e.Calls == 1)
+                    if (!pending.Count)
                     {
                         AuditLog.Call(_file, e.Operation, e.Principal, e.ObjectId ?? "-", e.Outcome, e.RemoteAddress ?? "(unknown)", pending.Soap);
                     }
@@ -136,10 +151,11 @@ internal sealed class AuditTrail : IAsyncDisposable
                 if (_store is IAuditStore batches)
                 {
                     await batches.WriteAuditBatchAsync(entries, CancellationToken.None).ConfigureAwait(false);
+                    await batches.SetAuditCallsAsync(counts, CancellationToken.None).ConfigureAwait(false);
                 }
                 else
                 {
-                    foreach (var entry in entries)
+                    foreach (var entry in entries.Concat(counts))
                     {
                         await _store.WriteAuditAsync(entry, CancellationToken.None).ConfigureAwait(false);
                     }
@@ -178,7 +194,8 @@ internal sealed class AuditTrail : IAsyncDisposable
         }
     }
 
-    private sealed record Pending(AuditEntry Entry, string Soap, TaskCompletionSource Done);
+    // Count: the entry sets the count of an aggregated record instead of adding a record.
+    private sealed record Pending(AuditEntry Entry, string Soap, TaskCompletionSource Done, bool Count = false);
 }
 
 /// <summary>The audit queue is full: the store does not keep up, and the call is refused rather than queued without bound.</summary>

@@ -224,8 +224,12 @@ internal sealed class SoapEndpoint
         Core.Diagnostics.ExchangeMetrics.Instance.SoapCall(operationName, outcome, started);
         if (ReferenceEquals(principalName, Anonymous))
         {
-            // Strangers are audited aggregated (one record per address, outcome and minute), so they cannot fill the disk.
-            _strangers.Record(remote, operationName, outcome);
+            // Strangers are audited aggregated (one record per address, outcome and minute), so they cannot fill the disk:
+            // the first call of a key waits for its record like any call, the rest are counted into it.
+            if (_strangers.Record(remote, operationName, outcome) is { } first)
+            {
+                fault = await AuditAsync(first, version, fault).ConfigureAwait(false);
+            }
         }
         else if (stateChange is { Stored: true } && fault is null)
         {

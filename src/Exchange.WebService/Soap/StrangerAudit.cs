@@ -4,15 +4,16 @@ using Microsoft.Extensions.Logging;
 namespace Exchange.WebService.Soap;
 
 /// <summary>
-/// The audit of calls that never authenticated (no or wrong credentials, malformed envelopes, oversized bodies): counted
-/// per remote address, outcome and minute, and written as one audit record per such key with its count once the minute is
-/// over, so that strangers cannot fill the disk with one row and one line per call. At most
-/// <see cref="RowsPerMinute"/> keys are kept per minute over all addresses; calls of further keys are counted in one
+/// The audit of calls that never authenticated (no or wrong credentials, malformed envelopes, oversized bodies): one audit
+/// record per remote address, outcome and minute, so that strangers cannot fill the disk with one row and one line per
+/// call. The first call of a key is recorded at once, like any call (the endpoint waits for it); later calls of that key
+/// in the same minute are only counted, and the record's count is brought up to date once the minute is over. At most
+/// <see cref="RowsPerMinute"/> keys get a record per minute over all addresses; calls of further keys are counted in one
 /// summary record of that minute (address <c>(others)</c>).
 /// </summary>
 /// <remarks>
-/// The counts of the current minute are in memory until it ends (at most about a minute of them is lost if the process is
-/// killed); authenticated calls are never aggregated and keep their own durable row each.
+/// Only the counts of the current minute are in memory: a killed process loses at most the count of one minute, never the
+/// record that a stranger called. Authenticated calls are never aggregated and keep their own durable row each.
 /// </remarks>
 internal sealed partial class StrangerAudit : IAsyncDisposable
 {
@@ -21,6 +22,8 @@ internal sealed partial class StrangerAudit : IAsyncDisposable
 
     /// <summary>The address of the summary record that counts the calls beyond <see cref="RowsPerMinute"/>.</summary>
     public const string Others = "(others)";
+
+    private const string OthersOutcome = "(various)";
 
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(5);
@@ -55,10 +58,14 @@ internal sealed partial class StrangerAudit : IAsyncDisposable
     /// <summary>Distinct address and outcome keys recorded per minute before the rest go to the summary record.</summary>
     public int RowsPerMinute { get; }
 
-    /// <summary>Counts one unauthenticated or malformed call.</summary>
-    public void Record(string remoteAddress, string operation, string outcome)
+    /// <summary>
+    /// Counts one unauthenticated or malformed call; returns the record to write now when it is the first call of its key
+    /// (or the first one past <see cref="RowsPerMinute"/>) in this minute, otherwise null.
+    /// </summary>
+    public AuditEntry? Record(string remoteAddress, string operation, string outcome)
     {
         List<AuditEntry>? closed;
+        AuditEntry? first = null;
         lock (_lock)
         {
             closed = RollIfNewMinute(_timeProvider.GetUtcNow());
@@ -70,15 +77,17 @@ internal sealed partial class StrangerAudit : IAsyncDisposable
             else if (_tallies.Count < RowsPerMinute)
             {
                 _tallies[key] = new Tally(operation);
+                first = new AuditEntry(_minute, Anonymous, operation, null, outcome, remoteAddress);
             }
-            else
+            else if (++_others == 1)
             {
-                _others++;
                 _othersOperation = operation;
+                first = new AuditEntry(_minute, Anonymous, operation, null, OthersOutcome, Others);
             }
         }
 
         Write(closed);
+        return first;
     }
 
     /// <summary>Writes the counts of every minute, the current one included (on stop, and for tests).</summary>
@@ -137,17 +146,21 @@ internal sealed partial class StrangerAudit : IAsyncDisposable
     }
 
     // Under _lock.
+    // The records whose count grew past the 1 they were written with.
     private List<AuditEntry> Drain()
     {
-        var entries = new List<AuditEntry>(_tallies.Count + 1);
+        var entries = new List<AuditEntry>();
         foreach (var ((address, outcome), tally) in _tallies)
         {
-            entries.Add(new AuditEntry(_minute, Anonymous, tally.Operation, null, outcome, address, tally.Calls));
+            if (tally.Calls > 1)
+            {
+                entries.Add(new AuditEntry(_minute, Anonymous, tally.Operation, null, outcome, address, tally.Calls));
+            }
         }
 
-        if (_others > 0)
+        if (_others > 1)
         {
-            entries.Add(new AuditEntry(_minute, Anonymous, _othersOperation, null, "(various)", Others, _others));
+            entries.Add(new AuditEntry(_minute, Anonymous, _othersOperation, null, OthersOutcome, Others, _others));
         }
 
         _tallies = [];
@@ -184,7 +197,7 @@ internal sealed partial class StrangerAudit : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(2010, LogLevel.Error, "{Records} aggregated audit record(s) of {Calls} unauthenticated call(s) could not be written")]
+    [LoggerMessage(2010, LogLevel.Error, "The counts of {Records} aggregated audit record(s) ({Calls} unauthenticated calls) could not be written")]
     private static partial void LogLost(ILogger logger, Exception exception, int records, int calls);
 
     private sealed class Tally(string operation)

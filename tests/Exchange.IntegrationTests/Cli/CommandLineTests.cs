@@ -85,6 +85,39 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_WithTheDemoPasswordBoundBeyondLoopback_RefusesToStart_WithExitCode5_NamingPrincipalUrlAndFix()
+    {
+        // The shipped demo-insurer (hash of the published 'demo-insurer-password') on every interface.
+        var url = $"http://0.0.0.0:{_config.Port}";
+        _config.Exchange["Web"]!["Urls"] = url;
+
+        await using var run = ExchangeProcess.Start("run", "--config", _config.Write());
+        Assert.Equal(5, await run.WaitForExitAsync(Timeout));
+        Assert.Contains("Exchange did not start: appsettings.json: Exchange:Principals:0:PasswordHash: principal 'demo-insurer' has the published demo password 'demo-insurer-password'", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"binds '{url}' beyond loopback", run.Output, StringComparison.Ordinal);
+        Assert.Contains("'exchange hash-password'", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_config.DataDirectory, "staging.db")), "refused before the staging store was opened");
+    }
+
+    [Fact]
+    public async Task CheckConfig_ReportsTheDemoPasswordBeyondLoopback_AndAcceptsANewPasswordThere()
+    {
+        _config.Exchange["Web"]!["Urls"] = "http://0.0.0.0:8080";
+        await using (var demo = ExchangeProcess.Start("check-config", "--config", _config.Write()))
+        {
+            Assert.Equal(2, await demo.WaitForExitAsync(Timeout));
+            Assert.Contains("appsettings.json: Exchange:Principals:0:PasswordHash: principal 'demo-insurer' has the published demo password", demo.Output, StringComparison.Ordinal);
+            Assert.Contains("1 problem(s)", demo.Output, StringComparison.Ordinal);
+        }
+
+        _config.Exchange["Principals"]![0]!["PasswordHash"] = new Pbkdf2PasswordHasher().Hash("a password nobody has read");
+        await using var renewed = ExchangeProcess.Start("check-config", "--config", _config.Write());
+        Assert.Equal(0, await renewed.WaitForExitAsync(Timeout));
+        Assert.Contains("is valid", renewed.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HashPassword_PrintsAHashThatVerifies_AndRefusesAShortPassword()
     {
         await using (var run = ExchangeProcess.StartWithInput("correct horse battery staple\n", "hash-password"))

@@ -109,5 +109,126 @@ public sealed class OperatorVerbTests : IDisposable
         Assert.False(Directory.Exists(_config.DataDirectory) && File.Exists(Path.Combine(_config.DataDirectory, "staging.db")));
     }
 
+    [Fact]
+    public async Task StatusAndCheckConfig_WithoutAStagingStore_CreateNothing()
+    {
+        _config.Write();
+
+        await using (var status = ExchangeProcess.Start("status", "--config", _config.ConfigDirectory))
+        {
+            Assert.Equal(1, await status.WaitForExitAsync(Timeout));
+            Assert.Contains($"There is no staging store at '{Path.Combine(_config.DataDirectory, "staging.db")}'", status.Output, StringComparison.Ordinal);
+            Assert.Contains("Nothing was created.", status.Output, StringComparison.Ordinal);
+        }
+
+        await using (var check = ExchangeProcess.Start("check-config", "--config", _config.ConfigDirectory))
+        {
+            Assert.Equal(0, await check.WaitForExitAsync(Timeout));
+        }
+
+        Assert.False(Directory.Exists(_config.DataDirectory), "neither verb may create the data folder or the store in it");
+    }
+
+    [Fact]
+    public async Task StatusAndCheckConfig_OnAnOlderSchema_MigrateNothing()
+    {
+        var store = await PrepareStoreAsync(TimeProvider.System, 1);
+        var latest = SchemaScripts.For("sqlite").Count;
+        await ExecuteAsync($"DELETE FROM schema_version WHERE version = {latest}; DROP INDEX ix_batches_headers;");
+        var before = await QueryAsync("SELECT group_concat(version) FROM schema_version");
+
+        await using (var status = ExchangeProcess.Start("status", "--config", _config.ConfigDirectory))
+        {
+            Assert.Equal(3, await status.WaitForExitAsync(Timeout));
+            Assert.Contains($"The staging store is at schema version {latest - 1}, this build of Exchange reads version {latest}: run 'exchange migrate'", status.Output, StringComparison.Ordinal);
+        }
+
+        await using (var check = ExchangeProcess.Start("check-config", "--config", _config.ConfigDirectory))
+        {
+            Assert.Equal(0, await check.WaitForExitAsync(Timeout));
+        }
+
+        Assert.Equal(before, await QueryAsync("SELECT group_concat(version) FROM schema_version"));
+        Assert.Equal("0", await QueryAsync("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_batches_headers'"));
+        store.Dispose();
+    }
+
+    [Fact]
+    public async Task Status_OnTheCurrentSchema_ShowsTheStore()
+    {
+        await PrepareStoreAsync(TimeProvider.System, 2);
+        await using var status = ExchangeProcess.Start("status", "--config", _config.ConfigDirectory);
+        Assert.Equal(0, await status.WaitForExitAsync(Timeout));
+        Assert.Contains("AC01", status.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Backup_WritesAnOwnerOnlyFile_AndNothingElse()
+    {
+        await PrepareStoreAsync(TimeProvider.System, 3);
+        var folder = Path.Combine(_config.Root, "backups");
+        Directory.CreateDirectory(folder);
+        var target = Path.Combine(folder, "staging-copy.db");
+
+        await using var backup = ExchangeProcess.Start("backup", "--to", target, "--config", _config.ConfigDirectory);
+        Assert.Equal(0, await backup.WaitForExitAsync(Timeout));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(target));
+        Assert.Equal([target], Directory.GetFileSystemEntries(folder));
+        var copy = new SqliteStagingStore($"Data Source={target}", TimeProvider.System);
+        Assert.Equal([1L, 2L, 3L], (await copy.GetBatchHeadersAfterAsync("AC01", 0, 10, default)).Select(h => h.Seq));
+        copy.Dispose();
+    }
+
+    [Fact]
+    public async Task Backup_RefusesASymbolicLinkAtTheTarget_AndWritesNothingThroughIt()
+    {
+        await PrepareStoreAsync(TimeProvider.System, 1);
+        var pointedAt = Path.Combine(_config.Root, "pointed-at.db");
+        var link = Path.Combine(_config.Root, "link.db");
+        File.CreateSymbolicLink(link, pointedAt);
+
+        await using var backup = ExchangeProcess.Start("backup", "--to", link, "--config", _config.ConfigDirectory);
+        Assert.Equal(1, await backup.WaitForExitAsync(Timeout));
+        Assert.Contains($"--to must name a new file, was '{link}', a symbolic link to '{pointedAt}'; backup does not follow links. Nothing was written.", backup.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(pointedAt));
+        Assert.Equal(pointedAt, new FileInfo(link).LinkTarget);
+    }
+
+    [Fact]
+    public async Task Backup_ThatFailsHalfway_LeavesNoPartialCopyBehind()
+    {
+        // A store file that SQLite opens but cannot copy: the failure comes once the copy has begun.
+        _config.Exchange["Demo"]!["Enabled"] = false;
+        _config.Write();
+        Directory.CreateDirectory(_config.DataDirectory);
+        await File.WriteAllBytesAsync(Path.Combine(_config.DataDirectory, "staging.db"), Enumerable.Repeat((byte)0x5A, 8192).ToArray());
+        var folder = Path.Combine(_config.Root, "backups");
+        Directory.CreateDirectory(folder);
+
+        await using var backup = ExchangeProcess.Start("backup", "--to", Path.Combine(folder, "copy.db"), "--config", _config.ConfigDirectory);
+        Assert.Equal(1, await backup.WaitForExitAsync(Timeout));
+        Assert.Contains("No partial copy was left behind.", backup.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_config.DataDirectory, "staging.db")};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<string?> QueryAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_config.DataDirectory, "staging.db")};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public void Dispose() => _config.Dispose();
 }

@@ -23,6 +23,7 @@ public sealed class HostileDaemon : IAsyncLifetime
     public const string DigestSecret = "hostile-digest-secret-1";
 
     private readonly TestConfig _config = new();
+    private int _callers;
 
     public ExchangeProcess Daemon { get; private set; } = null!;
 
@@ -60,6 +61,10 @@ public sealed class HostileDaemon : IAsyncLifetime
             ["DigestSecrets"] = new JsonArray(new JsonObject { ["Principal"] = Digest, ["File"] = secretFile }),
             ["RateLimit"] = new JsonObject { ["PermitsPerSecond"] = 0 },
         };
+
+        // Each call comes from an address of its own, forwarded by the test as a TLS-terminating trusted proxy would, so each
+        // hostile call opens its own aggregated audit record and is in the audit file at once.
+        _config.Exchange["Web"]!["TrustedProxies"] = new JsonArray("127.0.0.1");
         Daemon = ExchangeProcess.Start("run", "--config", _config.Write());
         await Daemon.WaitForLineAsync("WSDL at", TimeSpan.FromSeconds(60));
 
@@ -85,6 +90,9 @@ public sealed class HostileDaemon : IAsyncLifetime
         // Expect: 100-continue, as curl sends for large bodies: a body refused by its length is never sent, and the fault is read.
         using var request = new HttpRequestMessage(HttpMethod.Post, ServiceUrl) { Content = content };
         request.Headers.ExpectContinue = true;
+        var caller = Interlocked.Increment(ref _callers);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", $"198.51.{100 + (caller / 250)}.{caller % 250 + 1}");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "https");
         using var response = await Http.SendAsync(request);
         return new Reply(response.StatusCode, await response.Content.ReadAsStringAsync());
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Exchange.Core.Security;
 using Exchange.IntegrationTests.Infrastructure;
 
 namespace Exchange.IntegrationTests.Service;
@@ -23,6 +24,13 @@ public sealed class SystemdServiceTests : IDisposable
         var settings = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(etc, "appsettings.json")))!.AsObject();
         settings["Exchange"]!["Web"]!["Urls"] = $"http://127.0.0.1:{FreePorts.Next()}";
         settings["Exchange"]!["Operator"] = new JsonObject { ["Urls"] = $"http://127.0.0.1:{FreePorts.Next()}", ["ShutdownTimeout"] = "00:00:10" };
+
+        // The install has no principal; the operator adds one with a hash from 'exchange hash-password'.
+        settings["Exchange"]!["Principals"]!.AsArray().Add(new JsonObject
+        {
+            ["Name"] = "demo-insurer", ["Role"] = "insurer", ["PasswordHash"] = new Pbkdf2PasswordHasher().Hash("an operator's own password"),
+            ["Datasets"] = new JsonArray("AC01"), ["MinPollInterval"] = "00:00:01",
+        });
         await File.WriteAllTextAsync(Path.Combine(etc, "appsettings.json"), settings.ToJsonString());
 
         var socketPath = _root.File("notify.sock");
@@ -86,12 +94,73 @@ public sealed class SystemdServiceTests : IDisposable
 
         var (code, output) = await RunAsync(analyze!, ["verify", $"--root={_root.Path}", "exchange.service"]);
         Assert.True(code == 0 && output.Trim().Length == 0, $"systemd-analyze verify exited {code} with:\n{output}");
+        var installed = await File.ReadAllLinesAsync(Path.Combine(_root.Path, "etc", "systemd", "system", "exchange.service"));
+        foreach (var directive in (string[])["SystemCallFilter=@system-service", "ProtectProc=invisible", "LimitCORE=0", "MemoryMax=2G", "TasksMax=512"])
+        {
+            Assert.Contains(directive, installed);
+        }
+
+        // The installer's bounds: options, or the environment, written into the unit, which still verifies.
+        Install("--memory-max", "1536M", "--tasks-max", "256");
+        installed = await File.ReadAllLinesAsync(Path.Combine(_root.Path, "etc", "systemd", "system", "exchange.service"));
+        Assert.Equal((1, 1), (installed.Count(l => l.StartsWith("MemoryMax=", StringComparison.Ordinal)), installed.Count(l => l.StartsWith("TasksMax=", StringComparison.Ordinal))));
+        Assert.Contains("MemoryMax=1536M", installed);
+        Assert.Contains("TasksMax=256", installed);
+        (code, output) = await RunAsync(analyze!, ["verify", $"--root={_root.Path}", "exchange.service"]);
+        Assert.True(code == 0 && output.Trim().Length == 0, $"systemd-analyze verify exited {code} with:\n{output}");
+
+        var (fromEnvironment, _) = await RunAsync("bash", [Script, "--root", _root.Path, "--publish-dir", Path.GetDirectoryName(ExchangeProcess.HostAssembly)!],
+            new() { ["EXCHANGE_MEMORY_MAX"] = "50%", ["EXCHANGE_TASKS_MAX"] = "infinity" });
+        Assert.Equal(0, fromEnvironment);
+        installed = await File.ReadAllLinesAsync(Path.Combine(_root.Path, "etc", "systemd", "system", "exchange.service"));
+        Assert.Contains("MemoryMax=50%", installed);
+        Assert.Contains("TasksMax=infinity", installed);
 
         // And it really checks: an unknown key in the same unit is reported.
         var unit = Path.Combine(_root.Path, "etc", "systemd", "system", "exchange.service");
         await File.WriteAllTextAsync(unit, (await File.ReadAllTextAsync(unit)).Replace("NoNewPrivileges=yes", "NoNewPrivileges=yes\nNoSuchSetting=1", StringComparison.Ordinal));
         var (_, complaint) = await RunAsync(analyze!, ["verify", $"--root={_root.Path}", "exchange.service"]);
         Assert.Contains("Unknown key 'NoSuchSetting'", complaint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InstallScript_RefusesAMalformedBound_NamingTheOptionTheValueAndWhatIsAccepted()
+    {
+        var built = Path.GetDirectoryName(ExchangeProcess.HostAssembly)!;
+        var (code, output) = await RunAsync("bash", [Script, "--root", _root.Path, "--publish-dir", built, "--memory-max", "2 GB"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--memory-max (or EXCHANGE_MEMORY_MAX) must be a size such as 2G", output, StringComparison.Ordinal);
+        Assert.Contains("was '2 GB'", output, StringComparison.Ordinal);
+
+        (code, output) = await RunAsync("bash", [Script, "--root", _root.Path, "--publish-dir", built], new() { ["EXCHANGE_TASKS_MAX"] = "-1" });
+        Assert.Equal(2, code);
+        Assert.Contains("--tasks-max (or EXCHANGE_TASKS_MAX) must be a count such as 512", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_root.Path, "etc", "systemd", "system", "exchange.service")), "nothing is installed with a bad bound");
+    }
+
+    [Fact]
+    public async Task InstallScript_InstallsNoPrincipal_ButOtherwiseTheShippedConfiguration_AndSaysHowToAddOne()
+    {
+        var output = Install();
+        var etc = Path.Combine(_root.Path, "etc", "exchange");
+        var installed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(etc, "appsettings.json")))!;
+        Assert.Empty(installed["Exchange"]!["Principals"]!.AsArray());
+        Assert.DoesNotContain("pbkdf2-sha256$", await File.ReadAllTextAsync(Path.Combine(etc, "appsettings.json")), StringComparison.Ordinal);
+
+        // Everything else is the shipped file.
+        var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ExchangeProcess.RepositoryRoot, "config", "appsettings.json")))!;
+        Assert.NotEmpty(shipped["Exchange"]!["Principals"]!.AsArray());
+        shipped["Exchange"]!["Principals"] = new JsonArray();
+        Assert.True(JsonNode.DeepEquals(shipped, installed), installed.ToJsonString());
+        Assert.Contains("No principal is installed.", output, StringComparison.Ordinal);
+        Assert.Contains("exchange hash-password", output, StringComparison.Ordinal);
+
+        // An earlier install's file with the demo hash is kept (an operator's file is never overwritten), with a warning;
+        // the reference copy beside it has no principal either.
+        File.Copy(Path.Combine(ExchangeProcess.RepositoryRoot, "config", "appsettings.json"), Path.Combine(etc, "appsettings.json"), overwrite: true);
+        output = Install();
+        Assert.Contains("still has a principal with the shipped demo PasswordHash", output, StringComparison.Ordinal);
+        Assert.Empty(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(etc, "appsettings.json.dist")))!["Exchange"]!["Principals"]!.AsArray());
     }
 
     [Fact]
@@ -116,12 +185,13 @@ public sealed class SystemdServiceTests : IDisposable
 
     private static string Script => Path.Combine(ExchangeProcess.RepositoryRoot, "install", "install-linux.sh");
 
-    private void Install()
+    private string Install(params string[] options)
     {
         var built = Path.GetDirectoryName(ExchangeProcess.HostAssembly)!;
-        var (code, output) = RunAsync("bash", [Script, "--root", _root.Path, "--publish-dir", built]).GetAwaiter().GetResult();
+        var (code, output) = RunAsync("bash", [Script, "--root", _root.Path, "--publish-dir", built, .. options]).GetAwaiter().GetResult();
         Assert.True(code == 0, $"install-linux.sh exited {code}:\n{output}");
         Assert.True(File.Exists(Path.Combine(_root.Path, "opt", "exchange", "exchange.dll")), output);
+        return output;
     }
 
     /// <summary>The Environment= lines of install/exchange.service.</summary>
@@ -171,9 +241,14 @@ public sealed class SystemdServiceTests : IDisposable
         }
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string file, string[] arguments)
+    private static async Task<(int Code, string Output)> RunAsync(string file, string[] arguments, Dictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in environment ?? [])
+        {
+            info.Environment[key] = value;
+        }
+
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

@@ -39,6 +39,24 @@ public abstract class AuditStoreContract
     }
 
     [Fact]
+    public async Task SetAuditCalls_UpdatesTheAggregatedRecord_OrWritesItWhenMissing()
+    {
+        var store = await CreateStoreAsync();
+        var minute = Clock.GetUtcNow();
+        var first = new AuditEntry(minute, "(anonymous)", "Poll", null, "AuthFailed", "198.51.100.7");
+        var other = first with { RemoteAddress = "198.51.100.8" };
+        await store.WriteAuditBatchAsync([first, other with { Outcome = "InvalidRequest" }], default);
+
+        await store.SetAuditCallsAsync([first with { Calls = 40 }, other with { Calls = 3 }], default);
+
+        var rows = await Audit(store);
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(40, Assert.Single(rows, r => r.RemoteAddress == "198.51.100.7").Calls);
+        Assert.Equal(1, Assert.Single(rows, r => r is { RemoteAddress: "198.51.100.8", Outcome: "InvalidRequest" }).Calls);
+        Assert.Equal(3, Assert.Single(rows, r => r is { RemoteAddress: "198.51.100.8", Outcome: "AuthFailed" }).Calls);
+    }
+
+    [Fact]
     public async Task Ack_WithAnAuditRecord_CommitsTheRecordWithTheCursor_AndNothingWhenNothingChanged()
     {
         var store = await CreateStoreAsync();

@@ -39,6 +39,20 @@ public abstract class StagingStoreContract
     }
 
     [Fact]
+    public async Task ReadSchemaVersion_ReadsTheVersion_AndFindsNoTableWithoutCreatingOne()
+    {
+        var store = await CreateStoreAsync();
+        await store.MigrateAsync(default);
+        Assert.Equal(store.KnownSchemaVersion, await store.ReadSchemaVersionAsync(default));
+
+        await ExecuteAsync(store, "DROP TABLE schema_version");
+        Assert.Equal(0, await store.ReadSchemaVersionAsync(default));
+
+        // GetSchemaVersionAsync would have created it: this read left the store as it was.
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ExecuteAsync(store, "SELECT version FROM schema_version"));
+    }
+
+    [Fact]
     public async Task Migrate_RefusesASchemaNewerThanTheBuild_NamingBothVersions()
     {
         var store = await CreateStoreAsync();

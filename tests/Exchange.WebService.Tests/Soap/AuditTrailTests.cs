@@ -144,6 +144,8 @@ public sealed class AuditTrailTests : IDisposable
             await WriteNowAsync(entries, cancellationToken);
         }
 
+        public Task SetAuditCallsAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) => inner.SetAuditCallsAsync(entries, cancellationToken);
+
         private Task WriteNowAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
             if (FailNext is { } failure)
