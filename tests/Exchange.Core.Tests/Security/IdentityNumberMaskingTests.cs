@@ -31,7 +31,7 @@ public sealed class IdentityNumberMaskingTests
     {
         var masked = IdentityNumber.MaskWithin(text);
 
-        Assert.True(ValidNumbersIn(masked).Count == 0, $"{form}: '{masked}' still holds a valid identity number");
+        Assert.True(IdentityNumberScan.ValidNumbersIn(masked).Count == 0, $"{form}: '{masked}' still holds a valid identity number");
         Assert.Contains("*****", masked, StringComparison.Ordinal);
         Assert.Equal(text.Length, masked.Length);
     }
@@ -55,50 +55,14 @@ public sealed class IdentityNumberMaskingTests
         const string filler = "ab Xx-:;/<>\"'０１９ｘＸ 公民12";
         for (var n = 0; n < 2_000; n++)
         {
-            var number = Generate(random);
+            var number = IdentityNumberScan.Generate(random);
             var text = new StringBuilder();
             text.Append(Filler(random, filler));
             text.Append(random.Next(3) switch { 0 => number, 1 => number.ToLowerInvariant(), _ => FullWidth(number) });
             text.Append(Filler(random, filler));
             var masked = IdentityNumber.MaskWithin(text.ToString());
-            Assert.True(ValidNumbersIn(masked).Count == 0, $"'{text}' masked as '{masked}' still holds a valid identity number");
+            Assert.True(IdentityNumberScan.ValidNumbersIn(masked).Count == 0, $"'{text}' masked as '{masked}' still holds a valid identity number");
         }
-    }
-
-    /// <summary>Every valid 18-character number in <paramref name="text"/>, full-width forms read as ASCII.</summary>
-    internal static List<string> ValidNumbersIn(string text)
-    {
-        var ascii = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            ascii.Append(c switch
-            {
-                >= '\uFF10' and <= '\uFF19' => (char)('0' + (c - '\uFF10')),
-                '\uFF38' => 'X',
-                '\uFF58' => 'x',
-                _ => c,
-            });
-        }
-
-        var found = new List<string>();
-        var s = ascii.ToString();
-        for (var i = 0; i + IdentityNumber.Length <= s.Length; i++)
-        {
-            var window = s.Substring(i, IdentityNumber.Length);
-            if (IdentityNumber.IsValid(window))
-            {
-                found.Add(window);
-            }
-        }
-
-        return found;
-    }
-
-    internal static string Generate(Random random)
-    {
-        var birth = new DateOnly(1930, 1, 1).AddDays(random.Next(30_000));
-        var body = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{random.Next(110000, 660000)}{birth:yyyyMMdd}{random.Next(1000):000}");
-        return body + IdentityNumber.ComputeCheckCharacter(body);
     }
 
     private static string FullWidth(string number) =>
