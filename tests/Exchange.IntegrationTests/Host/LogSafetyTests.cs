@@ -119,6 +119,7 @@ public sealed class LogSafetyTests : IDisposable
     public void Dispose()
     {
         _factory.Dispose();
+        TestLogs.Keep(LogDirectory, Path.GetFileName(_folder.Path));
         _folder.Dispose();
     }
 
