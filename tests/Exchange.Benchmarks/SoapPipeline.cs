@@ -6,6 +6,7 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Diagnostics;
 using Exchange.Core.Security;
 using Exchange.Core.Staging;
+using Exchange.Host.Configuration;
 using Exchange.WebService;
 using Exchange.WebService.Operations;
 using Exchange.WebService.Soap;
@@ -35,9 +36,7 @@ internal static class SoapPipeline
         var folder = Directory.CreateTempSubdirectory("exchange-soap-pipeline");
         try
         {
-            LogManager.Setup().LoadConfigurationFromFile(nlogConfig, optional: false);
-            LogManager.Configuration!.Variables["logDirectory"] = Path.Combine(folder.FullName, "logs");
-            LogManager.ReconfigExistingLoggers();
+            NLogSetup.Configure(LogManager.LogFactory, nlogConfig, Path.Combine(folder.FullName, "logs"));
             using var store = new SqliteStagingStore($"Data Source={Path.Combine(folder.FullName, "staging.db")}", TimeProvider.System);
             await store.MigrateAsync(default);
             for (var b = 0; b < batches; b++)

@@ -1,4 +1,5 @@
 using Exchange.Core.Configuration;
+using Exchange.Core.Security;
 using Microsoft.Extensions.Options;
 
 namespace Exchange.Core.Operations;
@@ -62,7 +63,8 @@ public sealed class OperatorSnapshotSource(IOperationsStore store, IOptions<Exch
         }
         catch (Exception error) when (error is System.Data.Common.DbException or InvalidOperationException or IOException or TimeoutException)
         {
-            _current = _current with { Error = $"{error.GetType().Name}: {error.Message}" };
+            // Shown on the status page, by `exchange status` and in systemd's STATUS=: a provider's text may quote a bound value.
+            _current = _current with { Error = IdentityNumber.MaskWithin($"{error.GetType().Name}: {error.Message}") };
         }
 
         return _current;

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
 using Exchange.Core.Load;
+using Exchange.Core.Security;
 using Exchange.Core.Sources;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -138,7 +139,7 @@ public sealed partial class RequestWorker(
 #pragma warning restore CA1031
         {
             // The detail (possibly naming tables or columns) stays in the server log; the insurer gets a plain sentence.
-            LogAttemptFailed(logger, request.RefMsgId, request.InfNo, request.Attempts, $"{error.GetType().Name}: {error.Message}");
+            LogAttemptFailed(logger, request.RefMsgId, request.InfNo, request.Attempts, IdentityNumber.MaskWithin($"{error.GetType().Name}: {error.Message}"));
             failure = $"The social-security side could not answer function {type.InfNo}";
         }
 

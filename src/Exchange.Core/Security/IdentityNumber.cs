@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using System.Text;
 
 namespace Exchange.Core.Security;
 
@@ -7,7 +7,7 @@ namespace Exchange.Core.Security;
 /// The 18-character resident identity number (公民身份号码, GB 11643-1999): a 6-digit region code, the birth date
 /// <c>yyyyMMdd</c>, a 3-digit sequence whose last digit is odd for men and even for women, and a check character.
 /// </summary>
-public static partial class IdentityNumber
+public static class IdentityNumber
 {
     /// <summary>Length of an identity number.</summary>
     public const int Length = 18;
@@ -105,13 +105,59 @@ public static partial class IdentityNumber
         return string.Concat(value.AsSpan(0, 6), new string('*', value.Length - 10), value.AsSpan(value.Length - 4));
     }
 
-    /// <summary><paramref name="text"/> with every 18-character identity number in it masked (<see cref="Mask"/>).</summary>
+    /// <summary>Shortest run of digits that <see cref="MaskWithin"/> masks: the length of a legacy (pre-1999) number.</summary>
+    public const int ShortestMaskedRun = 15;
+
+    /// <summary>
+    /// <paramref name="text"/> with every identity number in it masked: the one masker for logs, faults, the status page
+    /// and <c>exchange status</c>. It prefers masking too much to leaking, so it does not check dates or check digits:
+    /// <list type="bullet">
+    /// <item>A run is a maximal sequence of decimal digits of any width (<c>0-9</c>, full-width <c>０-９</c>, any other
+    /// Unicode decimal digit), plus one <c>X</c>, <c>x</c>, <c>Ｘ</c> or <c>ｘ</c> right after it (the check character).</item>
+    /// <item>Every run of <see cref="ShortestMaskedRun"/> (15, a legacy number) or more characters is masked like
+    /// <see cref="Mask"/>: its first 6 and last 4 characters kept, all between replaced by <c>*</c>. So 15-, 17- and
+    /// 18-character numbers are masked, and a longer run (a number glued to other digits) is masked as a whole, never
+    /// searched for the "right" 18 characters.</item>
+    /// <item>Letters around a run do not protect it: <c>abc110101199003074514def</c> is masked.</item>
+    /// <item>Shorter runs (dates, sequence numbers, ports) are left as they are.</item>
+    /// </list>
+    /// </summary>
     public static string MaskWithin(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Embedded().Replace(text, m => Mask(m.Value));
-    }
+        StringBuilder? masked = null;
+        var copied = 0;
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (!char.IsDigit(text[i]))
+            {
+                i++;
+                continue;
+            }
 
-    [GeneratedRegex("(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")]
-    private static partial Regex Embedded();
+            var start = i;
+            while (i < text.Length && char.IsDigit(text[i]))
+            {
+                i++;
+            }
+
+            if (i < text.Length && text[i] is 'X' or 'x' or '\uFF38' or '\uFF58')
+            {
+                i++;
+            }
+
+            var length = i - start;
+            if (length < ShortestMaskedRun)
+            {
+                continue;
+            }
+
+            masked ??= new StringBuilder(text.Length);
+            masked.Append(text, copied, start + 6 - copied).Append('*', length - 10).Append(text, i - 4, 4);
+            copied = i;
+        }
+
+        return masked is null ? text : masked.Append(text, copied, text.Length - copied).ToString();
+    }
 }

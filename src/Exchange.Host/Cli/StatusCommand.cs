@@ -1,6 +1,7 @@
 using System.Globalization;
 using Exchange.Core.Configuration;
 using Exchange.Core.Operations;
+using Exchange.Core.Security;
 using Exchange.Core.Staging;
 
 namespace Exchange.Host.Cli;
@@ -14,7 +15,7 @@ internal static class StatusCommand
         var snapshot = await snapshots.RefreshAsync(cancellationToken).ConfigureAwait(false);
         if (snapshot.Error is not null)
         {
-            await output.WriteLineAsync("The staging store could not be read: " + snapshot.Error).ConfigureAwait(false);
+            await output.WriteLineAsync(IdentityNumber.MaskWithin("The staging store could not be read: " + snapshot.Error)).ConfigureAwait(false);
             return 1;
         }
 
@@ -43,7 +44,8 @@ internal static class StatusCommand
             .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s} {snapshot.Requests.GetValueOrDefault(s)}"))));
         foreach (var line in lines)
         {
-            await output.WriteLineAsync(line).ConfigureAwait(false);
+            // Watermarks, gate reasons and names can hold identity numbers; the terminal gets them masked like the logs.
+            await output.WriteLineAsync(IdentityNumber.MaskWithin(line)).ConfigureAwait(false);
         }
 
         return 0;

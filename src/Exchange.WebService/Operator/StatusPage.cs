@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Exchange.Core.Operations;
+using Exchange.Core.Security;
 using Exchange.Core.Staging;
 
 namespace Exchange.WebService.Operator;
@@ -182,8 +183,10 @@ public static class StatusPage
 
         foreach (var d in snapshot.Datasets)
         {
+            // Masked before it is shortened: a cut could leave too few digits of a number for the masker to see it.
+            var watermark = IdentityNumber.MaskWithin(d.Watermark ?? "(none)");
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(d.Dataset)}</td><td class=\"n\">{d.LastSeq}</td><td>{(d.LastBatchAt is { } at ? Time(at) : "-")}</td><td class=\"n\">{d.RecentBatches}</td><td class=\"n\">{d.RecentRows}</td><td class=\"n\">{d.StoredBatches}</td><td class=\"muted\" title=\"{E(d.Watermark ?? "")}\">{E(Shorten(d.Watermark ?? "(none)", 48))}</td></tr>");
+                $"<tr><td>{E(d.Dataset)}</td><td class=\"n\">{d.LastSeq}</td><td>{(d.LastBatchAt is { } at ? Time(at) : "-")}</td><td class=\"n\">{d.RecentBatches}</td><td class=\"n\">{d.RecentRows}</td><td class=\"n\">{d.StoredBatches}</td><td class=\"muted\" title=\"{E(watermark)}\">{E(Shorten(watermark, 48))}</td></tr>");
         }
 
         html.Append("</table>");
@@ -250,5 +253,6 @@ public static class StatusPage
 
     private static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    // Every text on the page (watermarks, error texts, names, gate reasons) is masked: any of them can hold an identity number.
+    private static string E(string text) => WebUtility.HtmlEncode(IdentityNumber.MaskWithin(text));
 }

@@ -27,6 +27,19 @@ public sealed class OperatorVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_MasksIdentityNumbersInWatermarks()
+    {
+        var store = await PrepareStoreAsync(TimeProvider.System, 1);
+        await store.AppendBatchAsync(new NewBatch("AC01", 2, "jsonl+gzip", Encoding.UTF8.GetBytes("{}"), new string('a', 64), "w1", "2026-11-22T10:00:00+08:00|11010519491231002X", BatchOrigin.Extracted), default);
+
+        await using var status = ExchangeProcess.Start("status", "--config", _config.ConfigDirectory);
+
+        Assert.Equal(0, await status.WaitForExitAsync(Timeout));
+        Assert.Contains("2026-11-22T10:00:00+08:00|110105********002X", status.Output, StringComparison.Ordinal);
+        Assert.Empty(IdentityNumberScan.ValidNumbersIn(status.Output));
+    }
+
+    [Fact]
     public async Task Replay_MovesTheCursorBack_AndRecordsWhoDidIt()
     {
         var store = await PrepareStoreAsync(TimeProvider.System, 5);

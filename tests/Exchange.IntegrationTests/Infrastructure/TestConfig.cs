@@ -47,6 +47,11 @@ public sealed class TestConfig : IDisposable
         return ConfigDirectory;
     }
 
-    public void Dispose() => _root.Dispose();
+    public void Dispose()
+    {
+        // The daemon's log files go to the scan for identity numbers (tests/security/scan-identity-numbers.sh).
+        TestLogs.Keep(LogDirectory, System.IO.Path.GetFileName(_root.Path));
+        _root.Dispose();
+    }
 
 }

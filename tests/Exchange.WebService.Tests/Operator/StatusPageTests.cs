@@ -42,4 +42,26 @@ public sealed class StatusPageTests
         Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_MasksIdentityNumbersInWatermarksErrorsAndReasons()
+    {
+        const string number = "11010519491231002X";
+        var model = Model([new AuditEntry(Now, "ins-a", "Poll", "obj " + number, "InvalidRequest", "10.0.0.1")]);
+        model = model with
+        {
+            Snapshot = model.Snapshot with
+            {
+                Datasets = [new DatasetStatus("AC01", "2026-11-22T10:00:00+08:00|" + number, 3, Now, 3, 3, 30)],
+                Gate = [new LoadSample(Now, "prod", "sessions", null, "Closed", "probe failed: no row for 440524188001010014")],
+                Error = "SqliteException: bound value '１１０１０１１９９００３０７４５１４' refused",
+            },
+        };
+
+        var html = StatusPage.Render(model);
+
+        Assert.Empty(IdentityNumberScan.ValidNumbersIn(html));
+        Assert.Contains("110105********002X", html, StringComparison.Ordinal);
+        Assert.Contains("440524********0014", html, StringComparison.Ordinal);
+    }
 }
