@@ -85,6 +85,7 @@ public sealed partial class SharedPostgresStagingTests(PostgresCluster cluster) 
 
     private static HashSet<string> Answered(string output) => [.. AnsweredLine().Matches(output).Select(m => m.Groups[1].Value)];
 
-    [GeneratedRegex(@"Request (\w+) \(1101\) of insurer-b answered with InfCode 0")]
+    // A RefMsgId (32 hex digits) with a run of 15 or more decimal digits is masked in the log like any long number.
+    [GeneratedRegex(@"Request ([0-9a-f*]+) \(1101\) of insurer-b answered with InfCode 0")]
     private static partial Regex AnsweredLine();
 }
