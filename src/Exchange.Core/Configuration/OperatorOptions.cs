@@ -6,6 +6,18 @@ public sealed class OperatorOptions
     /// <summary>Kestrel URLs of the operator endpoint, separated by <c>;</c>; loopback by default. Empty turns the endpoint off.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:8081";
 
+    /// <summary>
+    /// Host names (or addresses) a request's <c>Host</c> header may carry, besides the host names of <see cref="Urls"/> and
+    /// localhost, 127.0.0.1 and [::1], which are always accepted; ports are ignored. Any other Host is refused (DNS rebinding).
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>Operators who may see the status page and /metrics (HTTP Basic). Required when <see cref="Urls"/> binds outside loopback.</summary>
+    public List<OperatorPrincipalOptions> Principals { get; set; } = [];
+
+    /// <summary>Failed operator logins allowed per remote address per minute before that address is refused for the rest of the minute.</summary>
+    public int FailedLoginsPerMinute { get; set; } = 10;
+
     /// <summary>How long a stop waits for the chunk in flight and the web requests before the process exits anyway.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -20,6 +32,16 @@ public sealed class OperatorOptions
 
     /// <summary>Probe thresholds the status page draws when the load gate does not publish its own.</summary>
     public List<ChartThresholdOptions> ChartThresholds { get; set; } = [];
+}
+
+/// <summary>An operator allowed on the operator endpoint.</summary>
+public sealed class OperatorPrincipalOptions
+{
+    /// <summary>User name for HTTP Basic.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>PBKDF2 hash as printed by <c>exchange hash-password</c>: <c>pbkdf2-sha256$iterations$salt$hash</c>.</summary>
+    public string PasswordHash { get; set; } = "";
 }
 
 /// <summary>One probe's thresholds as drawn on the status page chart.</summary>

@@ -24,6 +24,8 @@ public static class OperatorOptionsValidator
             }
         }
 
+        ValidateAccess(op, Add);
+
         if (op.ShutdownTimeout < TimeSpan.FromSeconds(1) || op.ShutdownTimeout > TimeSpan.FromMinutes(10))
         {
             Add("Operator:ShutdownTimeout", $"must be between 00:00:01 and 00:10:00, was {op.ShutdownTimeout}");
@@ -71,5 +73,63 @@ public static class OperatorOptionsValidator
         }
 
         return problems;
+    }
+
+    private static void ValidateAccess(OperatorOptions op, Action<string, string> add)
+    {
+        for (var i = 0; i < op.AllowedHosts.Count; i++)
+        {
+            var host = OperatorBinding.Normalize(op.AllowedHosts[i]);
+            if (host is null || op.AllowedHosts[i].IndexOfAny(['/', '@', '?', '#', ' ']) >= 0 || Uri.CheckHostName(host.Trim('[', ']')) == UriHostNameType.Unknown || host is "*" or "+" or "0.0.0.0" or "[::]")
+            {
+                add($"Operator:AllowedHosts:{i}", $"must be a host name or IP address browsers use to reach the operator endpoint (e.g. exchange01.example.org or 10.1.2.3, a port is ignored), was '{op.AllowedHosts[i]}'");
+            }
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < op.Principals.Count; i++)
+        {
+            var principal = op.Principals[i];
+            var field = $"Operator:Principals:{i}";
+            if (principal.Name.Length is < 1 or > 64 || !principal.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                add(field + ":Name", $"must be 1 to 64 letters, digits, '.', '_' or '-', was '{principal.Name}'");
+            }
+            else if (!seen.Add(principal.Name))
+            {
+                add(field + ":Name", $"'{principal.Name}' is configured twice; names must be unique");
+            }
+
+            try
+            {
+                Security.Pbkdf2PasswordHasher.Validate(principal.PasswordHash);
+            }
+            catch (FormatException error)
+            {
+                add(field + ":PasswordHash", error.Message);
+            }
+        }
+
+        if (op.FailedLoginsPerMinute is < 1 or > 1000)
+        {
+            add("Operator:FailedLoginsPerMinute", $"must be between 1 and 1000, was {op.FailedLoginsPerMinute}");
+        }
+
+        // A URL that is not http(s) is reported above; what it would bind is not worth a second problem.
+        var urls = OperatorBinding.Split(op.Urls).Where(url =>
+            url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).ToList();
+        var outside = urls.FirstOrDefault(url => !OperatorBinding.IsLoopback(url));
+        if (outside is not null && op.Principals.Count == 0)
+        {
+            add("Operator:Principals", $"Operator:Urls binds '{outside}', which is not loopback, so the status page and /metrics need credentials, and none are configured: " +
+                "add an operator ({ \"Name\": \"ops\", \"PasswordHash\": \"<printed by 'exchange hash-password'>\" }) or bind Operator:Urls to 127.0.0.1");
+        }
+
+        var everyAddress = urls.FirstOrDefault(OperatorBinding.BindsEveryAddress);
+        if (everyAddress is not null && op.AllowedHosts.Count == 0)
+        {
+            add("Operator:AllowedHosts", $"Operator:Urls binds every address ('{everyAddress}'), which names no host, so only localhost, 127.0.0.1 and [::1] would be accepted in the Host header: " +
+                "list the names or addresses operators and probes use to reach it (e.g. [\"exchange01.example.org\", \"10.1.2.3\"])");
+        }
     }
 }

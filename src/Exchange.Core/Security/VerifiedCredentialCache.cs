@@ -43,13 +43,20 @@ public sealed class VerifiedCredentialCache
     /// <summary>Whether <paramref name="password"/> was verified for <paramref name="principal"/> against its current hash recently.</summary>
     public bool IsVerified(Principal principal, string password)
     {
-        var key = (principal.Name, Mac(password));
+        ArgumentNullException.ThrowIfNull(principal);
+        return IsVerified(principal.Name, principal.PasswordHash, password);
+    }
+
+    /// <summary>Whether <paramref name="password"/> was verified for <paramref name="name"/> against <paramref name="passwordHash"/> recently.</summary>
+    public bool IsVerified(string name, string passwordHash, string password)
+    {
+        var key = (name, Mac(password));
         if (!_entries.TryGetValue(key, out var entry))
         {
             return false;
         }
 
-        if (entry.ExpiresAt <= _timeProvider.GetUtcNow() || !string.Equals(entry.PasswordHash, principal.PasswordHash, StringComparison.Ordinal))
+        if (entry.ExpiresAt <= _timeProvider.GetUtcNow() || !string.Equals(entry.PasswordHash, passwordHash, StringComparison.Ordinal))
         {
             _entries.TryRemove(key, out _);
             return false;
@@ -60,6 +67,13 @@ public sealed class VerifiedCredentialCache
 
     /// <summary>Remembers that <paramref name="password"/> matched <paramref name="principal"/>'s current hash.</summary>
     public void Remember(Principal principal, string password)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        Remember(principal.Name, principal.PasswordHash, password);
+    }
+
+    /// <summary>Remembers that <paramref name="password"/> matched <paramref name="passwordHash"/>, the current hash of <paramref name="name"/>.</summary>
+    public void Remember(string name, string passwordHash, string password)
     {
         var now = _timeProvider.GetUtcNow();
         if (_entries.Count >= SweepThreshold)
@@ -73,7 +87,7 @@ public sealed class VerifiedCredentialCache
             }
         }
 
-        _entries[(principal.Name, Mac(password))] = new Entry(now + _lifetime, principal.PasswordHash);
+        _entries[(name, Mac(password))] = new Entry(now + _lifetime, passwordHash);
     }
 
     // One HMAC object per thread and cache key: the one-shot HMACSHA256.HashData sets up a new native context every call,

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
 using Dapper;
 using Exchange.Core.Operations;
 using Microsoft.Data.Sqlite;
@@ -8,6 +10,11 @@ namespace Exchange.Core.Staging;
 /// <summary>Operator reads and changes: status figures, replay, retention and backup (<see cref="IOperationsStore"/>).</summary>
 public abstract partial class AdoStagingStore : IOperationsStore
 {
+    // Rows (and batches, which carry their payloads) deleted per purge transaction; see DeleteInChunksAsync.
+    internal const int PurgeChunkRows = 1_000;
+    internal const int PurgeChunkBatches = 100;
+    private static readonly TimeSpan MinPurgePause = TimeSpan.FromMilliseconds(25);
+
     // The operator status page runs these every few seconds; both read only columns of ix_batches_headers (sqlite 003).
     internal const string DatasetStatusSql = """
         SELECT w.dataset, w.watermark, w.last_seq,
@@ -203,26 +210,28 @@ public abstract partial class AdoStagingStore : IOperationsStore
                     continue;
                 }
 
-                var removed = await DeleteInWriteAsync(connection,
-                    [
-                        "DELETE FROM push_keys WHERE batch_id IN (SELECT batch_id FROM batches WHERE dataset = @dataset AND seq <= @ackedByAll AND created_at < @before)",
-                        "DELETE FROM batches WHERE dataset = @dataset AND seq <= @ackedByAll AND created_at < @before",
-                    ],
-                    new { dataset, ackedByAll, before = ToDb(policy.BatchesBefore) }, cancellationToken).ConfigureAwait(false);
+                var removed = await DeleteInChunksAsync(connection,
+                    "SELECT batch_id FROM batches WHERE dataset = @dataset AND seq <= @ackedByAll AND created_at < @before ORDER BY seq",
+                    ["DELETE FROM push_keys WHERE batch_id IN ({0})", "DELETE FROM batches WHERE batch_id IN ({0})"],
+                    new { dataset, ackedByAll, before = ToDb(policy.BatchesBefore) }, PurgeChunkBatches, cancellationToken).ConfigureAwait(false);
                 if (removed[1] > 0)
                 {
                     byDataset[dataset] = removed[1];
                 }
             }
 
-            var requests = await DeleteInWriteAsync(connection,
-                [
-                    "DELETE FROM responses WHERE request_id IN (SELECT request_id FROM requests WHERE status IN ('Completed', 'Failed', 'Expired') AND updated_at < @before)",
-                    "DELETE FROM requests WHERE status IN ('Completed', 'Failed', 'Expired') AND updated_at < @before",
-                ],
-                new { before = ToDb(policy.RequestsBefore) }, cancellationToken).ConfigureAwait(false);
-            var audit = await DeleteInWriteAsync(connection, ["DELETE FROM audit_log WHERE at < @before"], new { before = ToDb(policy.AuditBefore) }, cancellationToken).ConfigureAwait(false);
-            var samples = await DeleteInWriteAsync(connection, ["DELETE FROM load_samples WHERE at < @before"], new { before = ToDb(policy.LoadSamplesBefore) }, cancellationToken).ConfigureAwait(false);
+            var requests = await DeleteInChunksAsync(connection,
+                "SELECT request_id FROM requests WHERE status IN ('Completed', 'Failed', 'Expired') AND updated_at < @before ORDER BY request_id",
+                ["DELETE FROM responses WHERE request_id IN ({0})", "DELETE FROM requests WHERE request_id IN ({0})"],
+                new { before = ToDb(policy.RequestsBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
+            var audit = await DeleteInChunksAsync(connection,
+                "SELECT audit_id FROM audit_log WHERE at < @before ORDER BY at, audit_id",
+                ["DELETE FROM audit_log WHERE audit_id IN ({0})"],
+                new { before = ToDb(policy.AuditBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
+            var samples = await DeleteInChunksAsync(connection,
+                "SELECT sample_id FROM load_samples WHERE at < @before ORDER BY at, sample_id",
+                ["DELETE FROM load_samples WHERE sample_id IN ({0})"],
+                new { before = ToDb(policy.LoadSamplesBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
             return new PurgeResult(byDataset, requests[1], requests[0], audit[0], samples[0]);
         }
     }
@@ -315,19 +324,48 @@ public abstract partial class AdoStagingStore : IOperationsStore
                 reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
             cancellationToken);
 
-    private async Task<long[]> DeleteInWriteAsync(DbConnection connection, string[] statements, object parameters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the rows whose keys <paramref name="selectKeys"/> finds, at most <paramref name="chunk"/> per write transaction,
+    /// and returns the rows each of <paramref name="deletes"/> removed in all. Each delete names the keys as <c>{0}</c>;
+    /// the key query orders by a unique column, so within one transaction every statement sees the same chunk.
+    /// </summary>
+    /// <remarks>
+    /// SQLite has one write lock: one transaction for a whole purge (200,000 audit rows) held it for seconds, and every SOAP
+    /// call that audits or acknowledges waited that long. A chunk holds it for milliseconds; after each the purge pauses
+    /// as long as the chunk took and at least 25 ms, the longest SQLite's busy handler sleeps between tries during a
+    /// writer's first 100 ms of waiting, so a waiting writer wakes to a free lock instead of finding the next chunk.
+    /// </remarks>
+    private async Task<long[]> DeleteInChunksAsync(DbConnection connection, string selectKeys, string[] deletes, object parameters, int chunk, CancellationToken cancellationToken)
     {
-        var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        await using (transaction.ConfigureAwait(false))
+        var arguments = new DynamicParameters(parameters);
+        arguments.Add("max", chunk);
+        var keys = selectKeys + Limit(chunk);
+        var statements = deletes.Select(d => string.Format(CultureInfo.InvariantCulture, d, keys)).ToArray();
+        var totals = new long[deletes.Length];
+        while (true)
         {
-            var counts = new long[statements.Length];
-            for (var i = 0; i < statements.Length; i++)
+            var started = Stopwatch.GetTimestamp();
+            long last = 0;
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                counts[i] = await connection.ExecuteAsync(new CommandDefinition(statements[i], parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                for (var i = 0; i < statements.Length; i++)
+                {
+                    last = await connection.ExecuteAsync(new CommandDefinition(statements[i], arguments, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    totals[i] += last;
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return counts;
+            // The last statement deletes the rows the keys come from: fewer than a chunk means none are left.
+            if (last < chunk)
+            {
+                return totals;
+            }
+
+            var took = Stopwatch.GetElapsedTime(started);
+            await Task.Delay(took < MinPurgePause ? MinPurgePause : took, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,6 +1,7 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Diagnostics;
 using Exchange.Core.Operations;
+using Exchange.Core.Security;
 using Exchange.Host.Configuration;
 using Exchange.WebService.Operator;
 using Microsoft.AspNetCore.Builder;
@@ -49,8 +50,10 @@ internal sealed partial class OperatorEndpointService(IServiceProvider root, IOp
         services.AddSingleton(root.GetRequiredService<ReadinessCheck>());
         services.AddSingleton(root.GetRequiredService<PrometheusExposition>());
         services.AddSingleton(root.GetRequiredService<IProbeThresholds>());
+        services.AddSingleton(root.GetService<IPasswordHasher>() ?? new Pbkdf2PasswordHasher());
 
         _app = builder.Build();
+        _app.UseOperatorAccess();
         _app.MapOperatorEndpoints();
         try
         {
@@ -65,6 +68,9 @@ internal sealed partial class OperatorEndpointService(IServiceProvider root, IOp
         {
             LogListening(logger, address);
         }
+
+        var op = options.Value.Operator;
+        LogAccess(logger, string.Join(", ", OperatorBinding.AcceptedHosts(op)), op.Principals.Count > 0 ? $"HTTP Basic for {op.Principals.Count} operator(s)" : "none (loopback only)");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -88,6 +94,9 @@ internal sealed partial class OperatorEndpointService(IServiceProvider root, IOp
 
     [LoggerMessage(3103, LogLevel.Critical, "Operator endpoint cannot listen on {Urls}: {Reason}. Free the port or change Exchange:Operator:Urls (empty turns the endpoint off).")]
     private static partial void LogCannotListen(ILogger logger, string urls, string reason);
+
+    [LoggerMessage(3104, LogLevel.Information, "Operator endpoint answers to Host {Hosts}; credentials for the status page and /metrics: {Credentials}; /healthz and /readyz open")]
+    private static partial void LogAccess(ILogger logger, string hosts, string credentials);
 
     [LoggerMessage(3102, LogLevel.Information, "Operator endpoint off (Exchange:Operator:Urls is empty)")]
     private static partial void LogDisabled(ILogger logger);

@@ -22,16 +22,24 @@ public static class OperatorEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/healthz", () => Results.Text("ok\n", "text/plain; charset=utf-8"));
-        endpoints.MapGet("/readyz", async (ReadinessCheck readiness, CancellationToken cancellationToken) =>
+        endpoints.MapGet("/readyz", async (HttpContext context, ReadinessCheck readiness, CancellationToken cancellationToken) =>
         {
             var items = await readiness.CheckAsync(cancellationToken).ConfigureAwait(false);
+            var ready = items.All(i => i.Ok);
+
+            // Open to load balancers, which need only the status: the details name databases and hosts (see OperatorAccess).
+            if (context.Items.TryGetValue(OperatorAccess.MaySeeDetailsKey, out var details) && details is false)
+            {
+                return Results.Text(ready ? "ready\n" : "not ready\n", "text/plain; charset=utf-8", statusCode: ready ? 200 : 503);
+            }
+
             var text = new StringBuilder();
             foreach (var item in items)
             {
                 text.Append(item.Ok ? "ok   " : "FAIL ").Append(item.Check).Append(": ").Append(item.Detail).Append('\n');
             }
 
-            return Results.Text(text.ToString(), "text/plain; charset=utf-8", statusCode: items.All(i => i.Ok) ? 200 : 503);
+            return Results.Text(text.ToString(), "text/plain; charset=utf-8", statusCode: ready ? 200 : 503);
         });
         endpoints.MapGet("/metrics", (PrometheusExposition exposition) => Results.Text(exposition.Scrape(), PrometheusExposition.ContentType));
         endpoints.MapGet("/", (Delegate)RenderAsync);

@@ -198,6 +198,41 @@ public abstract class OperationsStoreContract
     }
 
     [Fact]
+    public async Task Purge_DeletesInChunks_AndCountsEveryRowOfEveryChunk()
+    {
+        var store = await CreateStoreAsync();
+        const int Batches = (AdoStagingStore.PurgeChunkBatches * 2) + 7;
+        const int Rows = (AdoStagingStore.PurgeChunkRows * 2) + 11;
+        await AppendAsync(store, "AC01", Batches + 1);
+        await store.AckAsync("ins-a", "AC01", Batches, default);
+        await store.AckAsync("ins-b", "AC01", Batches, default);
+        var old = TimestampLiteral(Clock.GetUtcNow());
+        await ExecuteAsync(store, $"""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {Rows + 5})
+            INSERT INTO requests (insurer, msg_id, ref_msg_id, inf_no, input, input_sha256, status, attempts, created_at, updated_at, expires_at)
+            SELECT 'ins-a', 'm' || CAST(i AS TEXT), 'r' || CAST(i AS TEXT), '1101', 'i', 'x', CASE WHEN i <= {Rows} THEN 'Completed' ELSE 'Pending' END, 1, {old}, {old}, {old} FROM n
+            """);
+        await ExecuteAsync(store, $"INSERT INTO responses (request_id, inf_code, output, responded_at) SELECT request_id, 0, 'out', {old} FROM requests WHERE status = 'Completed' AND request_id % 2 = 0");
+        await store.WriteAuditBatchAsync([.. Enumerable.Range(0, Rows).Select(i => new AuditEntry(Clock.GetUtcNow(), "ins-a", "Poll", null, "ok", null))], default);
+        await ExecuteAsync(store, $"""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {Rows})
+            INSERT INTO load_samples (at, source, probe, value, gate_state, reason) SELECT {old}, 'prod', 'p', i, 'Idle', NULL FROM n
+            """);
+        Clock.Advance(TimeSpan.FromDays(30));
+        await store.WriteAuditAsync(new AuditEntry(Clock.GetUtcNow(), "ins-a", "Poll", null, "ok", null), default);
+
+        var now = Clock.GetUtcNow();
+        var result = await store.PurgeAsync(new RetentionPolicy(now, now, now, now, Insurers), default);
+
+        Assert.Equal(new Dictionary<string, long> { ["AC01"] = Batches }, result.BatchesByDataset);
+        Assert.Equal(((long)Rows, (long)(Rows / 2), (long)Rows, (long)Rows), (result.Requests, result.Responses, result.AuditRows, result.LoadSamples));
+        Assert.Equal([(long)Batches + 1], (await store.GetBatchHeadersAfterAsync("AC01", 0, 10, default)).Select(h => h.Seq));
+        Assert.Equal(new Dictionary<string, long> { ["Pending"] = 5 }, await store.GetRequestCountsAsync(default));
+        Assert.Single(await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(2000), 10, default));
+        Assert.Empty(await store.GetLoadSamplesAsync(DateTimeOffset.MinValue.AddYears(2000), 10, default));
+    }
+
+    [Fact]
     public async Task CheckWritable_SucceedsOnAWritableStore_AndChangesNothing()
     {
         var store = await CreateStoreAsync();
