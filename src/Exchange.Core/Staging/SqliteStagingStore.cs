@@ -75,7 +75,7 @@ public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
     /// <inheritdoc />
     /// <remarks>
     /// SQLite 3.50 marks a statement whose LIMIT is a bound parameter for recompilation whenever the parameter is bound, so
-    /// a prepared Poll statement was compiled again on every call. A literal keeps one compiled statement per limit value.
+    /// a prepared Poll statement would be compiled again on every call. A literal keeps one compiled statement per limit value.
     /// </remarks>
     protected internal override string Limit(int max) => string.Create(CultureInfo.InvariantCulture, $" LIMIT {max}");
 

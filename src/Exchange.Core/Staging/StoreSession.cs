@@ -7,7 +7,7 @@ namespace Exchange.Core.Staging;
 /// </summary>
 /// <remarks>
 /// The hot reads of the SOAP service (Poll, FetchBatch) and the audit group commit run the same handful of statements
-/// thousands of times a second. On SQLite a pooled open re-ran the connection PRAGMAs and every statement was parsed
+/// thousands of times a second. On SQLite a pooled open would run the connection PRAGMAs and parse every statement
 /// again; a session keeps both done.
 /// </remarks>
 public abstract class StoreSession : IAsyncDisposable

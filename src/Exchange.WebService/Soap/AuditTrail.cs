@@ -26,10 +26,9 @@ internal sealed class AuditTrail : IAsyncDisposable
     // Under load (the last group held more than one record) the writer gathers more records before committing: the fsync,
     // not the rows, is most of a commit's cost. It yields to the thread pool and takes what the requests that ran
     // meanwhile have queued, until two passes in a row bring nothing or GatherLimit has passed. That waits as long as
-    // requests are still on their way to the audit and no longer. It replaced a Task.Delay of 1 ms, which under load fired
-    // after about 3 ms (the timer queue and a busy thread pool) while the CPU sat 17-30 % idle: tests/bench/poll-load.sh's
-    // interleaved rounds ran 7 500-10 600 Polls/s with the yields against 6 400-7 300 with the delay, at the same or less
-    // CPU per call (README, "Poll throughput"). A lone call never waits.
+    // requests are still on their way to the audit and no longer. Yielding rather than a timer: under load a 1 ms timer
+    // fires late (the timer queue and a busy thread pool wait their turn) and leaves the CPU idle meanwhile; the
+    // Stopwatch bounds the wait instead. A lone call never waits.
     private const int QuietPasses = 2;
     private static readonly long GatherLimit = Stopwatch.Frequency / 1000;
 
