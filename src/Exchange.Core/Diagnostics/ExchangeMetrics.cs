@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Exchange.Core.Load;
 using Exchange.Core.Operations;
+using Exchange.Core.Requests;
 
 namespace Exchange.Core.Diagnostics;
 
@@ -109,7 +110,7 @@ public sealed class ExchangeMetrics : IDisposable
     {
         foreach (var sample in _snapshot().GateBySource)
         {
-            GateObserved(sample.Source, sample.GateState);
+            GateObserved(sample.Source, sample.State.ToString());
         }
 
         KeyValuePair<string, string>[] current;
@@ -138,9 +139,9 @@ public sealed class ExchangeMetrics : IDisposable
     private IEnumerable<Measurement<long>> ObserveRequests()
     {
         var requests = _snapshot().Requests;
-        foreach (var status in (string[])["Pending", "Processing", "Completed", "Failed", "Expired"])
+        foreach (var status in Enum.GetValues<RequestStatus>())
         {
-            yield return new Measurement<long>(requests.GetValueOrDefault(status), new KeyValuePair<string, object?>("status", status));
+            yield return new Measurement<long>(requests.GetValueOrDefault(status), new KeyValuePair<string, object?>("status", status.ToString()));
         }
     }
 

@@ -1,3 +1,6 @@
+using Exchange.Core.Load;
+using Exchange.Core.Requests;
+
 namespace Exchange.Core.Operations;
 
 /// <summary>
@@ -16,7 +19,7 @@ public interface IOperationsStore
     Task<IReadOnlyList<InsurerBacklog>> GetInsurerBacklogAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> insurerDatasets, CancellationToken cancellationToken);
 
     /// <summary>Number of requests per status (every status present in the table).</summary>
-    Task<IReadOnlyDictionary<string, long>> GetRequestCountsAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<RequestStatus, long>> GetRequestCountsAsync(CancellationToken cancellationToken);
 
     /// <summary>The latest probe reading per source and probe (the gate's last recorded state), newest first.</summary>
     Task<IReadOnlyList<LoadSample>> GetLatestLoadSamplesAsync(CancellationToken cancellationToken);

@@ -17,9 +17,6 @@ public sealed record InsurerBacklog(string Insurer, string Dataset, long AckedSe
     public long Backlog => Math.Max(0, LastSeq - AckedSeq);
 }
 
-/// <summary>One probe reading with the gate state it led to (table <c>load_samples</c>).</summary>
-public sealed record LoadSample(DateTimeOffset At, string Source, string Probe, double? Value, string GateState, string? Reason);
-
 /// <summary>Extraction activity in one minute.</summary>
 public sealed record ActivityBucket(DateTimeOffset Minute, long Batches, long Rows);
 

@@ -1,4 +1,6 @@
 using Exchange.Core.Configuration;
+using Exchange.Core.Load;
+using Exchange.Core.Requests;
 using Exchange.Core.Security;
 using Microsoft.Extensions.Options;
 
@@ -9,12 +11,12 @@ public sealed record OperatorSnapshot(
     DateTimeOffset TakenAt,
     IReadOnlyList<DatasetStatus> Datasets,
     IReadOnlyList<InsurerBacklog> Backlog,
-    IReadOnlyDictionary<string, long> Requests,
+    IReadOnlyDictionary<RequestStatus, long> Requests,
     IReadOnlyList<LoadSample> Gate,
     string? Error)
 {
     /// <summary>Before the first read.</summary>
-    public static OperatorSnapshot Empty { get; } = new(DateTimeOffset.MinValue, [], [], new Dictionary<string, long>(), [], "not read yet");
+    public static OperatorSnapshot Empty { get; } = new(DateTimeOffset.MinValue, [], [], new Dictionary<RequestStatus, long>(), [], "not read yet");
 
     /// <summary>The latest gate state per source (from the last probe reading recorded for it).</summary>
     public IEnumerable<LoadSample> GateBySource => Gate.GroupBy(s => s.Source, StringComparer.Ordinal).Select(g => g.MaxBy(s => s.At)!);
@@ -29,13 +31,13 @@ public sealed record OperatorSnapshot(
 
         var gate = Gate.Count == 0
             ? "gate: no probe readings"
-            : "gate: " + string.Join(", ", GateBySource.Select(s => $"{s.Source} {s.GateState}"));
+            : "gate: " + string.Join(", ", GateBySource.Select(s => $"{s.Source} {s.State}"));
         var backlog = Backlog.Count == 0
             ? "no insurers"
             : "backlog: " + string.Join(", ", Backlog.GroupBy(b => b.Insurer, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Sum(b => b.Backlog)}"));
         var last = Datasets.Where(d => d.LastBatchAt is not null).MaxBy(d => d.LastBatchAt);
         var lastText = last is null ? "no batches yet" : $"last batch {last.Dataset}#{last.LastSeq}";
-        var pending = Requests.GetValueOrDefault("Pending") + Requests.GetValueOrDefault("Processing");
+        var pending = Requests.GetValueOrDefault(RequestStatus.Pending) + Requests.GetValueOrDefault(RequestStatus.Processing);
         var error = Error is null ? "" : $"; staging unreadable: {Error}";
         return $"{gate}; {backlog}; {lastText}; {pending} requests open{error}";
     }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Exchange.Core.Configuration;
+using Exchange.Core.Load;
 using Exchange.Core.Sources;
 using Microsoft.Extensions.Options;
 
@@ -66,7 +67,7 @@ public sealed class ReadinessCheck(
 
         var gate = snapshots.Current.GateBySource.FirstOrDefault(s => s.Source == name);
         ReadinessItem item;
-        if (gate is { GateState: "Hibernating" })
+        if (gate is { State: GateState.Hibernating })
         {
             item = new ReadinessItem("source " + name, true, $"not contacted: its load gate hibernates ({gate.Reason})");
         }

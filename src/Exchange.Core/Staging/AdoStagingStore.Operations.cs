@@ -2,7 +2,9 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using Dapper;
+using Exchange.Core.Load;
 using Exchange.Core.Operations;
+using Exchange.Core.Requests;
 using Microsoft.Data.Sqlite;
 
 namespace Exchange.Core.Staging;
@@ -87,14 +89,14 @@ public abstract partial class AdoStagingStore : IOperationsStore
     public static TimeSpan LastPollWindow { get; } = TimeSpan.FromDays(7);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, long>> GetRequestCountsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<RequestStatus, long>> GetRequestCountsAsync(CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
                 "SELECT status, COUNT(*) FROM requests GROUP BY status", cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return rows.ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
+            return rows.ToDictionary(r => Enum.Parse<RequestStatus>(r.Status), r => r.Count);
         }
     }
 
@@ -321,7 +323,7 @@ public abstract partial class AdoStagingStore : IOperationsStore
             parameters,
             reader => new LoadSample(
                 ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3), Enum.Parse<GateState>(reader.GetString(4)), reader.IsDBNull(5) ? "" : reader.GetString(5)),
             cancellationToken);
 
     /// <summary>

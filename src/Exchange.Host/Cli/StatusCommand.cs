@@ -23,7 +23,7 @@ internal static class StatusCommand
         var gates = snapshot.GateBySource.ToList();
         lines.AddRange(gates.Count == 0
             ? ["  no probe readings recorded (the gate has not reported a state)"]
-            : gates.Select(g => $"  {g.Source,-16} {g.GateState,-12} {g.Reason} (reading of {Time(g.At)})"));
+            : gates.Select(g => $"  {g.Source,-16} {g.State,-12} {g.Reason} (reading of {Time(g.At)})"));
 
         lines.Add("");
         lines.Add("Datasets:      last seq  last batch at        batches/h  rows/h  watermark");
@@ -40,7 +40,7 @@ internal static class StatusCommand
                 $"  {b.Insurer,-16} {b.Dataset,-12} {b.Backlog,7} {b.AckedSeq,6}  {(b.LastPollAt is { } at ? Time(at) : $"none in {AdoStagingStore.LastPollWindow.TotalDays:0} days")}")));
 
         lines.Add("");
-        lines.Add("Requests: " + string.Join(", ", new[] { "Pending", "Processing", "Completed", "Failed", "Expired" }
+        lines.Add("Requests: " + string.Join(", ", Enum.GetValues<Core.Requests.RequestStatus>()
             .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s} {snapshot.Requests.GetValueOrDefault(s)}"))));
         foreach (var line in lines)
         {

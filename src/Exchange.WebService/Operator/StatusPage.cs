@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Security;
 using Exchange.Core.Staging;
@@ -81,9 +82,9 @@ public static class StatusPage
 
         foreach (var gate in gates)
         {
-            var state = gate.GateState is "Idle" or "Busy" or "Hibernating" or "Closed" ? gate.GateState : "Unknown";
+            var state = gate.State.ToString();
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(gate.Source)}</td><td><span class=\"state {state}\" data-state=\"{E(gate.GateState)}\">{E(gate.GateState)}</span></td><td>{E(gate.Reason ?? "")}</td><td>{Time(gate.At)}</td></tr>");
+                $"<tr><td>{E(gate.Source)}</td><td><span class=\"state {state}\" data-state=\"{state}\">{state}</span></td><td>{E(gate.Reason)}</td><td>{Time(gate.At)}</td></tr>");
         }
 
         html.Append("</table>");
@@ -213,7 +214,7 @@ public static class StatusPage
     private static void AppendRequests(StringBuilder html, OperatorSnapshot snapshot)
     {
         html.Append("<h2>Requests</h2><table id=\"requests\"><tr>");
-        string[] statuses = ["Pending", "Processing", "Completed", "Failed", "Expired"];
+        var statuses = Enum.GetValues<Core.Requests.RequestStatus>();
         foreach (var status in statuses)
         {
             html.Append("<th>").Append(status).Append("</th>");

@@ -1,4 +1,6 @@
+using Exchange.Core.Load;
 using Exchange.Core.Operations;
+using Exchange.Core.Requests;
 
 namespace Exchange.Core.Tests.Operations;
 
@@ -12,8 +14,8 @@ public sealed class OperatorSnapshotTests
             at,
             [new DatasetStatus("AC01", "w", 7, at, 7, 1, 10), new DatasetStatus("KC24", "w", 2, at.AddMinutes(-5), 2, 0, 0)],
             [new InsurerBacklog("ins-a", "AC01", 4, 7, null), new InsurerBacklog("ins-a", "KC24", 0, 2, null)],
-            new Dictionary<string, long> { ["Pending"] = 2, ["Processing"] = 1, ["Completed"] = 9 },
-            [new LoadSample(at, "prod", "sessions", 50, "Busy", "sessions 50 >= 40")],
+            new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 2, [RequestStatus.Processing] = 1, [RequestStatus.Completed] = 9 },
+            [new LoadSample(at, "prod", "sessions", 50, GateState.Busy, "sessions 50 >= 40")],
             null);
 
         Assert.Equal("gate: prod Busy; backlog: ins-a 5; last batch AC01#7; 3 requests open", snapshot.Summary());

@@ -1,5 +1,7 @@
 using System.Text;
+using Exchange.Core.Load;
 using Exchange.Core.Operations;
+using Exchange.Core.Requests;
 using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 
@@ -96,10 +98,10 @@ public abstract class OperationsStoreContract
         await store.WriteAuditAsync(new AuditEntry(Clock.GetUtcNow(), "ins-a", "FetchBatch", "99", "UnknownBatch", "10.0.0.1"), default);
         await store.WriteAuditAsync(new AuditEntry(Clock.GetUtcNow(), "ins-a", "Poll", null, "ok", "10.0.0.1"), default);
 
-        Assert.Equal(new Dictionary<string, long> { ["Pending"] = 2, ["Completed"] = 1 }, await store.GetRequestCountsAsync(default));
+        Assert.Equal(new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 2, [RequestStatus.Completed] = 1 }, await store.GetRequestCountsAsync(default));
         var latest = await store.GetLatestLoadSamplesAsync(default);
         Assert.Equal(2, latest.Count);
-        Assert.Contains(latest, s => s is { Probe: "sessions", Value: 40, GateState: "Busy" });
+        Assert.Contains(latest, s => s is { Probe: "sessions", Value: 40, State: GateState.Busy });
         Assert.Contains(latest, s => s is { Probe: "latency", Value: null });
         Assert.Equal(3, (await store.GetLoadSamplesAsync(Clock.GetUtcNow().AddMinutes(-5), 100, default)).Count);
         var activity = Assert.Single(await store.GetExtractionActivityAsync(Clock.GetUtcNow().AddMinutes(-5), default));
@@ -192,7 +194,7 @@ public abstract class OperationsStoreContract
         var result = await store.PurgeAsync(new RetentionPolicy(now, now.AddDays(-15), now.AddDays(-15), now.AddDays(-15), Insurers), default);
 
         Assert.Equal((0L, 2L, 2L, 1L, 1L), (result.Batches, result.Requests, result.Responses, result.AuditRows, result.LoadSamples));
-        Assert.Equal(new Dictionary<string, long> { ["Pending"] = 1, ["Completed"] = 1 }, await store.GetRequestCountsAsync(default));
+        Assert.Equal(new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 1, [RequestStatus.Completed] = 1 }, await store.GetRequestCountsAsync(default));
         Assert.Single(await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(2000), 10, default));
         Assert.Contains("removed 0 batches, 2 requests with 2 responses, 1 audit rows, 1 probe readings", result.ToString(), StringComparison.Ordinal);
     }
@@ -227,7 +229,7 @@ public abstract class OperationsStoreContract
         Assert.Equal(new Dictionary<string, long> { ["AC01"] = Batches }, result.BatchesByDataset);
         Assert.Equal(((long)Rows, (long)(Rows / 2), (long)Rows, (long)Rows), (result.Requests, result.Responses, result.AuditRows, result.LoadSamples));
         Assert.Equal([(long)Batches + 1], (await store.GetBatchHeadersAfterAsync("AC01", 0, 10, default)).Select(h => h.Seq));
-        Assert.Equal(new Dictionary<string, long> { ["Pending"] = 5 }, await store.GetRequestCountsAsync(default));
+        Assert.Equal(new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 5 }, await store.GetRequestCountsAsync(default));
         Assert.Single(await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(2000), 10, default));
         Assert.Empty(await store.GetLoadSamplesAsync(DateTimeOffset.MinValue.AddYears(2000), 10, default));
     }

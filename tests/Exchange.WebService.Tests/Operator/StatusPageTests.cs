@@ -1,4 +1,6 @@
+using Exchange.Core.Load;
 using Exchange.Core.Operations;
+using Exchange.Core.Requests;
 using Exchange.Core.Staging;
 using Exchange.WebService.Operator;
 
@@ -12,8 +14,8 @@ public sealed class StatusPageTests
         Now,
         Now.AddHours(-2),
         new OperatorSnapshot(Now, [new DatasetStatus("AC01", "w1", 3, Now, 3, 3, 30)], [new InsurerBacklog("ins-a", "AC01", 1, 3, Now.AddSeconds(-30))],
-            new Dictionary<string, long> { ["Pending"] = 4 }, [new LoadSample(Now, "prod", "sessions", 55, "Busy", "sessions 55 >= 40")], null),
-        [new LoadSample(Now.AddMinutes(-60), "prod", "sessions", 10, "Idle", null), new LoadSample(Now, "prod", "sessions", 55, "Busy", "sessions 55 >= 40")],
+            new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 4 }, [new LoadSample(Now, "prod", "sessions", 55, GateState.Busy, "sessions 55 >= 40")], null),
+        [new LoadSample(Now.AddMinutes(-60), "prod", "sessions", 10, GateState.Idle, ""), new LoadSample(Now, "prod", "sessions", 55, GateState.Busy, "sessions 55 >= 40")],
         [new ActivityBucket(Now.AddMinutes(-3), 2, 20)],
         [new ProbeThreshold("prod", "sessions", 20, 40, 80)],
         failures,
@@ -53,7 +55,7 @@ public sealed class StatusPageTests
             Snapshot = model.Snapshot with
             {
                 Datasets = [new DatasetStatus("AC01", "2026-11-22T10:00:00+08:00|" + number, 3, Now, 3, 3, 30)],
-                Gate = [new LoadSample(Now, "prod", "sessions", null, "Closed", "probe failed: no row for 440524188001010014")],
+                Gate = [new LoadSample(Now, "prod", "sessions", null, GateState.Closed, "probe failed: no row for 440524188001010014")],
                 Error = "SqliteException: bound value '１１０１０１１９９００３０７４５１４' refused",
             },
         };
