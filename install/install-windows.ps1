@@ -5,7 +5,7 @@
 .DESCRIPTION
   Publishes src/Exchange.Host (unless -PublishDir is given) to C:\Program Files\Exchange, puts the shipped configuration
   in C:\ProgramData\Exchange\config (an operator's edited files are kept), and registers the service with sc.exe:
-  automatic (delayed) start, the 'exchange service' verb (the SCM host in src/Exchange.Host/Service), a virtual service
+  automatic (delayed) start, the 'exchange service' verb (Microsoft.Extensions.Hosting.WindowsServices), a virtual service
   account (NT SERVICE\Exchange) with write access only to the data and log folders (their inherited permissions are
   removed: only SYSTEM, Administrators and the service account have access), and recovery actions: restart after
   5 s, again after 30 s, then after 5 minutes; the failure count resets after a day. Exit codes 2, 3 and 5
@@ -87,7 +87,7 @@ if ($existing) {
 }
 Invoke-Sc @('description', $ServiceName, 'Moves social-security data to insurers only while the production database is idle.')
 # Recovery: restart after 5 s, 30 s, 5 min; reset the failure count after one day. failureflag 1: a stop with a non-zero
-# exit code (SERVICE_STOPPED with ERROR_SERVICE_SPECIFIC_ERROR) counts as a failure too, not only a crash.
+# exit code (a start that failed once the host ran) counts as a failure too, not only a crash or an exit before it ran.
 Invoke-Sc @('failure', $ServiceName, 'reset=', '86400', 'actions=', 'restart/5000/restart/30000/restart/300000')
 Invoke-Sc @('failureflag', $ServiceName, '1')
 # Stop: the daemon waits for the chunk in flight for Exchange:Operator:ShutdownTimeout; give the SCM room beyond it.

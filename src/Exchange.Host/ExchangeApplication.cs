@@ -75,6 +75,7 @@ internal static class ExchangeApplication
         services.AddExchangeWebService();
         builder.AddExchangeWebSecurity(location, options);
         services.AddExchangeOperator(options);
+        services.AddExchangeServiceManagers();
 
         var app = builder.Build();
         app.MapExchangeService();

@@ -28,7 +28,9 @@ internal static class OperatorVerbs
         backup.SetAction((result, token) => WithStoreAsync(result, StoreUse.CopyAsIs, (_, _, store) => BackupCommand.RunAsync(store, result.GetValue(to)!, Console.Out, Console.Error, token)));
 
         var service = new Command("service", "Run the daemon under the Windows service control manager (registered by install/install-windows.ps1).");
-        service.SetAction(result => ExchangeCommandLine.TryLocate(result, out var location) ? ServiceCommand.Run(location, Console.Error) : ExchangeCommandLine.ExitConfiguration);
+        service.SetAction((result, token) => ExchangeCommandLine.TryLocate(result, out var location)
+            ? ServiceCommand.RunAsync(location, Console.Error, token)
+            : Task.FromResult(ExchangeCommandLine.ExitConfiguration));
 
         root.Subcommands.Add(status);
         root.Subcommands.Add(service);

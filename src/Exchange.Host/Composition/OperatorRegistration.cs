@@ -4,14 +4,13 @@ using Exchange.Core.Operations;
 using Exchange.Core.Staging;
 using Exchange.Host.Jobs;
 using Exchange.Host.Operator;
-using Exchange.Host.Service;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Exchange.Host.Composition;
 
-/// <summary>Wiring for operators: systemd notifications, the operator endpoint, metrics, status figures and the scheduled purge.</summary>
+/// <summary>Wiring for operators: the operator endpoint, metrics, status figures and the scheduled purge.</summary>
 internal static class OperatorRegistration
 {
     public static IServiceCollection AddExchangeOperator(this IServiceCollection services, ExchangeOptions options)
@@ -37,18 +36,9 @@ internal static class OperatorRegistration
             _ = sp.GetRequiredService<ExchangeMetrics>();
             return new PrometheusExposition();
         });
-        services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
         services.AddHostedService<SnapshotRefresher>();
         services.AddHostedService<OperatorEndpointService>();
         services.AddHostedService<RetentionScheduler>();
-
-        if (OperatingSystem.IsWindows())
-        {
-            services.AddHostedService<WindowsServiceLifetime>();
-        }
-
-        // Last: it waits for ApplicationStarted, i.e. every other hosted service and both web endpoints are up.
-        services.AddHostedService<SystemdNotifyService>();
         return services;
     }
 }
