@@ -204,6 +204,16 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         return await Store.ReadAuditAsync(DateTimeOffset.MinValue, 1000, CancellationToken.None);
     }
 
+    /// <summary>Drops the cursors table behind the service's back, so that from then on every Poll fails in the store.</summary>
+    public async Task BreakStoreAsync()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Store.FilePath}");
+        await connection.OpenAsync();
+        await using var drop = connection.CreateCommand();
+        drop.CommandText = "DROP TABLE cursors;";
+        await drop.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A service of the running host (internal ones included).</summary>
     public T Service<T>()
         where T : notnull => _app.Services.GetRequiredService<T>();
