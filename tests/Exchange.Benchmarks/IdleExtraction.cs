@@ -6,7 +6,6 @@ using Exchange.Core.Load;
 using Exchange.Core.Sources;
 using Exchange.Core.Staging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Exchange.Benchmarks;
 
@@ -39,9 +38,9 @@ internal static class IdleExtraction
 
         var staging = StagingStoreFactory.Create(new StagingOptions { Provider = stagingProvider, ConnectionString = stagingConnectionString }, TimeProvider.System);
         await staging.MigrateAsync(default);
-        var connector = new SourceConnector(new SourceProviderRegistry(null), new Fixed<ExchangeOptions>(exchange));
+        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(exchange));
         using var http = new HttpClient();
-        var gate = new LoadGate(new Fixed<ScheduleOptions>(schedule), new Fixed<ExchangeOptions>(exchange), new LoadProbeFactory(connector, http),
+        var gate = new LoadGate(new StaticOptionsMonitor<ScheduleOptions>(schedule), new StaticOptionsMonitor<ExchangeOptions>(exchange), new LoadProbeFactory(connector, http),
             (ILoadSampleStore)staging, TimeProvider.System, NullLogger<LoadGate>.Instance);
         var engine = new ExtractionEngine(staging, gate, connector, TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
         using var stop = new CancellationTokenSource();
@@ -80,14 +79,5 @@ internal static class IdleExtraction
             $"extract staging={stagingProvider} rows={rows} seconds={seconds:F2} rows_per_second={rows / seconds:F0} peak_rss_mb={self.PeakWorkingSet64 / (1024.0 * 1024.0):F0}"));
         (staging as IDisposable)?.Dispose();
         return rows == expectedRows ? 0 : 1;
-    }
-
-    private sealed class Fixed<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-
-        public T Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 }

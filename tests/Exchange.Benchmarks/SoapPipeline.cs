@@ -61,10 +61,7 @@ internal static class SoapPipeline
             await using var provider = services.BuildServiceProvider();
             var endpoint = provider.GetRequiredService<SoapEndpoint>();
             var body = Encoding.UTF8.GetBytes(
-                "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:x=\"urn:exchange:v1\"><s:Header>" +
-                "<wsse:Security xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\"><wsse:UsernameToken>" +
-                $"<wsse:Username>{User}</wsse:Username><wsse:Password>{Password}</wsse:Password></wsse:UsernameToken></wsse:Security></s:Header>" +
-                "<s:Body><x:Poll><x:Dataset>BX01</x:Dataset></x:Poll></s:Body></s:Envelope>");
+                Envelopes.Of(Envelopes.Soap11, "<x:Poll><x:Dataset>BX01</x:Dataset></x:Poll>", Envelopes.TextToken(User, Password, typed: false), declaration: false));
 
             Console.WriteLine($"soap-pipeline: {callers} callers, {rounds} rounds of {round.TotalSeconds:0.#} s (the first two warm up), {batches} unacknowledged batches of {payloadBytes} B listed by each Poll, {Environment.ProcessorCount} cores");
             double cpu = 0, rate = 0, allocated = 0;

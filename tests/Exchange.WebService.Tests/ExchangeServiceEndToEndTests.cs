@@ -247,13 +247,7 @@ public sealed class ExchangeServiceEndToEndTests
     public async Task StoreFailure_IsUnavailable_WithoutSqlOrDetailsInTheFault()
     {
         await using var host = await StartAsync();
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={host.Store.FilePath}"))
-        {
-            await connection.OpenAsync();
-            using var drop = connection.CreateCommand();
-            drop.CommandText = "DROP TABLE cursors;";
-            await drop.ExecuteNonQueryAsync();
-        }
+        await host.BreakStoreAsync();
 
         var reply = await host.CallAsync("<x:Poll/>");
 

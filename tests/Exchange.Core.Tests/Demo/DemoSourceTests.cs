@@ -3,16 +3,16 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Demo;
 using Exchange.Core.Extraction;
 using Exchange.Core.Security;
-using Exchange.Core.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.Core.Tests.Demo;
 
 public sealed class DemoSourceTests : IDisposable
 {
     private readonly TempDirectory _folder = new();
-    private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
 
     private SourceOptions Source => new() { Provider = "sqlite", ConnectionString = $"Data Source={_folder.File("sub/demo.db")}" };
 

@@ -6,9 +6,9 @@ using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
 using Exchange.Core.Staging;
-using Exchange.Core.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.Core.Tests.Extraction;
 
@@ -17,7 +17,7 @@ public sealed class ExtractionEngineTests : IDisposable
 {
     private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
     private readonly TempDirectory _folder = new();
-    private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
     private readonly SqliteStagingStore _store;
     private readonly ExchangeOptions _options;
 

@@ -1,7 +1,7 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Load;
-using Exchange.Core.Tests.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.Core.Tests.Load;
 
@@ -9,7 +9,7 @@ namespace Exchange.Core.Tests.Load;
 public sealed class LoadGateTests : IDisposable
 {
     private readonly TempDirectory _folder = new();
-    private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)); // Monday 20:00 in Beijing
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)); // Monday 20:00 in Beijing
     private readonly FakeProbe _probe = new();
     private readonly MemorySampleStore _samples = new();
     private readonly ScheduleOptions _schedule = new();

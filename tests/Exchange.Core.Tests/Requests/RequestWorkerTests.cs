@@ -4,9 +4,9 @@ using Exchange.Core.Load;
 using Exchange.Core.Requests;
 using Exchange.Core.Sources;
 using Exchange.Core.Staging;
-using Exchange.Core.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.Core.Tests.Requests;
 
@@ -15,7 +15,7 @@ public sealed class RequestWorkerTests : IDisposable
 {
     private const string PersonId = "44030519590706679X";
     private readonly TempDirectory _folder = new();
-    private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
     private readonly SqliteStagingStore _store;
     private readonly ExchangeOptions _options;
     private readonly ScheduleOptions _schedule = new();

@@ -1,12 +1,12 @@
 using Exchange.Core.Security;
-using Exchange.Core.Tests.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.Core.Tests.Security;
 
 public sealed class NonceReplayCacheTests
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
-    private readonly TestClock _clock = new(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public void TryUse_RefusesTheSameBytes_ForTheSamePrincipal_Only()

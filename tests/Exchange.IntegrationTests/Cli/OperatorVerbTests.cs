@@ -1,6 +1,7 @@
 using System.Text;
 using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.IntegrationTests.Cli;
 
@@ -85,7 +86,7 @@ public sealed class OperatorVerbTests : IDisposable
     [Fact]
     public async Task Purge_RemovesAcknowledgedOldBatches_AndPrintsAndLogsWhatItRemoved()
     {
-        var past = new ManualTimeProvider(DateTimeOffset.UtcNow.AddDays(-40));
+        var past = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(-40));
         var store = await PrepareStoreAsync(past, 4);
         await store.AckAsync("demo-insurer", "AC01", 3, default);
 

@@ -82,7 +82,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     [Fact]
     public async Task PasswordOverTls_StillWorks_WithoutAClientCertificate()
     {
-        var (status, _) = await PollAsync(null, header: Token(Principal, Password));
+        var (status, _) = await PollAsync(null, header: Envelopes.TextToken(Principal, Password, typed: false));
 
         Assert.Equal(HttpStatusCode.OK, status);
     }
@@ -99,13 +99,10 @@ public sealed class ClientCertificateTests : IAsyncLifetime
             },
         };
         using var http = new HttpClient(handler);
-        var envelope = $"""<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>{header}</s:Header><s:Body><Poll xmlns="urn:exchange:v1"/></s:Body></s:Envelope>""";
+        var envelope = Envelopes.Of(Envelopes.Soap11, "<x:Poll/>", header, declaration: false);
         using var response = await http.PostAsync(ServiceUrl, new StringContent(envelope, Encoding.UTF8, "text/xml"));
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
-
-    private static string Token(string user, string password) =>
-        $"""<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><wsse:UsernameToken><wsse:Username>{user}</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken></wsse:Security>""";
 
     private static X509Certificate2 SelfSigned(string subject)
     {

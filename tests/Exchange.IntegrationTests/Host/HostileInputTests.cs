@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
@@ -107,18 +106,12 @@ public sealed class HostileDaemon : IAsyncLifetime
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
-    public static string Envelope(string header, string body) =>
-        $"""<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:x="urn:exchange:v1"><s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>""";
+    // Every hostile call is in the minimal form curl users write: no XML declaration, no optional token attributes.
+    public static string Envelope(string header, string body) => Envelopes.Of(Envelopes.Soap11, body, header, declaration: false);
 
-    public static string Text(string user, string password) =>
-        $"""<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><wsse:UsernameToken><wsse:Username>{user}</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken></wsse:Security>""";
+    public static string Text(string user, string password) => Envelopes.TextToken(user, password, typed: false);
 
-    public static string DigestToken(string user, string secret, DateTimeOffset created, byte[] nonce)
-    {
-        var at = created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var digest = DigestAuthenticator.ComputeDigest(nonce, at, secret);
-        return $"""<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsse:UsernameToken><wsse:Username>{user}</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">{digest}</wsse:Password><wsse:Nonce>{Convert.ToBase64String(nonce)}</wsse:Nonce><wsu:Created>{at}</wsu:Created></wsse:UsernameToken></wsse:Security>""";
-    }
+    public static string DigestToken(string user, string secret, DateTimeOffset created) => Envelopes.DigestToken(user, secret, created, typed: false);
 
     public static string Gzip(string text)
     {
@@ -170,13 +163,13 @@ public sealed class HostileInputTests(HostileDaemon daemon, ITestOutputHelper ou
         ["SQL-looking user name"] = ("AuthFailed", d => d.PostAsync(HostileDaemon.Envelope(HostileDaemon.Text("admin' OR '1'='1", "x' OR '1'='1"), "<x:Poll/>"))),
         ["replayed nonce"] = ("AuthFailed", async d =>
         {
-            var token = HostileDaemon.DigestToken(HostileDaemon.Digest, HostileDaemon.DigestSecret, DateTimeOffset.UtcNow, RandomNumberGenerator.GetBytes(16));
+            var token = HostileDaemon.DigestToken(HostileDaemon.Digest, HostileDaemon.DigestSecret, DateTimeOffset.UtcNow);
             var first = await d.PostAsync(HostileDaemon.Envelope(token, "<x:Poll/>"));
             Assert.Equal(HttpStatusCode.OK, first.Status);
             return await d.PostAsync(HostileDaemon.Envelope(token, "<x:Ack><x:Dataset>HX01</x:Dataset><x:Seq>0</x:Seq></x:Ack>"));
         }),
         ["stale Created"] = ("AuthFailed", d => d.PostAsync(HostileDaemon.Envelope(
-            HostileDaemon.DigestToken(HostileDaemon.Digest, HostileDaemon.DigestSecret, DateTimeOffset.UtcNow.AddMinutes(-10), RandomNumberGenerator.GetBytes(16)), "<x:Poll/>"))),
+            HostileDaemon.DigestToken(HostileDaemon.Digest, HostileDaemon.DigestSecret, DateTimeOffset.UtcNow.AddMinutes(-10)), "<x:Poll/>"))),
         ["wrong password"] = ("AuthFailed", d => d.PostAsync(HostileDaemon.Envelope(HostileDaemon.Text(HostileDaemon.InsurerA, "wrong-password-9"), "<x:Poll/>"))),
         ["other insurer's batch"] = ("UnknownBatch", d => d.PostAsync(HostileDaemon.Envelope(
             HostileDaemon.Text(HostileDaemon.InsurerA, HostileDaemon.Password), $"<x:FetchBatch><x:BatchId>{d.OtherInsurersBatchId}</x:BatchId></x:FetchBatch>"))),

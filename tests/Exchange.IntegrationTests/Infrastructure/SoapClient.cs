@@ -4,13 +4,15 @@ using System.Xml.Linq;
 
 namespace Exchange.IntegrationTests.Infrastructure;
 
-/// <summary>A plain SOAP 1.1 client over HttpClient: the envelopes are written by hand, as an insurer's curl would send them.</summary>
+/// <summary>
+/// A plain SOAP 1.1 client over HttpClient. Its envelopes are built with LINQ to XML, so they use default namespaces
+/// (<c>&lt;Envelope xmlns="…"&gt;</c>) as .NET tooling writes them, where <see cref="Envelopes"/> writes prefixes.
+/// </summary>
 public sealed class SoapClient(string serviceUrl, string user, string password) : IDisposable
 {
-    public static readonly XNamespace Ns = "urn:exchange:v1";
-    private static readonly XNamespace Soap = "http://schemas.xmlsoap.org/soap/envelope/";
-    private static readonly XNamespace Wsse = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
-    private const string PasswordText = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
+    public static readonly XNamespace Ns = Envelopes.Exchange;
+    private static readonly XNamespace Soap = Envelopes.Soap11;
+    private static readonly XNamespace Wsse = Envelopes.Wsse;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Send credentials as WS-Security UsernameToken (true) or HTTP Basic (false).</summary>
@@ -24,7 +26,7 @@ public sealed class SoapClient(string serviceUrl, string user, string password) 
                 new XElement(Wsse + "Security",
                     new XElement(Wsse + "UsernameToken",
                         new XElement(Wsse + "Username", user),
-                        new XElement(Wsse + "Password", new XAttribute("Type", PasswordText), password))))
+                        new XElement(Wsse + "Password", new XAttribute("Type", Envelopes.PasswordText), password))))
             : null;
         var envelope = new XDocument(new XElement(Soap + "Envelope",
             header,

@@ -3,7 +3,7 @@ using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Requests;
 using Exchange.Core.Staging;
-using Exchange.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.IntegrationTests.Operations;
 
@@ -12,7 +12,7 @@ public abstract class OperationsStoreContract
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 1, 0, 0, TimeSpan.Zero);
 
-    protected ManualTimeProvider Clock { get; } = new(Start);
+    protected FakeTimeProvider Clock { get; } = new(Start);
 
     /// <summary>A new, empty, migrated store.</summary>
     protected abstract Task<AdoStagingStore> CreateStoreAsync();

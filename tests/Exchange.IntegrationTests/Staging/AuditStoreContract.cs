@@ -3,13 +3,14 @@ using Exchange.Core.Audit;
 using Exchange.Core.Requests;
 using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.IntegrationTests.Staging;
 
 /// <summary><see cref="Core.Audit.IAuditStore"/> against each staging store dialect.</summary>
 public abstract class AuditStoreContract
 {
-    protected ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
 
     protected abstract Task<AdoStagingStore> CreateStoreAsync();
 

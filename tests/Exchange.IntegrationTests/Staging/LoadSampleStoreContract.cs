@@ -1,6 +1,7 @@
 using Exchange.Core.Load;
 using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace Exchange.IntegrationTests.Staging;
@@ -10,7 +11,7 @@ public abstract class LoadSampleStoreContract
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 1, 2, 3, TimeSpan.Zero);
 
-    protected ManualTimeProvider Clock { get; } = new(T0);
+    protected FakeTimeProvider Clock { get; } = new(T0);
 
     /// <summary>A new, empty, migrated store.</summary>
     protected abstract Task<AdoStagingStore> CreateStoreAsync();

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Exchange.Core.Requests;
 using Exchange.Core.Staging;
-using Exchange.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.IntegrationTests.Staging;
 
@@ -10,7 +10,7 @@ public abstract class RequestStoreContract
 {
     private static readonly string[] Codes = ["1101", "1102"];
 
-    protected ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
 
     /// <summary>A new, empty, migrated store.</summary>
     protected abstract Task<AdoStagingStore> CreateStoreAsync();

@@ -1,13 +1,13 @@
 using System.Text;
 using Exchange.Core.Staging;
-using Exchange.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.IntegrationTests.Staging;
 
 /// <summary>The behaviour every <see cref="IStagingStore"/> must have, run against each implementation.</summary>
 public abstract class StagingStoreContract
 {
-    protected ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
 
     /// <summary>A new, empty, migrated store.</summary>
     protected abstract Task<AdoStagingStore> CreateStoreAsync();

@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.WebService.Tests.Infrastructure;
 
@@ -43,7 +44,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
     private readonly TempDirectory _folder;
     private readonly WebApplication _app;
 
-    private ExchangeServiceHost(TempDirectory folder, WebApplication app, SqliteStagingStore store, CapturingLoggerProvider logs, ManualTimeProvider time, Uri baseAddress)
+    private ExchangeServiceHost(TempDirectory folder, WebApplication app, SqliteStagingStore store, CapturingLoggerProvider logs, FakeTimeProvider time, Uri baseAddress)
     {
         _folder = folder;
         _app = app;
@@ -57,14 +58,14 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     public HttpClient Client { get; }
 
     public static async Task<ExchangeServiceHost> StartAsync(int maxBatchesPerPoll = 100, Action<ExchangeOptions>? configure = null)
     {
         var folder = new TempDirectory();
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero));
         var store = new SqliteStagingStore($"Data Source={folder.File("staging.db")}", time);
         await store.MigrateAsync(CancellationToken.None);
 
@@ -118,7 +119,10 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         return await Store.AppendBatchAsync(Batches.Make(dataset, rows, state.Watermark, $"w{state.LastSeq + 1}"), CancellationToken.None);
     }
 
-    /// <summary>Posts a SOAP 1.1 envelope around <paramref name="operationXml"/> (elements in urn:exchange:v1).</summary>
+    /// <summary>
+    /// Posts a SOAP 1.1 envelope around <paramref name="operationXml"/> (elements in urn:exchange:v1), indented and with
+    /// <c>mustUnderstand</c> on the security header, as WSDL-generated clients write it.
+    /// </summary>
     public async Task<SoapReply> CallAsync(
         string operationXml,
         Credentials credentials = Credentials.UsernameToken,
@@ -130,10 +134,10 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         var header = credentials == Credentials.UsernameToken
             ? $"""
               <soap:Header>
-                <wsse:Security soap:mustUnderstand="1" xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">
+                <wsse:Security soap:mustUnderstand="1" xmlns:wsse="{Envelopes.Wsse}">
                   <wsse:UsernameToken>
                     <wsse:Username>{SecurityElement.Escape(user)}</wsse:Username>
-                    <wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText">{SecurityElement.Escape(password)}</wsse:Password>
+                    <wsse:Password Type="{Envelopes.PasswordText}">{SecurityElement.Escape(password)}</wsse:Password>
                   </wsse:UsernameToken>
                 </wsse:Security>
               </soap:Header>
@@ -141,7 +145,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
             : "";
         var envelope = $"""
             <?xml version="1.0" encoding="utf-8"?>
-            <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:x="urn:exchange:v1">
+            <soap:Envelope xmlns:soap="{Envelopes.Soap11}" xmlns:x="{Envelopes.Exchange}">
               {header}
               <soap:Body>{operationXml}</soap:Body>
             </soap:Envelope>
@@ -200,6 +204,16 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         return await Store.ReadAuditAsync(DateTimeOffset.MinValue, 1000, CancellationToken.None);
     }
 
+    /// <summary>Drops the cursors table behind the service's back, so that from then on every Poll fails in the store.</summary>
+    public async Task BreakStoreAsync()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Store.FilePath}");
+        await connection.OpenAsync();
+        await using var drop = connection.CreateCommand();
+        drop.CommandText = "DROP TABLE cursors;";
+        await drop.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A service of the running host (internal ones included).</summary>
     public T Service<T>()
         where T : notnull => _app.Services.GetRequiredService<T>();
@@ -216,9 +230,9 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
 /// <summary>An HTTP reply to a SOAP call.</summary>
 public sealed record SoapReply(HttpStatusCode Status, string? MediaType, string Text)
 {
-    public static readonly XNamespace Soap = "http://schemas.xmlsoap.org/soap/envelope/";
-    public static readonly XNamespace Soap12 = "http://www.w3.org/2003/05/soap-envelope";
-    public static readonly XNamespace X = "urn:exchange:v1";
+    public static readonly XNamespace Soap = Envelopes.Soap11;
+    public static readonly XNamespace Soap12 = Envelopes.Soap12;
+    public static readonly XNamespace X = Envelopes.Exchange;
 
     /// <summary>The Retry-After header in seconds, or null.</summary>
     public int? RetryAfter { get; init; }

@@ -1,6 +1,6 @@
 using System.Net;
 using Exchange.WebService.Soap;
-using Exchange.WebService.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using static Exchange.WebService.Tests.Infrastructure.ExchangeServiceHost;
 
 namespace Exchange.WebService.Tests.Security;
@@ -45,7 +45,7 @@ public sealed class FailedAuthenticationThrottleTests
     [Fact]
     public void ANewMinute_DropsTheWholeTable_InsteadOfSweepingIt()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
         var throttle = new FailedAuthenticationThrottle(time, perMinute: 2);
         for (var i = 0; i < 5_000; i++)
         {
@@ -65,7 +65,7 @@ public sealed class FailedAuthenticationThrottleTests
     [Fact]
     public void AddressesBeyondTheTableSize_ShareOneAllowance()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
         var throttle = new FailedAuthenticationThrottle(time, perMinute: 3);
         for (var i = 0; i < FailedAuthenticationThrottle.MaxAddresses; i++)
         {

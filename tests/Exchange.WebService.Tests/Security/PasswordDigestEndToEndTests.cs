@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using Exchange.WebService.Tests.Infrastructure;
 using static Exchange.WebService.Tests.Infrastructure.ExchangeServiceHost;
 
 namespace Exchange.WebService.Tests.Security;

@@ -1,14 +1,14 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
-using Exchange.WebService.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.WebService.Tests.Security;
 
 public sealed class PrincipalAuthenticatorTests
 {
     private readonly CountingHasher _hasher = new();
-    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public async Task Authenticate_ReturnsThePrincipal_ForTheRightPassword_AndNullOtherwise()

@@ -45,13 +45,7 @@ public sealed class SoapVersionsEndToEndTests
     public async Task Soap12ReceiverFault_IsHttp500()
     {
         await using var host = await StartAsync();
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={host.Store.FilePath}"))
-        {
-            await connection.OpenAsync();
-            using var drop = connection.CreateCommand();
-            drop.CommandText = "DROP TABLE cursors;";
-            await drop.ExecuteNonQueryAsync();
-        }
+        await host.BreakStoreAsync();
 
         var reply = await host.PostRawAsync(Envelopes.Of(Envelopes.Soap12, "<x:Poll/>", Envelopes.TextToken(InsurerA, InsurerAPassword)), Envelopes.Soap12ContentType);
 

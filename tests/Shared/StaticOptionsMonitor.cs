@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 
-namespace Exchange.IntegrationTests.Infrastructure;
+namespace Exchange.Testing;
 
-/// <summary>Options that do not change during a test.</summary>
+/// <summary>Options that do not change during a test. One source file, compiled into each project that uses it.</summary>
 public sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
 {
     public T CurrentValue => value;
