@@ -27,11 +27,8 @@ public sealed class OperatorOptions
     /// <summary>How many hours of probe readings and extraction activity the status page charts.</summary>
     public int ChartHours { get; set; } = 6;
 
-    /// <summary>How often the status page reloads itself, in seconds.</summary>
-    public int PageRefreshSeconds { get; set; } = 10;
-
-    /// <summary>Probe thresholds the status page draws when the load gate does not publish its own.</summary>
-    public List<ChartThresholdOptions> ChartThresholds { get; set; } = [];
+    /// <summary>How often the status page reloads itself (whole seconds, 1 s to 1 h).</summary>
+    public TimeSpan PageRefresh { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>An operator allowed on the operator endpoint.</summary>
@@ -44,21 +41,3 @@ public sealed class OperatorPrincipalOptions
     public string PasswordHash { get; set; } = "";
 }
 
-/// <summary>One probe's thresholds as drawn on the status page chart.</summary>
-public sealed class ChartThresholdOptions
-{
-    /// <summary>Source name.</summary>
-    public string Source { get; set; } = "";
-
-    /// <summary>Probe name as recorded in <c>load_samples.probe</c>.</summary>
-    public string Probe { get; set; } = "";
-
-    /// <summary>Below this the probe counts as idle.</summary>
-    public double? Idle { get; set; }
-
-    /// <summary>At or above this the gate turns busy.</summary>
-    public double? Busy { get; set; }
-
-    /// <summary>At or above this the gate hibernates.</summary>
-    public double? Critical { get; set; }
-}

@@ -41,9 +41,9 @@ public static class OperatorOptionsValidator
             Add("Operator:ChartHours", $"must be between 1 and 168, was {op.ChartHours}");
         }
 
-        if (op.PageRefreshSeconds is < 1 or > 3600)
+        if (op.PageRefresh < TimeSpan.FromSeconds(1) || op.PageRefresh > TimeSpan.FromHours(1) || op.PageRefresh.Ticks % TimeSpan.TicksPerSecond != 0)
         {
-            Add("Operator:PageRefreshSeconds", $"must be between 1 and 3600, was {op.PageRefreshSeconds}");
+            Add("Operator:PageRefresh", $"must be whole seconds between 00:00:01 and 01:00:00, was {op.PageRefresh}");
         }
 
         var retention = options.Retention;

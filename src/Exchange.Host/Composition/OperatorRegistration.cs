@@ -19,7 +19,6 @@ internal static class OperatorRegistration
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Operator.ShutdownTimeout);
 
         services.TryAddSingleton<IOperationsStore>(sp => (AdoStagingStore)sp.GetRequiredService<IStagingStore>());
-        services.TryAddSingleton<IProbeThresholds, ConfiguredProbeThresholds>();
         services.AddSingleton<OperatorSnapshotSource>();
         services.AddSingleton<ReadinessCheck>();
         services.AddSingleton<RetentionService>();

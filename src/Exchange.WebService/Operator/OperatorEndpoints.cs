@@ -65,7 +65,7 @@ public static class OperatorEndpoints
             await store.GetExtractionActivityAsync(from, token).ConfigureAwait(false),
             services.GetRequiredService<IProbeThresholds>().All(),
             await store.GetRecentFailuresAsync(RecentFailures, token).ConfigureAwait(false),
-            options.PageRefreshSeconds);
+            (int)options.PageRefresh.TotalSeconds);
         context.Response.Headers.CacheControl = "no-store";
         return Results.Content(StatusPage.Render(model), "text/html; charset=utf-8");
     }
