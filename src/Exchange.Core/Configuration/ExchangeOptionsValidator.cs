@@ -1,4 +1,7 @@
 using System.Text.RegularExpressions;
+using Exchange.Core.Security;
+using Exchange.Core.Sources;
+using Exchange.Core.Staging;
 
 namespace Exchange.Core.Configuration;
 
@@ -6,9 +9,6 @@ namespace Exchange.Core.Configuration;
 public static partial class ExchangeOptionsValidator
 {
     private const string File = "appsettings.json";
-    private static readonly string[] StagingProviders = ["sqlite", "postgres"];
-    private static readonly string[] SourceProviders = ["sqlite", "postgres", "oracle", "sqlserver"];
-    private static readonly string[] Roles = ["insurer", "source"];
 
     /// <summary>All problems found (empty when the options are usable).</summary>
     public static IReadOnlyList<ConfigurationProblem> Validate(ExchangeOptions options)
@@ -22,9 +22,9 @@ public static partial class ExchangeOptionsValidator
             Add("DataDirectory", "must name a folder, was empty");
         }
 
-        if (!StagingProviders.Contains(options.Staging.Provider, StringComparer.Ordinal))
+        if (!StagingStoreFactory.Providers.Contains(options.Staging.Provider, StringComparer.Ordinal))
         {
-            Add("Staging:Provider", $"must be one of {string.Join(", ", StagingProviders)}, was '{options.Staging.Provider}'");
+            Add("Staging:Provider", $"must be one of {string.Join(", ", StagingStoreFactory.Providers)}, was '{options.Staging.Provider}'");
         }
 
         if (string.IsNullOrWhiteSpace(options.Staging.ConnectionString))
@@ -34,9 +34,9 @@ public static partial class ExchangeOptionsValidator
 
         foreach (var (name, source) in options.Sources)
         {
-            if (!SourceProviders.Contains(source.Provider, StringComparer.Ordinal))
+            if (!SourceProviderRegistry.ProviderNames.Contains(source.Provider, StringComparer.Ordinal))
             {
-                Add($"Sources:{name}:Provider", $"must be one of {string.Join(", ", SourceProviders)}, was '{source.Provider}'");
+                Add($"Sources:{name}:Provider", $"must be one of {string.Join(", ", SourceProviderRegistry.ProviderNames)}, was '{source.Provider}'");
             }
 
             if (string.IsNullOrWhiteSpace(source.ConnectionString))
@@ -79,9 +79,9 @@ public static partial class ExchangeOptionsValidator
                 Add(field + ":Name", $"'{principal.Name}' is configured twice; names must be unique");
             }
 
-            if (!Roles.Contains(principal.Role, StringComparer.Ordinal))
+            if (PrincipalRoleNames.Parse(principal.Role) is null)
             {
-                Add(field + ":Role", $"must be one of {string.Join(", ", Roles)}, was '{principal.Role}'");
+                Add(field + ":Role", $"must be one of {string.Join(", ", PrincipalRoleNames.All)}, was '{principal.Role}'");
             }
 
             if (!principal.PasswordHash.StartsWith("pbkdf2-sha256$", StringComparison.Ordinal) || principal.PasswordHash.Split('$').Length != 4)

@@ -1,4 +1,5 @@
 using Exchange.Core.Configuration;
+using Exchange.Core.Security;
 
 namespace Exchange.Core.Operations;
 
@@ -23,7 +24,7 @@ public static class RetentionPolicyFactory
     {
         ArgumentNullException.ThrowIfNull(options);
         return options.Principals
-            .Where(p => string.Equals(p.Role, "insurer", StringComparison.Ordinal))
+            .Where(p => PrincipalRoleNames.Parse(p.Role) == PrincipalRole.Insurer)
             .GroupBy(p => p.Name, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.SelectMany(p => p.Datasets).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
     }

@@ -10,6 +10,21 @@ public enum PrincipalRole
     Source = 1,
 }
 
+/// <summary>The configuration names of <see cref="PrincipalRole"/>: <c>insurer</c> and <c>source</c>.</summary>
+public static class PrincipalRoleNames
+{
+    /// <summary>The names accepted in <c>Principals[].Role</c>, in order.</summary>
+    public static IReadOnlyList<string> All { get; } = ["insurer", "source"];
+
+    /// <summary>The role named <paramref name="name"/> (exact, lower case), or null.</summary>
+    public static PrincipalRole? Parse(string? name) => name switch
+    {
+        "insurer" => PrincipalRole.Insurer,
+        "source" => PrincipalRole.Source,
+        _ => null,
+    };
+}
+
 /// <summary>A configured caller of the service, after its options were checked.</summary>
 /// <param name="Name">User name in <c>UsernameToken</c> or HTTP Basic.</param>
 /// <param name="Role">Insurer or source.</param>

@@ -41,12 +41,8 @@ public sealed class PrincipalRegistry
         }
 
         where = $"Principals[{index}] ('{options.Name}')";
-        PrincipalRole role = options.Role switch
-        {
-            "insurer" => PrincipalRole.Insurer,
-            "source" => PrincipalRole.Source,
-            _ => throw new ArgumentException($"{where}.Role must be 'insurer' or 'source', was '{options.Role}'.", nameof(options)),
-        };
+        var role = PrincipalRoleNames.Parse(options.Role)
+            ?? throw new ArgumentException($"{where}.Role must be 'insurer' or 'source', was '{options.Role}'.", nameof(options));
 
         try
         {

@@ -5,6 +5,9 @@ namespace Exchange.Core.Staging;
 /// <summary>Creates the staging store named by the options.</summary>
 public static class StagingStoreFactory
 {
+    /// <summary>The accepted <see cref="StagingOptions.Provider"/> names.</summary>
+    public static IReadOnlyList<string> Providers { get; } = ["sqlite", "postgres"];
+
     /// <summary>The store for <see cref="StagingOptions.Provider"/> (<c>sqlite</c> or <c>postgres</c>).</summary>
     public static AdoStagingStore Create(StagingOptions options, TimeProvider timeProvider)
     {
