@@ -48,7 +48,7 @@ internal static class ExchangeApplication
             .Bind(appSettings.GetSection(ExchangeOptions.SectionName))
             .PostConfigure(o => ExchangeConfiguration.Resolve(o, location));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IStagingStore>(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
+        services.AddStagingStore(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
         services.AddExchangeLoadAwareExtraction(location);
         services.AddSingleton(new SourceProviderRegistry(options.ProvidersDirectory));
         services.AddSingleton<SourceConnector>();

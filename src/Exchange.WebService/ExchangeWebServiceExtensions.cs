@@ -2,7 +2,6 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Requests;
 using Exchange.Core.Security;
-using Exchange.Core.Staging;
 using Exchange.WebService.Operations;
 using Exchange.WebService.Soap;
 using Microsoft.AspNetCore.Builder;
@@ -21,8 +20,8 @@ public static class ExchangeWebServiceExtensions
     public const string DefaultPath = "/ExchangeService";
 
     /// <summary>
-    /// Registers the SOAP service, authentication and delivery. The host registers <c>IStagingStore</c>,
-    /// <see cref="TimeProvider"/> and <c>IOptions&lt;ExchangeOptions&gt;</c>.
+    /// Registers the SOAP service, authentication and delivery. The host registers the staging store's contracts
+    /// (<c>AddStagingStore</c>), <see cref="TimeProvider"/> and <c>IOptions&lt;ExchangeOptions&gt;</c>.
     /// </summary>
     public static IServiceCollection AddExchangeWebService(this IServiceCollection services)
     {
@@ -58,7 +57,6 @@ public static class ExchangeWebServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PollOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, FetchBatchOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, AckOperation>());
-        services.TryAddSingleton<IRequestStore>(sp => (IRequestStore)sp.GetRequiredService<IStagingStore>());
         services.TryAddSingleton<RequestService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, SubmitRequestOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, GetResponseOperation>());

@@ -55,7 +55,7 @@ internal static class SoapPipeline
             using var prometheus = new PrometheusExposition();
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.ClearProviders().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace).AddNLog());
-            services.AddSingleton<IStagingStore>(store);
+            services.AddStagingStore(_ => store);
             services.AddSingleton(Options.Create(options));
             services.AddExchangeWebService();
             await using var provider = services.BuildServiceProvider();

@@ -2,7 +2,6 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Sources;
-using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
 using Exchange.Host.Jobs;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +27,6 @@ internal static class LoadAwareExtractionRegistration
         services.AddSingleton(location);
         services.AddHostedService<ScheduleReloader>();
 
-        services.AddSingleton<ILoadSampleStore>(sp => (ILoadSampleStore)sp.GetRequiredService<IStagingStore>());
         services.AddSingleton<ILoadProbeFactory>(sp => new LoadProbeFactory(sp.GetRequiredService<SourceConnector>(), new HttpClient()));
         services.AddSingleton<LoadGate>();
         services.AddSingleton<ILoadGate>(sp => sp.GetRequiredService<LoadGate>());

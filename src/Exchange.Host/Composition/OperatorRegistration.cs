@@ -1,11 +1,9 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Diagnostics;
 using Exchange.Core.Operations;
-using Exchange.Core.Staging;
 using Exchange.Host.Jobs;
 using Exchange.Host.Operator;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Exchange.Host.Composition;
@@ -18,7 +16,6 @@ internal static class OperatorRegistration
         // A stop waits for the chunk in flight (Quartz WaitForJobsToComplete) and for web requests, but not longer than this.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Operator.ShutdownTimeout);
 
-        services.TryAddSingleton<IOperationsStore>(sp => (AdoStagingStore)sp.GetRequiredService<IStagingStore>());
         services.AddSingleton<OperatorSnapshotSource>();
         services.AddSingleton<ReadinessCheck>();
         services.AddSingleton<RetentionService>();

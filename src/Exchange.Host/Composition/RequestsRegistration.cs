@@ -1,5 +1,4 @@
 using Exchange.Core.Requests;
-using Exchange.Core.Staging;
 using Exchange.Host.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +11,6 @@ internal static class RequestsRegistration
     /// <summary>Registers the request store (the staging store), <see cref="RequestService"/>, <see cref="RequestWorker"/> and its scheduler.</summary>
     public static IServiceCollection AddExchangeRequests(this IServiceCollection services)
     {
-        services.TryAddSingleton<IRequestStore>(sp => (IRequestStore)sp.GetRequiredService<IStagingStore>());
         services.TryAddSingleton<RequestService>();
         services.TryAddSingleton<RequestWorker>();
         services.AddHostedService<RequestWorkerScheduler>();

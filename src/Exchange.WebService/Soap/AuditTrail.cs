@@ -33,19 +33,19 @@ internal sealed class AuditTrail : IAsyncDisposable
     private static readonly long GatherLimit = Stopwatch.Frequency / 1000;
 
     private readonly Channel<Pending> _queue;
-    private readonly IStagingStore _store;
+    private readonly IAuditStore _store;
     private readonly ILogger _file;
     private readonly Task _writer;
     private volatile bool _stopping;
 
-    /// <summary>Starts the writer over <paramref name="store"/> (group commit when it is an <see cref="IAuditStore"/>).</summary>
-    public AuditTrail(IStagingStore store, ILoggerFactory loggerFactory)
+    /// <summary>Starts the writer over <paramref name="store"/>, committing the records of concurrent calls together.</summary>
+    public AuditTrail(IAuditStore store, ILoggerFactory loggerFactory)
         : this(store, loggerFactory, DefaultCapacity)
     {
     }
 
     /// <summary>Starts the writer with room for <paramref name="capacity"/> waiting records: when the store cannot keep up, calls are refused instead of queued without bound.</summary>
-    public AuditTrail(IStagingStore store, ILoggerFactory loggerFactory, int capacity)
+    public AuditTrail(IAuditStore store, ILoggerFactory loggerFactory, int capacity)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -147,18 +147,8 @@ internal sealed class AuditTrail : IAsyncDisposable
                     }
                 }
 
-                if (_store is IAuditStore batches)
-                {
-                    await batches.WriteAuditBatchAsync(entries, CancellationToken.None).ConfigureAwait(false);
-                    await batches.SetAuditCallsAsync(counts, CancellationToken.None).ConfigureAwait(false);
-                }
-                else
-                {
-                    foreach (var entry in entries.Concat(counts))
-                    {
-                        await _store.WriteAuditAsync(entry, CancellationToken.None).ConfigureAwait(false);
-                    }
-                }
+                await _store.WriteAuditBatchAsync(entries, CancellationToken.None).ConfigureAwait(false);
+                await _store.SetAuditCallsAsync(counts, CancellationToken.None).ConfigureAwait(false);
 
                 group.ForEach(p => p.Done.TrySetResult());
             }

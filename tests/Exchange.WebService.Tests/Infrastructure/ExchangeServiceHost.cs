@@ -100,7 +100,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(logs);
-        builder.Services.AddSingleton<IStagingStore>(store);
+        builder.Services.AddStagingStore(_ => store);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddExchangeWebService();
