@@ -1,6 +1,6 @@
 namespace Exchange.Core.Load;
 
-/// <summary>One gate transition as stored in <c>load_samples</c>.</summary>
+/// <summary>One probe reading and the gate state it led to, as stored in <c>load_samples</c>.</summary>
 /// <param name="At">When it happened.</param>
 /// <param name="Source">The source.</param>
 /// <param name="Probe">The probe whose reading decided it, or <c>gate</c> for calendar, pause file and configuration.</param>
@@ -14,7 +14,4 @@ public interface ILoadSampleStore
 {
     /// <summary>Stores one transition.</summary>
     Task AddLoadSampleAsync(LoadSample sample, CancellationToken cancellationToken);
-
-    /// <summary>The transitions of a source since a time, oldest first, at most <paramref name="max"/>.</summary>
-    Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string source, DateTimeOffset since, int max, CancellationToken cancellationToken);
 }

@@ -52,7 +52,4 @@ public interface IRequestStore
 
     /// <summary>MsgIds of the insurer's final requests whose response was not read yet, oldest answer first, at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<string>> GetUnreadAnsweredMsgIdsAsync(string insurer, int max, CancellationToken cancellationToken);
-
-    /// <summary>Deletes final requests (and their responses) last changed before <paramref name="finalBefore"/>; returns how many requests.</summary>
-    Task<int> PurgeRequestsAsync(DateTimeOffset finalBefore, CancellationToken cancellationToken);
 }

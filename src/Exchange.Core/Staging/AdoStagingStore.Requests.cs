@@ -16,7 +16,6 @@ public abstract partial class AdoStagingStore : IRequestStore
         "r.request_id, r.insurer, r.msg_id, r.ref_msg_id, r.inf_no, r.input, r.input_sha256, r.status, r.attempts, r.created_at, r.updated_at, r.expires_at";
 
     private const string Unanswered = "('Pending', 'Processing')";
-    private const string Final = "('Completed', 'Failed', 'Expired')";
     private const int ExpireBatch = 500;
 
     /// <summary>The message of an expired request's response.</summary>
@@ -307,28 +306,6 @@ public abstract partial class AdoStagingStore : IRequestStore
                 }
 
                 return ids;
-            }
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<int> PurgeRequestsAsync(DateTimeOffset finalBefore, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                var cutoff = new { cutoff = ToDb(finalBefore) };
-                await connection.ExecuteAsync(new CommandDefinition(
-                    $"DELETE FROM responses WHERE request_id IN (SELECT request_id FROM requests WHERE status IN {Final} AND updated_at < @cutoff)",
-                    cutoff, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var purged = await connection.ExecuteAsync(new CommandDefinition(
-                    $"DELETE FROM requests WHERE status IN {Final} AND updated_at < @cutoff",
-                    cutoff, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return purged;
             }
         }
     }

@@ -29,9 +29,6 @@ public interface IStagingStore
     /// </summary>
     Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken, AuditRecord? audit = null);
 
-    /// <summary>Headers of the dataset's batches with a sequence number above <paramref name="afterSeq"/>, in order, at most <paramref name="max"/>.</summary>
-    Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken);
-
     /// <summary>A batch with its payload, or null when there is no batch with that id.</summary>
     Task<StoredBatch?> GetBatchAsync(long batchId, CancellationToken cancellationToken);
 
@@ -41,15 +38,9 @@ public interface IStagingStore
     /// </summary>
     Task<IReadOnlyList<BatchHeader>> GetUnacknowledgedHeadersAsync(string insurer, string dataset, int max, CancellationToken cancellationToken);
 
-    /// <summary>The highest sequence number the insurer acknowledged in the dataset (0 when none).</summary>
-    Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken);
-
     /// <summary>
     /// Moves the insurer's cursor in the dataset forward to <paramref name="seq"/> (acknowledging every batch up to it).
     /// Never moves a cursor back, never past the dataset's last batch.
     /// </summary>
     Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null);
-
-    /// <summary>Appends one audit record.</summary>
-    Task WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken);
 }

@@ -226,8 +226,5 @@ public sealed class LoadGateTests : IDisposable
             Samples.Add(sample);
             return Task.CompletedTask;
         }
-
-        public Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string source, DateTimeOffset since, int max, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<LoadSample>>(Samples);
     }
 }

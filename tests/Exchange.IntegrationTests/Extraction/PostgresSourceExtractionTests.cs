@@ -64,7 +64,7 @@ public sealed class PostgresSourceExtractionTests(PostgresCluster cluster) : IDi
         Assert.Equal(0, third.Rows);
     }
 
-    private (ExtractionEngine Engine, IStagingStore Staging) CreateEngine(string sourceConnectionString)
+    private (ExtractionEngine Engine, AdoStagingStore Staging) CreateEngine(string sourceConnectionString)
     {
         var options = new ExchangeOptions
         {

@@ -59,7 +59,7 @@ public sealed class CrashRecoveryTests : IDisposable
         }
     }
 
-    private async Task AssertExactlyOnceAsync(IStagingStore store, string table, string keyColumn)
+    private async Task AssertExactlyOnceAsync(AdoStagingStore store, string table, string keyColumn)
     {
         var staged = (await StagedRows.ReadAllAsync(store, table)).Select(row => (Key: KeyOf(row.GetProperty(keyColumn)), Ts: row.GetProperty("AAE036").GetString()!)).ToList();
         var duplicates = staged.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key).ToList();

@@ -9,7 +9,7 @@ namespace Exchange.IntegrationTests.Infrastructure;
 public static class StagedRows
 {
     /// <summary>The rows of every batch of <paramref name="dataset"/>, in sequence order.</summary>
-    public static async Task<List<JsonElement>> ReadAllAsync(IStagingStore store, string dataset)
+    public static async Task<List<JsonElement>> ReadAllAsync(AdoStagingStore store, string dataset)
     {
         var rows = new List<JsonElement>();
         var after = 0L;

@@ -19,7 +19,7 @@ public abstract class LoadSampleStoreContract
     [Fact]
     public async Task AddLoadSample_StoresTransitions_ReadBackPerSourceInOrderFromATime()
     {
-        ILoadSampleStore store = await CreateStoreAsync();
+        var store = await CreateStoreAsync();
         await store.AddLoadSampleAsync(new LoadSample(T0, "prod", "gate", null, GateState.Busy, "no load sample yet"), default);
         await store.AddLoadSampleAsync(new LoadSample(T0.AddSeconds(4), "prod", "active", 1.5, GateState.Idle, "idle for 2 samples"), default);
         await store.AddLoadSampleAsync(new LoadSample(T0.AddSeconds(5), "other", "cpu", 97, GateState.Hibernating, "critical"), default);

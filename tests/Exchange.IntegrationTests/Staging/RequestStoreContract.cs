@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Exchange.Core.Operations;
 using Exchange.Core.Requests;
 using Exchange.Core.Staging;
 using Microsoft.Extensions.Time.Testing;
@@ -281,7 +282,11 @@ public abstract class RequestStoreContract
         await store.CompleteRequestAsync(claimed.Request.RequestId, "w1", RequestAnswer.Ok("[]"), default);
         Clock.Advance(TimeSpan.FromDays(8));
 
-        Assert.Equal(1, await store.PurgeRequestsAsync(Clock.GetUtcNow().AddDays(-7), default));
+        var purged = await store.PurgeAsync(
+            new RetentionPolicy(DateTimeOffset.MinValue, Clock.GetUtcNow().AddDays(-7), DateTimeOffset.MinValue, DateTimeOffset.MinValue, new Dictionary<string, IReadOnlyList<string>>()),
+            default);
+
+        Assert.Equal((1L, 1L), (purged.Requests, purged.Responses));
 
         Assert.Null(await store.GetResponseAsync("ins-a", "old-final", false, default));
         Assert.NotNull(await store.GetResponseAsync("ins-a", "old-pending", false, default));
