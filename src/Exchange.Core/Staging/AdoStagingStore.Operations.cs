@@ -5,7 +5,6 @@ using Dapper;
 using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Requests;
-using Microsoft.Data.Sqlite;
 
 namespace Exchange.Core.Staging;
 
@@ -256,66 +255,10 @@ public abstract partial class AdoStagingStore : IOperationsStore
     }
 
     /// <inheritdoc />
-    public async Task BackupAsync(string path, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            if (connection is not SqliteConnection source)
-            {
-                throw new NotSupportedException(
-                    $"The {DialectFolder} staging store is not backed up by Exchange: use the database's own tools (PostgreSQL: pg_dump, or continuous archiving).");
-            }
-
-            // Written to a new file beside the target and renamed at the end, so a failed backup never leaves a half file under
-            // the asked name, and the rename stays on one file system. A random name created with CreateNew cannot be a file
-            // or symbolic link someone placed there; owner-only from the start, as the copy holds every insurer's data.
-            var full = Path.GetFullPath(path);
-            var partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
-            try
-            {
-                CreateOwnerOnlyFile(partial);
-                var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = partial, Pooling = false }.ToString());
-                await using (destination.ConfigureAwait(false))
-                {
-                    await destination.OpenAsync(cancellationToken).ConfigureAwait(false);
-
-                    // One backup step over all pages under a read transaction: in WAL mode writers go on, the copy is one snapshot.
-                    source.BackupDatabase(destination);
-                }
-
-                // On disk before it gets the asked name: a crash after the rename must not leave a name for pages never written.
-                using (var written = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
-                {
-                    written.Flush(flushToDisk: true);
-                }
-
-                // No overwrite: a file or link that appeared at the target meanwhile makes the move fail instead of being replaced.
-                File.Move(partial, full, overwrite: false);
-            }
-            catch
-            {
-                foreach (var leftover in new[] { partial, partial + "-journal", partial + "-wal", partial + "-shm" })
-                {
-                    File.Delete(leftover);
-                }
-
-                throw;
-            }
-        }
-    }
-
-    private static void CreateOwnerOnlyFile(string path)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var created = new FileStream(path, options);
-    }
+    /// <remarks>Only the SQLite store copies itself; a server database is backed up with its own tools.</remarks>
+    public virtual Task BackupAsync(string path, CancellationToken cancellationToken) =>
+        throw new NotSupportedException(
+            $"The {DialectFolder} staging store is not backed up by Exchange: use the database's own tools (PostgreSQL: pg_dump, or continuous archiving).");
 
     private Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string sql, object? parameters, CancellationToken cancellationToken) =>
         QueryListAsync(

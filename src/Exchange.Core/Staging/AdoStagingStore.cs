@@ -11,6 +11,11 @@ namespace Exchange.Core.Staging;
 /// </summary>
 public abstract partial class AdoStagingStore : IStagingStore
 {
+    private const string CreateSchemaVersionSql =
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+    private const string SchemaVersionSql = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+
     // All of them are in the SQLite index ix_batches_headers (003), so the header reads never walk a payload's overflow pages.
     // A column added here goes into a new index too; SqliteStagingStoreTests fails on a header read that leaves the index.
     private const string HeaderColumns = "batch_id, dataset, seq, row_count, created_at, format, size_bytes, sha256";
@@ -66,10 +71,10 @@ public abstract partial class AdoStagingStore : IStagingStore
             {
                 await LockForMigrationAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+                    CreateSchemaVersionSql,
                     transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var current = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    "SELECT COALESCE(MAX(version), 0) FROM schema_version", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    SchemaVersionSql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 if (current > scripts.Count)
                 {
                     throw new StagingSchemaException(
@@ -110,7 +115,7 @@ public abstract partial class AdoStagingStore : IStagingStore
             }
 
             return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_version", cancellationToken: cancellationToken)).ConfigureAwait(false);
+                SchemaVersionSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
 
@@ -121,10 +126,10 @@ public abstract partial class AdoStagingStore : IStagingStore
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+                CreateSchemaVersionSql,
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
             return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_version", cancellationToken: cancellationToken)).ConfigureAwait(false);
+                SchemaVersionSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
 

@@ -114,4 +114,62 @@ public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
     /// <inheritdoc />
     protected override DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal) =>
         DateTimeOffset.ParseExact(reader.GetString(ordinal), TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    /// <inheritdoc />
+    public override async Task BackupAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var source = (SqliteConnection)connection;
+
+            // Written to a new file beside the target and renamed at the end, so a failed backup never leaves a half file under
+            // the asked name, and the rename stays on one file system. A random name created with CreateNew cannot be a file
+            // or symbolic link someone placed there; owner-only from the start, as the copy holds every insurer's data.
+            var full = Path.GetFullPath(path);
+            var partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
+            try
+            {
+                CreateOwnerOnlyFile(partial);
+                var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = partial, Pooling = false }.ToString());
+                await using (destination.ConfigureAwait(false))
+                {
+                    await destination.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+                    // One backup step over all pages under a read transaction: in WAL mode writers go on, the copy is one snapshot.
+                    source.BackupDatabase(destination);
+                }
+
+                // On disk before it gets the asked name: a crash after the rename must not leave a name for pages never written.
+                using (var written = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                    written.Flush(flushToDisk: true);
+                }
+
+                // No overwrite: a file or link that appeared at the target meanwhile makes the move fail instead of being replaced.
+                File.Move(partial, full, overwrite: false);
+            }
+            catch
+            {
+                foreach (var leftover in new[] { partial, partial + "-journal", partial + "-wal", partial + "-shm" })
+                {
+                    File.Delete(leftover);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    private static void CreateOwnerOnlyFile(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var created = new FileStream(path, options);
+    }
 }
