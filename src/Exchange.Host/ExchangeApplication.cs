@@ -52,6 +52,7 @@ internal static class ExchangeApplication
         services.AddExchangeLoadAwareExtraction(location);
         services.AddSingleton(new SourceProviderRegistry(options.ProvidersDirectory));
         services.AddSingleton<SourceConnector>();
+        services.AddSingleton<ChunkStoreRetry>();
         services.AddSingleton<ExtractionEngine>();
 
         if (options.Demo.Enabled)

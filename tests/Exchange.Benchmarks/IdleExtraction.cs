@@ -42,7 +42,7 @@ internal static class IdleExtraction
         using var http = new HttpClient();
         var gate = new LoadGate(new StaticOptionsMonitor<ScheduleOptions>(schedule), new StaticOptionsMonitor<ExchangeOptions>(exchange), new LoadProbeFactory(connector, http),
             (ILoadSampleStore)staging, TimeProvider.System, NullLogger<LoadGate>.Instance);
-        var engine = new ExtractionEngine(staging, gate, connector, TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
+        var engine = new ExtractionEngine(staging, gate, connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
         using var stop = new CancellationTokenSource();
         var sampling = gate.RunAsync(stop.Token);
 

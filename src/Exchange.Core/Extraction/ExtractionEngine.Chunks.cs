@@ -35,9 +35,9 @@ public sealed partial class ExtractionEngine
         }
 
         Debug.Assert(payload.RowCount == rows, "the writer took no rows after the chunk was read");
-        var header = await store.AppendBatchAsync(
-            new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkFrom, watermarkTo, BatchOrigin.Extracted),
-            cancellationToken).ConfigureAwait(false);
+        var batch = new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkFrom, watermarkTo, BatchOrigin.Extracted);
+        var header = await storeRetry.StoreAsync(
+            dataset, watermarkFrom, token => new ValueTask<BatchHeader>(store.AppendBatchAsync(batch, token)), cancellationToken).ConfigureAwait(false);
         var elapsed = timeProvider.GetElapsedTime(started);
         LogChunkStored(logger, dataset, header.Seq, payload.RowCount, payload.Gzip.LongLength, elapsed.TotalMilliseconds);
         Diagnostics.ExchangeMetrics.Instance.BatchStored(dataset, payload.RowCount, elapsed);

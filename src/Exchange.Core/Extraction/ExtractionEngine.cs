@@ -21,6 +21,7 @@ public sealed partial class ExtractionEngine(
     IStagingStore store,
     ILoadGate gate,
     SourceConnector sources,
+    ChunkStoreRetry storeRetry,
     TimeProvider timeProvider,
     ILogger<ExtractionEngine> logger)
 {
@@ -48,6 +49,13 @@ public sealed partial class ExtractionEngine(
         if (dataset.ChunkRows < 1)
         {
             throw new ArgumentException($"ChunkRows of dataset '{dataset.Name}' must be at least 1, was {dataset.ChunkRows}.", nameof(dataset));
+        }
+
+        if (storeRetry.Resting(dataset.Name) is { } rest)
+        {
+            // Reading the source again would only fetch a chunk that the store cannot take yet.
+            return new ExtractionResult(dataset.Name, 0, 0, ExtractionStopReason.StoreFailing,
+                $"storing failed {rest.Failures} time(s) in a row ({rest.Reason}); the source is read again from {rest.Until:u}", rest.Watermark);
         }
 
         var source = sources.Describe(dataset.Source);

@@ -11,6 +11,9 @@ public enum ExtractionStopReason
 
     /// <summary>Another writer moved the dataset's watermark; this run's last chunk was not stored.</summary>
     WatermarkConflict = 2,
+
+    /// <summary>Storing a chunk failed for good recently: the dataset rests (<see cref="ChunkStoreRetry"/>) and its source was not read.</summary>
+    StoreFailing = 3,
 }
 
 /// <summary>The outcome of one extraction run of a dataset.</summary>

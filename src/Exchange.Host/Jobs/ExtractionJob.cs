@@ -40,7 +40,7 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMon
         {
             LogCancelled(logger, name);
         }
-#pragma warning disable CA1031 // A failed run is logged and retried at the next trigger; the scheduler must keep running.
+#pragma warning disable CA1031 // A failed run is logged and retried at a later trigger (after a rest when its store failed); the scheduler must keep running.
         catch (Exception error)
 #pragma warning restore CA1031
         {
@@ -54,7 +54,7 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMon
     [LoggerMessage(2002, LogLevel.Information, "Extraction {Dataset} cancelled by shutdown; committed chunks are kept, the rest is read at the next start.")]
     private static partial void LogCancelled(ILogger logger, string dataset);
 
-    [LoggerMessage(2003, LogLevel.Error, "Extraction {Dataset} failed, retried at the next trigger: {Reason}")]
+    [LoggerMessage(2003, LogLevel.Error, "Extraction {Dataset} failed, retried at a later trigger: {Reason}")]
     private static partial void LogFailed(ILogger logger, Exception error, string dataset, string reason);
 
     [LoggerMessage(2004, LogLevel.Warning, "Extraction job for dataset {Dataset} fired, but the dataset is no longer in schedule.json.")]

@@ -177,7 +177,7 @@ public sealed class ExtractionEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_WhenAStoreFails_ThrowsItsError_AndDoesNotStoreTheChunkReadMeanwhile()
+    public async Task Run_WhenAStoreFailsForGood_ThrowsItsError_AndDoesNotStoreTheChunkReadMeanwhile_ThenRestsWithoutReadingTheSource()
     {
         await CreateTableAsync();
         await InsertAsync(Enumerable.Range(1, 10).Select(id => (id, Stamp(TimeSpan.FromMinutes(-20 + id)))));
@@ -198,7 +198,8 @@ public sealed class ExtractionEngineTests : IDisposable
                 await writeLock!.DisposeAsync();
             }
         });
-        var error = await Assert.ThrowsAsync<SqliteException>(() => Engine(gate).RunAsync(Dataset(chunkRows: 3), default));
+        var storeRetry = new ChunkStoreRetry(_clock, NullLogger<ChunkStoreRetry>.Instance, new StoreRetrySettings(0, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(30)));
+        var error = await Assert.ThrowsAsync<SqliteException>(() => Engine(gate, storeRetry).RunAsync(Dataset(chunkRows: 3), default));
 
         Assert.Contains("batch 2 refused by the test", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, gate.Calls);
@@ -207,8 +208,41 @@ public sealed class ExtractionEngineTests : IDisposable
         Assert.Equal([1L, 2, 3], await StagedKeysAsync("T"));
 
         await ExecuteStagingAsync("DROP TRIGGER refuse_second");
-        var resumed = await Engine().RunAsync(Dataset(chunkRows: 3), default);
+        var reads = new CallbackGate(_ => Task.CompletedTask);
+        var resting = await Engine(reads, storeRetry).RunAsync(Dataset(chunkRows: 3), default);
+        Assert.Equal((ExtractionStopReason.StoreFailing, 0L, stored.WatermarkTo), (resting.StopReason, resting.Rows, resting.Watermark));
+        Assert.Contains("batch 2 refused by the test", resting.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, reads.Calls);
+
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        var resumed = await Engine(reads, storeRetry).RunAsync(Dataset(chunkRows: 3), default);
         Assert.Equal((ExtractionStopReason.CaughtUp, 3, 7L), (resumed.StopReason, resumed.Chunks, resumed.Rows));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
+    }
+
+    [Fact]
+    public async Task Run_RetriesAFailedStore_AndReadsEveryChunkFromTheSourceOnce()
+    {
+        await CreateTableAsync();
+        await InsertAsync(Enumerable.Range(1, 10).Select(id => (id, Stamp(TimeSpan.FromMinutes(-20 + id)))));
+        await ExecuteStagingAsync("CREATE TRIGGER refuse_second BEFORE INSERT ON batches WHEN NEW.seq = 2 BEGIN SELECT RAISE(ABORT, 'batch 2 refused by the test'); END");
+        var retryTime = new FakeTimeProvider(_clock.GetUtcNow());
+        var logs = new CapturingLoggerProvider();
+        var reads = new CallbackGate(_ => Task.CompletedTask);
+
+        var running = Engine(reads, new ChunkStoreRetry(retryTime, logs.CreateLogger<ChunkStoreRetry>())).RunAsync(Dataset(chunkRows: 3), default);
+        for (var attempt = 0; !logs.Lines.Any(line => line.Contains("retry 1 of 6 in 1 s", StringComparison.Ordinal)); attempt++)
+        {
+            Assert.True(attempt < 3000, "the failed store was not retried within 30 s");
+            await Task.Delay(10);
+        }
+
+        await ExecuteStagingAsync("DROP TRIGGER refuse_second");
+        retryTime.Advance(TimeSpan.FromSeconds(1));
+        var result = await running;
+
+        Assert.Equal((ExtractionStopReason.CaughtUp, 4, 10L), (result.StopReason, result.Chunks, result.Rows));
+        Assert.Equal(4, reads.Calls);
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
     }
 
@@ -366,10 +400,11 @@ public sealed class ExtractionEngineTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private ExtractionEngine Engine(ILoadGate? gate = null) => new(
+    private ExtractionEngine Engine(ILoadGate? gate = null, ChunkStoreRetry? storeRetry = null) => new(
         _store,
         gate ?? new AlwaysOpenLoadGate(),
         new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(_options)),
+        storeRetry ?? new ChunkStoreRetry(_clock, NullLogger<ChunkStoreRetry>.Instance),
         _clock,
         NullLogger<ExtractionEngine>.Instance);
 

@@ -186,7 +186,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
         await staging.MigrateAsync(default);
         var options = new ExchangeOptions { Sources = { ["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = Beijing } } };
         var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
-        return (new ExtractionEngine(staging, new AlwaysOpenLoadGate(), connector, TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging, connector);
+        return (new ExtractionEngine(staging, new AlwaysOpenLoadGate(), connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging, connector);
     }
 
     private static async Task<List<string>> StagedLinesAsync(SqliteStagingStore staging, string dataset)

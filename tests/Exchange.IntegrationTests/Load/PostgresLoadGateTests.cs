@@ -58,7 +58,7 @@ public sealed class PostgresLoadGateTests(PostgresCluster cluster) : IAsyncLifet
         var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(exchange));
         _gate = new LoadGate(new StaticOptionsMonitor<ScheduleOptions>(schedule), new StaticOptionsMonitor<ExchangeOptions>(exchange),
             new LoadProbeFactory(connector, new HttpClient()), _staging, TimeProvider.System, NullLogger<LoadGate>.Instance);
-        _engine = new ExtractionEngine(_staging, _gate, connector, TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
+        _engine = new ExtractionEngine(_staging, _gate, connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
         _sampling = _gate.RunAsync(_stop.Token);
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Exchange.Core.Audit;
 using Exchange.Core.Staging;
 using Exchange.WebService.Soap;
-using Exchange.WebService.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace Exchange.WebService.Tests.Soap;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Exchange.WebService.Tests.Infrastructure;
+namespace Exchange.Testing;
 
 /// <summary>Keeps every log line (message and exception) so tests can check what was, and was not, logged.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider
@@ -12,11 +12,16 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
+    /// <summary>A logger for <typeparamref name="T"/>, for a class built without dependency injection.</summary>
+    public ILogger<T> CreateLogger<T>() => new Logger<T>(typeof(T).Name, _lines);
+
     public void Dispose()
     {
     }
 
-    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    private sealed class Logger<T>(string category, ConcurrentQueue<string> lines) : Logger(category, lines), ILogger<T>;
+
+    private class Logger(string category, ConcurrentQueue<string> lines) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
