@@ -14,8 +14,9 @@ namespace Exchange.Core.Extraction;
 /// <remarks>
 /// Chunk boundaries overlap: once chunk N's last row is read (its end watermark is known), N is finished (gzip,
 /// SHA-256) and stored on a background task while the gate is checked and chunk N+1 is read. N+1 is stored only after
-/// N's store has committed, from N's end watermark; if N's store fails, N+1 is dropped unstored. So at most two
-/// chunks' payloads are in memory, and the source and the cores do not sit idle while a batch is committed.
+/// N's store has committed, from N's end watermark; if N's store fails (after <see cref="ChunkStoreRetry"/>'s retries),
+/// N+1 is dropped unstored and the dataset rests before its source is read again. So at most two chunks' payloads are in
+/// memory, and the source and the cores do not sit idle while a batch is committed.
 /// </remarks>
 public sealed partial class ExtractionEngine(
     IStagingStore store,
