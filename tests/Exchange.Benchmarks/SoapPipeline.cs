@@ -9,6 +9,7 @@ using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
 using Exchange.WebService;
 using Exchange.WebService.Operations;
+using Exchange.WebService.Operator;
 using Exchange.WebService.Soap;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,7 @@ namespace Exchange.Benchmarks;
 
 /// <summary>
 /// The SOAP pipeline without HTTP: <c>SoapEndpoint.HandlePostAsync</c> wired as the host wires it (a SQLite staging store,
-/// the audit table and the NLog audit file of <c>config/nlog.config</c>, the Prometheus listener), called with an
+/// the audit table and the NLog audit file of <c>config/nlog.config</c>, the Prometheus meter adapter), called with an
 /// authenticated <c>Poll</c> by 64 concurrent callers in this process. Prints the process's CPU time per call, calls per
 /// second and bytes allocated per call, then what each step costs alone on one thread. Kestrel, sockets and the load
 /// client are left out; CPU per call is the steadier figure (105 to 120 µs over eight runs on the 2-core machine).
@@ -52,7 +53,7 @@ internal static class SoapPipeline
                 Principals = [new PrincipalOptions { Name = User, Role = "insurer", PasswordHash = new Pbkdf2PasswordHasher().Hash(Password), Datasets = ["BX01"], MinPollInterval = TimeSpan.Zero }],
             };
             options.Security.RateLimit.PermitsPerSecond = 0;
-            using var prometheus = new PrometheusExposition();
+            _ = PrometheusMetrics.Instance;
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.ClearProviders().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace).AddNLog());
             services.AddStagingStore(_ => store);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The SOAP pipeline's own cost per Poll, without HTTP: SoapEndpoint.HandlePostAsync as the host wires it (SQLite staging
-# store, audit table, the NLog audit file of config/nlog.config, the Prometheus listener), called by CALLERS concurrent
+# store, audit table, the NLog audit file of config/nlog.config, the Prometheus meter adapter), called by CALLERS concurrent
 # callers in one process, then each step alone on one thread. No Kestrel, sockets or load client share the CPU: over eight
 # runs on the 2-core machine CPU per call moved between 105 and 120 us (calls/s between 10,000 and 13,100, so compare CPU
 # per call). Use it to see what a change to the pipeline costs, and poll-load.sh for the figure. Last line:

@@ -11,6 +11,11 @@ namespace Exchange.Core.Diagnostics;
 /// call each; figures the staging store holds (backlog, requests, gate readings) are observed from the latest
 /// <see cref="OperatorSnapshot"/> instead of being counted twice.
 /// </summary>
+/// <remarks>
+/// The Prometheus exporter names a series after the meter and the instrument (<c>Exchange</c> + <c>soap.calls.total</c> is
+/// <c>exchange_soap_calls_total</c>) and adds no suffix, so the instrument names carry the <c>_total</c> and <c>_seconds</c>
+/// that the published metric names have.
+/// </remarks>
 public sealed class ExchangeMetrics : IDisposable
 {
     /// <summary>The meter name, for listeners and exporters.</summary>
@@ -34,28 +39,28 @@ public sealed class ExchangeMetrics : IDisposable
     /// <summary>The process-wide instruments: engines record with one line, without a constructor parameter.</summary>
     public static ExchangeMetrics Instance { get; } = new();
 
-    /// <summary>Creates the instruments on a new meter (tests; the daemon uses <see cref="Instance"/>).</summary>
-    public ExchangeMetrics()
+    /// <summary>Creates the instruments on a new meter (tests, under a name of their own; the daemon uses <see cref="Instance"/>).</summary>
+    public ExchangeMetrics(string meterName = MeterName)
     {
-        _meter = new Meter(MeterName, "1.0");
-        _rows = _meter.CreateCounter<long>("exchange.extraction.rows", "{row}", "Rows extracted and stored as batches");
-        _batches = _meter.CreateCounter<long>("exchange.extraction.batches", "{batch}", "Batches extracted and stored");
-        _chunkSeconds = _meter.CreateHistogram<double>("exchange.extraction.chunk.duration", "s", "Time to read and store one chunk",
+        _meter = new Meter(meterName, "1.0");
+        _rows = _meter.CreateCounter<long>("extraction.rows.total", "{row}", "Rows extracted and stored as batches");
+        _batches = _meter.CreateCounter<long>("extraction.batches.total", "{batch}", "Batches extracted and stored");
+        _chunkSeconds = _meter.CreateHistogram<double>("extraction.chunk.duration.seconds", "s", "Time to read and store one chunk",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
-        _gateTransitions = _meter.CreateCounter<long>("exchange.gate.transitions", "{transition}", "Load gate state changes seen");
-        _soapCalls = _meter.CreateCounter<long>("exchange.soap.calls", "{call}", "SOAP calls by operation and outcome (ok or the fault code)");
-        _soapSeconds = _meter.CreateHistogram<double>("exchange.soap.duration", "s", "SOAP call latency",
+        _gateTransitions = _meter.CreateCounter<long>("gate.transitions.total", "{transition}", "Load gate state changes seen");
+        _soapCalls = _meter.CreateCounter<long>("soap.calls.total", "{call}", "SOAP calls by operation and outcome (ok or the fault code)");
+        _soapSeconds = _meter.CreateHistogram<double>("soap.duration.seconds", "s", "SOAP call latency",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
-        _purged = _meter.CreateCounter<long>("exchange.retention.removed", "{row}", "Rows removed by retention, by kind");
-        _meter.CreateObservableGauge("exchange.gate.state", ObserveGate, "{state}", "1 for the load gate's current state per source, 0 for the others");
-        _meter.CreateObservableGauge("exchange.probe.value", ObserveProbes, null, "The latest load probe reading per source and probe");
-        _meter.CreateObservableGauge("exchange.insurer.backlog", ObserveBacklog, "{batch}", "Batches stored but not acknowledged, per insurer and dataset");
-        _meter.CreateObservableGauge("exchange.requests", ObserveRequests, "{request}", "Requests by status");
-        _meter.CreateObservableGauge("exchange.dataset.last_seq", ObserveLastSeq, "{batch}", "Sequence number of the dataset's last batch");
-        _meter.CreateObservableGauge("exchange.snapshot.age", ObserveSnapshotAge, "s", "Seconds since the status figures were last read from the staging store");
+        _purged = _meter.CreateCounter<long>("retention.removed.total", "{row}", "Rows removed by retention, by kind");
+        _meter.CreateObservableGauge("gate.state", ObserveGate, "{state}", "1 for the load gate's current state per source, 0 for the others");
+        _meter.CreateObservableGauge("probe.value", ObserveProbes, null, "The latest load probe reading per source and probe");
+        _meter.CreateObservableGauge("insurer.backlog", ObserveBacklog, "{batch}", "Batches stored but not acknowledged, per insurer and dataset");
+        _meter.CreateObservableGauge("requests", ObserveRequests, "{request}", "Requests by status");
+        _meter.CreateObservableGauge("dataset.last_seq", ObserveLastSeq, "{batch}", "Sequence number of the dataset's last batch");
+        _meter.CreateObservableGauge("snapshot.age.seconds", ObserveSnapshotAge, "s", "Seconds since the status figures were last read from the staging store");
     }
 
-    /// <summary>The time source for <c>exchange.snapshot.age</c>.</summary>
+    /// <summary>The time source for <c>snapshot.age.seconds</c>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Where the observed figures come from (the host connects the snapshot source).</summary>

@@ -3,6 +3,7 @@ using Exchange.Core.Diagnostics;
 using Exchange.Core.Operations;
 using Exchange.Host.Jobs;
 using Exchange.Host.Operator;
+using Exchange.WebService.Operator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -30,7 +31,7 @@ internal static class OperatorRegistration
         services.AddSingleton(sp =>
         {
             _ = sp.GetRequiredService<ExchangeMetrics>();
-            return new PrometheusExposition();
+            return PrometheusMetrics.Instance;
         });
         services.AddHostedService<SnapshotRefresher>();
         services.AddHostedService<OperatorEndpointService>();

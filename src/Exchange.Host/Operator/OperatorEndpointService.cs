@@ -1,5 +1,4 @@
 using Exchange.Core.Configuration;
-using Exchange.Core.Diagnostics;
 using Exchange.Core.Operations;
 using Exchange.Core.Security;
 using Exchange.Host.Configuration;
@@ -48,7 +47,7 @@ internal sealed partial class OperatorEndpointService(IServiceProvider root, IOp
         services.AddSingleton(root.GetRequiredService<IOperationsStore>());
         services.AddSingleton(root.GetRequiredService<OperatorSnapshotSource>());
         services.AddSingleton(root.GetRequiredService<ReadinessCheck>());
-        services.AddSingleton(root.GetRequiredService<PrometheusExposition>());
+        services.AddSingleton(root.GetRequiredService<PrometheusMetrics>());
         services.AddSingleton(root.GetRequiredService<IProbeThresholds>());
         services.AddSingleton(root.GetService<IPasswordHasher>() ?? new Pbkdf2PasswordHasher());
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Exchange.Core.Configuration;
-using Exchange.Core.Diagnostics;
 using Exchange.Core.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +16,7 @@ public static class OperatorEndpoints
     private const int MaxChartSamples = 20_000;
 
     /// <summary>Maps the routes. Needs <see cref="OperatorSnapshotSource"/>, <see cref="IOperationsStore"/>, <see cref="ReadinessCheck"/>,
-    /// <see cref="PrometheusExposition"/>, <see cref="IProbeThresholds"/>, <see cref="TimeProvider"/> and the options.</summary>
+    /// <see cref="PrometheusMetrics"/>, <see cref="IProbeThresholds"/>, <see cref="TimeProvider"/> and the options.</summary>
     public static IEndpointRouteBuilder MapOperatorEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -41,7 +40,11 @@ public static class OperatorEndpoints
 
             return Results.Text(text.ToString(), "text/plain; charset=utf-8", statusCode: ready ? 200 : 503);
         });
-        endpoints.MapGet("/metrics", (PrometheusExposition exposition) => Results.Text(exposition.Scrape(), PrometheusExposition.ContentType));
+        endpoints.MapGet("/metrics", async (HttpContext context, PrometheusMetrics metrics) =>
+        {
+            context.Response.ContentType = PrometheusMetrics.ContentType;
+            await metrics.WriteAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        });
         endpoints.MapGet("/", (Delegate)RenderAsync);
         endpoints.MapGet("/status", (Delegate)RenderAsync);
         return endpoints;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
-using Exchange.Core.Diagnostics;
+using Exchange.WebService.Operator;
 using Exchange.Core.Security;
 using Exchange.WebService.Tests.Infrastructure;
 using static Exchange.WebService.Tests.Infrastructure.ExchangeServiceHost;
@@ -120,10 +120,10 @@ public sealed class TrustBoundaryTests
     public async Task TenThousandMadeUpOperationNames_DoNotGrowTheMetricSeries()
     {
         await using var host = await StartAsync();
-        using var exposition = new PrometheusExposition();
+        var metrics = PrometheusMetrics.Instance;
         var junk = Enumerable.Range(0, 10_000).Select(i => $"<x:Junk{i:D5}xyz/>").ToArray();
         (await host.CallAsync(junk[0], Credentials.None)).AssertFault("AuthFailed");
-        var before = OtherSeries(exposition.Scrape());
+        var before = OtherSeries(await metrics.ScrapeAsync());
 
         await Parallel.ForEachAsync(junk.Skip(1), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (body, _) =>
         {
@@ -131,7 +131,7 @@ public sealed class TrustBoundaryTests
             Assert.Equal("AuthFailed", reply.FaultCode);
         });
 
-        var after = exposition.Scrape();
+        var after = await metrics.ScrapeAsync();
         Assert.DoesNotContain("Junk", after, StringComparison.Ordinal);
         Assert.Equal(before, OtherSeries(after));
         Assert.NotEmpty(before);
