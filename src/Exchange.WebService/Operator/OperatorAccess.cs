@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Exchange.Core.Configuration;
+using Exchange.Core.Delivery;
 using Exchange.Core.Security;
+using Exchange.WebService.Soap;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,10 +32,8 @@ public sealed partial class OperatorAccess
     private readonly string _acceptedText;
     private readonly Dictionary<string, string> _hashes;
     private readonly bool _requireCredentials;
-    private readonly IPasswordHasher _hasher;
-    private readonly VerifiedCredentialCache _cache;
-    private readonly OperatorLoginThrottle _throttle;
-    private readonly string _dummyHash;
+    private readonly PasswordCheck _passwords;
+    private readonly FailedAuthenticationThrottle _throttle;
     private readonly ILogger _logger;
 
     /// <summary>Creates the guard for <paramref name="options"/>.</summary>
@@ -49,10 +49,10 @@ public sealed partial class OperatorAccess
 
         // Outside loopback without principals the configuration is refused at start; should it get here anyway, nobody gets in.
         _requireCredentials = _hashes.Count > 0 || OperatorBinding.BindsOutsideLoopback(options);
-        _hasher = hasher;
-        _cache = new VerifiedCredentialCache(timeProvider);
-        _throttle = new OperatorLoginThrottle(timeProvider, Math.Max(1, options.FailedLoginsPerMinute));
-        _dummyHash = hasher.Hash("not a password anyone has");
+
+        // Browsers send the credentials with every reload and Prometheus with every scrape: the cache spares a PBKDF2 each time.
+        _passwords = new PasswordCheck(hasher, new VerifiedCredentialCache(timeProvider), _hashes.Values);
+        _throttle = new FailedAuthenticationThrottle(timeProvider, Math.Max(1, options.FailedLoginsPerMinute));
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -101,7 +101,18 @@ public sealed partial class OperatorAccess
             return;
         }
 
-        var name = Verify(authorization);
+        string? name;
+        try
+        {
+            name = await VerifyAsync(authorization, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ExchangeFaultException busy) when (busy.Code == ExchangeFaultCode.Unavailable)
+        {
+            context.Response.Headers.RetryAfter = (busy.RetryAfterSeconds ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await PlainAsync(context, StatusCodes.Status503ServiceUnavailable, busy.Message + "\n").ConfigureAwait(false);
+            return;
+        }
+
         if (name is null)
         {
             _throttle.Failed(remote);
@@ -114,7 +125,7 @@ public sealed partial class OperatorAccess
         await next(context).ConfigureAwait(false);
     }
 
-    private string? Verify(string authorization)
+    private async ValueTask<string?> VerifyAsync(string authorization, CancellationToken cancellationToken)
     {
         if (!AuthenticationHeaderValue.TryParse(authorization, out var header)
             || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
@@ -141,26 +152,7 @@ public sealed partial class OperatorAccess
 
         var name = decoded[..colon];
         var password = decoded[(colon + 1)..];
-        if (!_hashes.TryGetValue(name, out var hash))
-        {
-            // The same work as for a known name, so the response time does not tell which names exist.
-            _hasher.Verify(password, _dummyHash);
-            return null;
-        }
-
-        // Browsers send the credentials with every reload and Prometheus with every scrape: a full PBKDF2 each time is waste.
-        if (_cache.IsVerified(name, hash, password))
-        {
-            return name;
-        }
-
-        if (!_hasher.Verify(password, hash))
-        {
-            return null;
-        }
-
-        _cache.Remember(name, hash, password);
-        return name;
+        return await _passwords.VerifyAsync(name, _hashes.GetValueOrDefault(name), password, cancellationToken).ConfigureAwait(false) ? name : null;
     }
 
     private static Task ChallengeAsync(HttpContext context, string message)

@@ -4,8 +4,8 @@ using System.Runtime.CompilerServices;
 namespace Exchange.WebService.Soap;
 
 /// <summary>
-/// Counts failed authentications per remote address in fixed one-minute windows; past the allowance the address is
-/// refused before any password is checked, so guessing (and the PBKDF2 work each guess costs) is bounded per address.
+/// Counts failed authentications (SOAP calls, operator logins) per remote address in fixed one-minute windows; past the
+/// allowance the address is refused before any password is checked, so guessing (and the PBKDF2 work each guess costs) is bounded per address.
 /// </summary>
 /// <remarks>
 /// Each failure costs O(1) whatever the number of addresses: the counters of a window live in one table that is dropped

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.WebService.Tests.Operator;
 
@@ -35,7 +36,9 @@ public sealed class OperatorAccessTests : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(Options.Create(options));
-        builder.Services.AddSingleton(TimeProvider.System);
+        // A clock that stands still half a minute into a minute: the login throttle counts in whole minutes, and the real
+        // clock could cross into the next one between the failures and the refused call.
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 30, TimeSpan.Zero)));
         _app = builder.Build();
         _app.UseOperatorAccess();
 
