@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Exchange.Core.Configuration;
 
 /// <summary>What <c>Exchange:Operator:Urls</c> binds, and the Host names the operator endpoint answers to.</summary>
@@ -9,10 +7,6 @@ public static class OperatorBinding
     public static IReadOnlyList<string> LoopbackNames { get; } = ["localhost", "127.0.0.1", "[::1]"];
 
     private static readonly string[] EveryAddress = ["*", "+", "0.0.0.0", "[::]"];
-
-    /// <summary>The URLs of <paramref name="urls"/> (separated by <c>;</c>).</summary>
-    public static IReadOnlyList<string> Split(string urls) =>
-        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>The host of a Kestrel URL, lower case, IPv6 in brackets; null when there is none (<c>*</c> and <c>+</c> are returned as they are).</summary>
     public static string? HostOf(string url)
@@ -56,13 +50,6 @@ public static class OperatorBinding
         return host.Length == 0 ? null : host;
     }
 
-    /// <summary>Whether the URL listens on loopback only (localhost or a loopback address).</summary>
-    public static bool IsLoopback(string url)
-    {
-        var host = HostOf(url);
-        return host is not null && (host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address)));
-    }
-
     /// <summary>Whether the URL listens on every address (<c>*</c>, <c>+</c>, 0.0.0.0, [::]), so it names no host.</summary>
     public static bool BindsEveryAddress(string url) => HostOf(url) is { } host && EveryAddress.Contains(host, StringComparer.Ordinal);
 
@@ -70,7 +57,7 @@ public static class OperatorBinding
     public static bool BindsOutsideLoopback(OperatorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Split(options.Urls).Any(url => !IsLoopback(url));
+        return ListenUrls.BeyondLoopback(options.Urls).Count > 0;
     }
 
     /// <summary>The Host names accepted: loopback names, the named hosts of the URLs, and <see cref="OperatorOptions.AllowedHosts"/>; in that order.</summary>
@@ -78,7 +65,7 @@ public static class OperatorBinding
     {
         ArgumentNullException.ThrowIfNull(options);
         var names = new List<string>(LoopbackNames);
-        foreach (var url in Split(options.Urls))
+        foreach (var url in ListenUrls.Split(options.Urls))
         {
             if (!BindsEveryAddress(url) && HostOf(url) is { } host && !names.Contains(host))
             {

@@ -116,9 +116,9 @@ public static class OperatorOptionsValidator
         }
 
         // A URL that is not http(s) is reported above; what it would bind is not worth a second problem.
-        var urls = OperatorBinding.Split(op.Urls).Where(url =>
+        var urls = ListenUrls.Split(op.Urls).Where(url =>
             url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).ToList();
-        var outside = urls.FirstOrDefault(url => !OperatorBinding.IsLoopback(url));
+        var outside = urls.FirstOrDefault(url => !ListenUrls.IsLoopbackUrl(url));
         if (outside is not null && op.Principals.Count == 0)
         {
             add("Operator:Principals", $"Operator:Urls binds '{outside}', which is not loopback, so the status page and /metrics need credentials, and none are configured: " +
