@@ -114,7 +114,7 @@ internal sealed class SoapEndpoint
         // element names must not grow the metrics or the audit.
         var operationName = OtherOperation;
         var version = SoapVersion.Soap11;
-        string? objectId = null;
+        string? maskedObject = null;
         AuditRecord? stateChange = null;
         Action<XmlWriter>? writeBody = null;
         SoapFault? fault = null;
@@ -188,9 +188,8 @@ internal sealed class SoapEndpoint
             var operation = FindOperation(envelope);
             RequireConsistentAction(selected.Action, operation.Name, version);
             _contract.Validate(envelope.Body);
-            objectId = operation.ObjectOf(envelope.Body);
-            stateChange = new AuditRecord(new AuditEntry(
-                _timeProvider.GetUtcNow(), principal.Name, operationName, objectId is null ? null : IdentityNumber.MaskWithin(objectId), "ok", remote));
+            maskedObject = operation.ObjectOf(envelope.Body) is { } objectId ? IdentityNumber.MaskWithin(objectId) : null;
+            stateChange = new AuditRecord(new AuditEntry(_timeProvider.GetUtcNow(), principal.Name, operationName, maskedObject, "ok", remote));
             writeBody = await operation.InvokeAsync(principal, envelope.Body, stateChange, context.RequestAborted).ConfigureAwait(false);
         }
         catch (ExchangeFaultException ex)
@@ -220,7 +219,6 @@ internal sealed class SoapEndpoint
         }
 
         var outcome = fault?.Code.ToString() ?? "ok";
-        var maskedObject = objectId is null ? null : IdentityNumber.MaskWithin(objectId);
         Core.Diagnostics.ExchangeMetrics.Instance.SoapCall(operationName, outcome, started);
         if (ReferenceEquals(principalName, Anonymous))
         {
@@ -311,7 +309,7 @@ internal sealed class SoapEndpoint
         if (credentials.Source == SoapCredentials.DigestSource)
         {
             digest = _digestAuthenticator.Verify(credentials.UserName, credentials.Nonce!, credentials.Created!, credentials.Password);
-            var window = _digestAuthenticator.Window.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture);
+            var window = ReplayWindowMinutes;
             principal = digest.Outcome switch
             {
                 DigestOutcome.Accepted => digest.Principal,
@@ -341,9 +339,12 @@ internal sealed class SoapEndpoint
         return (principal, digest);
     }
 
+    // The replay window as fault messages name it ("5 minutes").
+    private string ReplayWindowMinutes => _digestAuthenticator.Window.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture);
+
     private void UseNonce(DigestCheck digest, string remote)
     {
-        var window = _digestAuthenticator.Window.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture);
+        var window = ReplayWindowMinutes;
         switch (_digestAuthenticator.UseNonce(digest))
         {
             case DigestOutcome.Accepted:
