@@ -72,6 +72,7 @@ public static class ExchangeWebServiceExtensions
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.StrangerAuditRowsPerMinute));
         services.TryAddSingleton(sp => new CallerEndpoint(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Web.TrustedProxies));
+        services.TryAddSingleton<SoapAuthentication>();
         services.TryAddSingleton<SoapEndpoint>();
         return services;
     }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Xml;
 using Exchange.Core.Audit;
 using Exchange.Core.Configuration;
@@ -30,10 +29,7 @@ internal sealed class SoapEndpoint
     private const long MaxDrainBytes = 64L * 1024 * 1024;
 
     private readonly SoapContract _contract;
-    private readonly PrincipalAuthenticator _authenticator;
-    private readonly DigestAuthenticator _digestAuthenticator;
-    private readonly ClientCertificateMap _certificates;
-    private readonly PrincipalRegistry _registry;
+    private readonly SoapAuthentication _authentication;
     private readonly PrincipalRateLimiter _rateLimiter;
     private readonly FailedAuthenticationThrottle _failedAuthentications;
     private readonly AuditTrail _auditTrail;
@@ -47,10 +43,7 @@ internal sealed class SoapEndpoint
 
     public SoapEndpoint(
         SoapContract contract,
-        PrincipalAuthenticator authenticator,
-        DigestAuthenticator digestAuthenticator,
-        ClientCertificateMap certificates,
-        PrincipalRegistry registry,
+        SoapAuthentication authentication,
         PrincipalRateLimiter rateLimiter,
         FailedAuthenticationThrottle failedAuthentications,
         IEnumerable<ISoapOperation> operations,
@@ -62,10 +55,7 @@ internal sealed class SoapEndpoint
         ILoggerFactory loggerFactory)
     {
         _contract = contract;
-        _authenticator = authenticator;
-        _digestAuthenticator = digestAuthenticator;
-        _certificates = certificates;
-        _registry = registry;
+        _authentication = authentication;
         _rateLimiter = rateLimiter;
         _failedAuthentications = failedAuthentications;
         _auditTrail = auditTrail;
@@ -144,7 +134,7 @@ internal sealed class SoapEndpoint
             DigestCheck? digest;
             try
             {
-                (principal, digest) = await AuthenticateAsync(envelope, context, remoteAddress, secure, remote).ConfigureAwait(false);
+                (principal, digest) = await _authentication.AuthenticateAsync(envelope, context, remoteAddress, secure, remote).ConfigureAwait(false);
             }
             catch (ExchangeFaultException ex) when (ex.Code == ExchangeFaultCode.AuthFailed)
             {
@@ -174,7 +164,7 @@ internal sealed class SoapEndpoint
                 // Until it is, the caller is not authenticated: a replay is audited (and throttled) as a stranger's call.
                 try
                 {
-                    UseNonce(digest, remote);
+                    _authentication.UseNonce(digest, remote);
                 }
                 catch (ExchangeFaultException)
                 {
@@ -274,96 +264,6 @@ internal sealed class SoapEndpoint
             SoapLog.AuditFailed(_logger, ex, entry.Operation, entry.Principal, entry.Outcome);
             return fault ?? new SoapFault(ExchangeFaultCode.Unavailable, "The service could not record this request; try again later. The failure was logged.", SoapFaultKind.Receiver);
         }
-    }
-
-    private async Task<(Principal Principal, DigestCheck? Digest)> AuthenticateAsync(SoapEnvelope envelope, HttpContext context, System.Net.IPAddress? remoteAddress, bool secure, string remote)
-    {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        var certificatePrincipal = _certificates.PrincipalFor(context.Connection.ClientCertificate);
-        if (certificatePrincipal is not null && envelope.Security is null && string.IsNullOrEmpty(authorization))
-        {
-            // A TLS client certificate bound to a principal authenticates on its own.
-            return (_registry.Find(certificatePrincipal) ?? throw AuthFailed(certificatePrincipal, remote, "certificate bound to an unknown principal"), null);
-        }
-
-        SoapCredentials credentials;
-        try
-        {
-            credentials = SoapCredentials.From(envelope, authorization);
-        }
-        catch (ExchangeFaultException ex)
-        {
-            SoapLog.AuthenticationFailed(_logger, Anonymous, remote, ex.Message);
-            throw;
-        }
-
-        if (credentials.Source != SoapCredentials.DigestSource && !CallerEndpoint.MayReceiveClearText(remoteAddress, secure))
-        {
-            // Checked before the password: a clear-text password that crossed a network in the open is refused whether right or wrong.
-            throw AuthFailed(credentials.UserName, remote, $"clear-text credentials ({credentials.Source}) over plain HTTP from a non-loopback address",
-                $"Authentication failed: clear-text credentials ({(credentials.Source == "Basic" ? "HTTP Basic" : "a PasswordText UsernameToken")}) are accepted only over HTTPS or from loopback, and this call came over plain HTTP from {remote}. Call the https:// address, or send a PasswordDigest UsernameToken or a client certificate.");
-        }
-
-        Principal? principal;
-        DigestCheck? digest = null;
-        if (credentials.Source == SoapCredentials.DigestSource)
-        {
-            digest = _digestAuthenticator.Verify(credentials.UserName, credentials.Nonce!, credentials.Created!, credentials.Password);
-            var window = ReplayWindowMinutes;
-            principal = digest.Outcome switch
-            {
-                DigestOutcome.Accepted => digest.Principal,
-                DigestOutcome.Stale => throw AuthFailed(credentials.UserName, remote, "stale Created",
-                    $"Authentication failed: wsu:Created '{credentials.Created}' is not within ±{window} minutes of the service clock ({_timeProvider.GetUtcNow():yyyy-MM-dd'T'HH:mm:ss'Z'}); send the current UTC time and check the client's clock."),
-                DigestOutcome.BadNonce => throw AuthFailed(credentials.UserName, remote, "bad nonce",
-                    "Authentication failed: wsse:Nonce must be base64 of at least 8 random bytes."),
-                _ => null,
-            };
-        }
-        else
-        {
-            principal = await _authenticator.AuthenticateAsync(credentials.UserName, credentials.Password, context.RequestAborted).ConfigureAwait(false);
-        }
-
-        if (principal is null)
-        {
-            // The same answer for an unknown name and a wrong password, so names cannot be probed.
-            throw AuthFailed(credentials.UserName, remote, $"unknown name or wrong password ({credentials.Source})");
-        }
-
-        if (certificatePrincipal is not null && !string.Equals(certificatePrincipal, principal.Name, StringComparison.Ordinal))
-        {
-            throw AuthFailed(credentials.UserName, remote, $"client certificate is bound to '{certificatePrincipal}'");
-        }
-
-        return (principal, digest);
-    }
-
-    // The replay window as fault messages name it ("5 minutes").
-    private string ReplayWindowMinutes => _digestAuthenticator.Window.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture);
-
-    private void UseNonce(DigestCheck digest, string remote)
-    {
-        var window = ReplayWindowMinutes;
-        switch (_digestAuthenticator.UseNonce(digest))
-        {
-            case DigestOutcome.Accepted:
-                return;
-            case DigestOutcome.Replayed:
-                throw AuthFailed(digest.Principal!.Name, remote, "replayed nonce",
-                    $"Authentication failed: this wsse:Nonce was already used within the last {window} minutes; send a fresh random nonce with every request.");
-            default:
-                throw AuthFailed(digest.Principal!.Name, remote, "too many live nonces",
-                    $"Authentication failed: '{digest.Principal!.Name}' has sent more fresh nonces within {window} minutes than its rate limit allows; slow down and send a fresh random nonce with every request.");
-        }
-    }
-
-    private ExchangeFaultException AuthFailed(string user, string remote, string reason, string? message = null)
-    {
-        SoapLog.AuthenticationFailed(_logger, user, remote, reason);
-        return new ExchangeFaultException(
-            ExchangeFaultCode.AuthFailed,
-            message ?? "Authentication failed: unknown name or wrong password. Check the configured credentials.");
     }
 
     private ISoapOperation FindOperation(SoapEnvelope envelope)
