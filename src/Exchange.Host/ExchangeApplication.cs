@@ -1,4 +1,3 @@
-using Exchange.Core.Configuration;
 using Exchange.Core.Demo;
 using Exchange.Core.Extraction;
 using Exchange.Core.Sources;
@@ -21,13 +20,13 @@ namespace Exchange.Host;
 /// <summary>The composition root: one web application that hosts the SOAP endpoint, the Quartz jobs and the demo.</summary>
 internal static class ExchangeApplication
 {
-    public static WebApplication Build(ConfigLocation location, ExchangeOptions options)
+    public static WebApplication Build(ConfigLocation location, LoadedConfiguration loaded)
     {
+        var options = loaded.Options;
         var builder = WebApplication.CreateSlimBuilder(WebApplicationDefaults.Options(location.ContentRoot));
 
-        var appSettings = ExchangeConfiguration.LoadAppSettings(location);
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddConfiguration(appSettings);
+        builder.Configuration.AddConfiguration(loaded.AppSettings);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddNLog();
@@ -44,12 +43,11 @@ internal static class ExchangeApplication
         });
 
         var services = builder.Services;
-        services.AddOptions<ExchangeOptions>()
-            .Bind(appSettings.GetSection(ExchangeOptions.SectionName))
-            .PostConfigure(o => ExchangeConfiguration.Resolve(o, location));
+        // Bound once, by ExchangeConfiguration.Load; the host hands out that instance and validates it again at start.
+        services.AddBoundExchangeOptions(options, location.Resolve);
         services.AddSingleton(TimeProvider.System);
         services.AddStagingStore(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
-        services.AddExchangeLoadAwareExtraction(location);
+        services.AddExchangeLoadAwareExtraction(location, loaded);
         services.AddSingleton(new SourceProviderRegistry(options.ProvidersDirectory));
         services.AddSingleton<SourceConnector>();
         services.AddSingleton<ChunkStoreRetry>();

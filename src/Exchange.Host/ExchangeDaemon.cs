@@ -16,7 +16,8 @@ internal static partial class ExchangeDaemon
 {
     public static async Task<int> RunAsync(ConfigLocation location, CancellationToken cancellationToken)
     {
-        var problems = ExchangeCommandLine.LoadAndValidate(location, out var options, out var schedule);
+        var loaded = ExchangeConfiguration.Load(location);
+        var (options, schedule, problems) = (loaded.Options, loaded.Schedule, loaded.Problems);
         NLogSetup.Configure(location, location.Resolve(options.LogDirectory));
         try
         {
@@ -44,7 +45,7 @@ internal static partial class ExchangeDaemon
                 return ExchangeCommandLine.ExitPublishedPassword;
             }
 
-            var app = ExchangeApplication.Build(location, options);
+            var app = ExchangeApplication.Build(location, loaded);
             await using (app.ConfigureAwait(false))
             {
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Exchange.Host");

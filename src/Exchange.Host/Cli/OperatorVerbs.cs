@@ -60,10 +60,11 @@ internal static class OperatorVerbs
             return ExchangeCommandLine.ExitConfiguration;
         }
 
-        var problems = ExchangeCommandLine.LoadAndValidate(location, out var options, out _);
-        if (problems.Count > 0)
+        var loaded = ExchangeConfiguration.Load(location);
+        var options = loaded.Options;
+        if (loaded.Problems.Count > 0)
         {
-            foreach (var problem in problems)
+            foreach (var problem in loaded.Problems)
             {
                 await Console.Error.WriteLineAsync(problem.ToString()).ConfigureAwait(false);
             }

@@ -1,0 +1,41 @@
+using Exchange.Core.Configuration;
+using Exchange.Host.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Exchange.IntegrationTests.Configuration;
+
+/// <summary>The options bound once at start are the instance the container hands out, and start-up validation refuses bad ones with check-config's messages.</summary>
+public sealed class OptionsValidationTests
+{
+    private static ServiceProvider Container(ExchangeOptions bound)
+    {
+        var services = new ServiceCollection();
+        services.AddBoundExchangeOptions(bound, Path.GetFullPath);
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public void TheContainerHandsOutTheBoundInstance_NotASecondBinding()
+    {
+        var bound = new ExchangeOptions { DataDirectory = "/srv/exchange/data" };
+        using var container = Container(bound);
+        container.GetRequiredService<IStartupValidator>().Validate();
+        Assert.Same(bound, container.GetRequiredService<IOptions<ExchangeOptions>>().Value);
+        Assert.Same(bound, container.GetRequiredService<IOptionsMonitor<ExchangeOptions>>().CurrentValue);
+    }
+
+    [Fact]
+    public void StartUpValidation_RefusesBadOptions_WithTheMessagesCheckConfigPrints()
+    {
+        var bad = new ExchangeOptions { DataDirectory = "" };
+        bad.Web.MaxBatchesPerPoll = 0;
+        var expected = new ExchangeOptionsValidation(Path.GetFullPath).Problems(bad).Select(p => p.ToString()).ToList();
+        Assert.Contains("appsettings.json: Exchange:DataDirectory: must name a folder, was empty", expected);
+        Assert.Contains("appsettings.json: Exchange:Web:MaxBatchesPerPoll: must be at least 1, was 0", expected);
+
+        using var container = Container(bad);
+        var error = Assert.Throws<OptionsValidationException>(() => container.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Equal(expected, error.Failures);
+    }
+}
