@@ -22,7 +22,7 @@ internal static class ExchangeApplication
 {
     public static WebApplication Build(ConfigLocation location, LoadedConfiguration loaded)
     {
-        var options = loaded.Options;
+        var (options, service) = (loaded.Options, loaded.Service);
         var builder = WebApplication.CreateSlimBuilder(WebApplicationDefaults.Options(location.ContentRoot));
 
         builder.Configuration.Sources.Clear();
@@ -35,16 +35,16 @@ internal static class ExchangeApplication
         // at any level, ASP.NET Core starts an Activity and a log scope for every request to feed them.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
-        builder.WebHost.UseUrls(options.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.UseUrls(service.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.Web.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = service.Web.MaxRequestBodyBytes;
         });
 
         var services = builder.Services;
         // Bound once, by ExchangeConfiguration.Load; the host hands out that instance and validates it again at start.
-        services.AddBoundExchangeOptions(options, location.Resolve);
+        services.AddBoundOptions(options, service, location.Resolve);
         services.AddSingleton(TimeProvider.System);
         services.AddStagingStore(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
         services.AddExchangeLoadAwareExtraction(location, loaded);
@@ -73,7 +73,7 @@ internal static class ExchangeApplication
 
         services.AddExchangeWebService();
         builder.AddExchangeWebSecurity(location, options);
-        services.AddExchangeOperator(options);
+        services.AddExchangeOperator(service);
         services.AddExchangeServiceManagers();
 
         var app = builder.Build();

@@ -18,12 +18,12 @@ internal static partial class ExchangeDaemon
     {
         var loaded = ExchangeConfiguration.Load(location);
         var (options, schedule, problems) = (loaded.Options, loaded.Schedule, loaded.Problems);
-        NLogSetup.Configure(location, location.Resolve(options.LogDirectory));
+        NLogSetup.Configure(location, loaded.Service.LogDirectory);
         try
         {
             using var bootstrap = LoggerFactory.Create(logging => NLog.Extensions.Logging.ConfigureExtensions.AddNLog(logging));
             var log = bootstrap.CreateLogger("Exchange.Host");
-            var published = PublishedPasswordCheck.Validate(options);
+            var published = PublishedPasswordCheck.Validate(options, loaded.Service.Web.Urls);
             if (problems.Count > 0)
             {
                 foreach (var problem in problems.Concat(published))
@@ -49,12 +49,12 @@ internal static partial class ExchangeDaemon
             await using (app.ConfigureAwait(false))
             {
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Exchange.Host");
-                foreach (var line in OptionsReport.Describe(location, options, schedule))
+                foreach (var line in OptionsReport.Describe(location, loaded))
                 {
                     LogEffectiveOption(logger, line);
                 }
 
-                foreach (var warning in OptionsReport.Warnings(options))
+                foreach (var warning in OptionsReport.Warnings(loaded.Service))
                 {
                     LogExposureWarning(logger, warning);
                 }

@@ -71,13 +71,13 @@ internal static class ExchangeCommandLine
 
         var loaded = ExchangeConfiguration.Load(location);
         var options = loaded.Options;
-        IReadOnlyList<ConfigurationProblem> problems = [.. loaded.Problems, .. Core.Security.PublishedPasswordCheck.Validate(options)];
+        IReadOnlyList<ConfigurationProblem> problems = [.. loaded.Problems, .. Core.Security.PublishedPasswordCheck.Validate(options, loaded.Service.Web.Urls)];
         foreach (var problem in problems)
         {
             Console.Error.WriteLine(problem);
         }
 
-        foreach (var warning in OptionsReport.Warnings(options))
+        foreach (var warning in OptionsReport.Warnings(loaded.Service))
         {
             Console.Error.WriteLine("warning: " + warning);
         }

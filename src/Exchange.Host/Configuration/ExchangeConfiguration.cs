@@ -1,5 +1,6 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Sources;
+using Exchange.WebService;
 using Microsoft.Extensions.Configuration;
 
 namespace Exchange.Host.Configuration;
@@ -23,19 +24,24 @@ internal static class ExchangeConfiguration
         ArgumentNullException.ThrowIfNull(location);
         IConfigurationRoot appSettings;
         ExchangeOptions options;
+        ServiceOptions service;
         try
         {
             appSettings = LoadAppSettings(location);
             options = BindExchange(appSettings, location);
+            service = new ServiceOptions();
+            appSettings.GetSection(ServiceOptions.SectionName).Bind(service);
+            service.LogDirectory = location.Resolve(service.LogDirectory);
         }
         catch (Exception error) when (error is InvalidOperationException or InvalidDataException or FormatException)
         {
             return new LoadedConfiguration(
-                new ConfigurationBuilder().Build(), new ExchangeOptions(), new ScheduleOptions(), ScheduleFile.Hash([]),
+                new ConfigurationBuilder().Build(), new ExchangeOptions(), new ServiceOptions(), new ScheduleOptions(), ScheduleFile.Hash([]),
                 [new ConfigurationProblem("appsettings.json", "(file)", Describe(error))]);
         }
 
-        var exchangeProblems = new ExchangeOptionsValidation(location.Resolve).Problems(options);
+        IReadOnlyList<ConfigurationProblem> exchangeProblems =
+            [.. new ExchangeOptionsValidation(location.Resolve).Problems(options), .. new ServiceOptionsValidation(options).Problems(service)];
         byte[] content;
         ScheduleOptions schedule;
         try
@@ -47,12 +53,12 @@ internal static class ExchangeConfiguration
         catch (Exception error) when (error is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             return new LoadedConfiguration(
-                appSettings, options, new ScheduleOptions(), ScheduleFile.Hash([]),
+                appSettings, options, service, new ScheduleOptions(), ScheduleFile.Hash([]),
                 [.. exchangeProblems, new ConfigurationProblem("schedule.json", "(file)", error.Message)]);
         }
 
         return new LoadedConfiguration(
-            appSettings, options, schedule, ScheduleFile.Hash(content),
+            appSettings, options, service, schedule, ScheduleFile.Hash(content),
             [.. exchangeProblems, .. new ScheduleOptionsValidation(options).Problems(schedule)]);
     }
 
@@ -90,7 +96,6 @@ internal static class ExchangeConfiguration
     public static void Resolve(ExchangeOptions options, ConfigLocation location)
     {
         options.DataDirectory = location.Resolve(options.DataDirectory);
-        options.LogDirectory = location.Resolve(options.LogDirectory);
         if (!string.IsNullOrWhiteSpace(options.ProvidersDirectory))
         {
             options.ProvidersDirectory = location.Resolve(options.ProvidersDirectory);
@@ -107,8 +112,9 @@ internal static class ExchangeConfiguration
 /// <summary>The configuration as read and bound once at start.</summary>
 /// <param name="AppSettings"><c>appsettings.json</c> with the environment over it, for the host's own sections.</param>
 /// <param name="Options">The bound <c>Exchange</c> section, paths resolved.</param>
+/// <param name="Service">The service's own settings from the same section (listening, operator endpoint, logs), paths resolved.</param>
 /// <param name="Schedule">The bound <c>schedule.json</c>.</param>
 /// <param name="ScheduleHash">The hash of the schedule file's bytes, so the first reload of the same content is ignored.</param>
 /// <param name="Problems">Every problem found; the daemon starts only when there is none.</param>
 internal sealed record LoadedConfiguration(
-    IConfiguration AppSettings, ExchangeOptions Options, ScheduleOptions Schedule, string ScheduleHash, IReadOnlyList<ConfigurationProblem> Problems);
+    IConfiguration AppSettings, ExchangeOptions Options, ServiceOptions Service, ScheduleOptions Schedule, string ScheduleHash, IReadOnlyList<ConfigurationProblem> Problems);

@@ -1,6 +1,7 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Load;
 using Exchange.Core.Requests;
+using Exchange.WebService;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -18,11 +19,21 @@ internal sealed class ExchangeOptionsValidation(Func<string, string> resolvePath
     [
         .. ExchangeOptionsValidator.Validate(options),
         .. WebSecurityOptionsValidator.Validate(options, resolvePath),
-        .. OperatorOptionsValidator.Validate(options, CronCheck.Problem),
+        .. RetentionOptionsValidator.Validate(options.Retention, CronCheck.Problem),
     ];
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ExchangeOptions options) => ConfigurationProblem.ToResult(Problems(options));
+}
+
+/// <summary>Every rule of the service's own settings (<c>Exchange:Web</c>, <c>Exchange:Operator</c>), given the exchange's security settings.</summary>
+internal sealed class ServiceOptionsValidation(ExchangeOptions exchange) : IValidateOptions<ServiceOptions>
+{
+    /// <summary>Every problem, each naming file, field, value and what is accepted (empty when the settings are usable).</summary>
+    public IReadOnlyList<ConfigurationProblem> Problems(ServiceOptions service) => ServiceOptionsValidator.Validate(service, exchange.Security);
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ServiceOptions options) => ConfigurationProblem.ToResult(Problems(options));
 }
 
 /// <summary>
@@ -63,15 +74,21 @@ internal sealed class BoundOptionsFactory<TOptions>(
 internal static class BoundOptionsRegistration
 {
     /// <summary>
-    /// Makes <paramref name="bound"/> the <see cref="ExchangeOptions"/> every consumer gets, validated by
-    /// <see cref="ExchangeOptionsValidation"/> when the host starts (<c>ValidateOnStart</c>).
+    /// Makes <paramref name="exchange"/> and <paramref name="service"/> the options every consumer gets, validated by
+    /// <see cref="ExchangeOptionsValidation"/> and <see cref="ServiceOptionsValidation"/> when the host starts (<c>ValidateOnStart</c>).
     /// </summary>
-    public static IServiceCollection AddBoundExchangeOptions(this IServiceCollection services, ExchangeOptions bound, Func<string, string> resolvePath)
+    public static IServiceCollection AddBoundOptions(this IServiceCollection services, ExchangeOptions exchange, ServiceOptions service, Func<string, string> resolvePath) =>
+        services
+            .AddBound(exchange, new ExchangeOptionsValidation(resolvePath))
+            .AddBound(service, new ServiceOptionsValidation(exchange));
+
+    private static IServiceCollection AddBound<TOptions>(this IServiceCollection services, TOptions bound, IValidateOptions<TOptions> validation)
+        where TOptions : class
     {
-        services.AddSingleton<IValidateOptions<ExchangeOptions>>(new ExchangeOptionsValidation(resolvePath));
-        services.AddSingleton<IOptionsFactory<ExchangeOptions>>(sp => new BoundOptionsFactory<ExchangeOptions>(
-            bound, sp.GetServices<IConfigureOptions<ExchangeOptions>>(), sp.GetServices<IPostConfigureOptions<ExchangeOptions>>(), sp.GetServices<IValidateOptions<ExchangeOptions>>()));
-        services.AddOptions<ExchangeOptions>().ValidateOnStart();
+        services.AddSingleton(validation);
+        services.AddSingleton<IOptionsFactory<TOptions>>(sp => new BoundOptionsFactory<TOptions>(
+            bound, sp.GetServices<IConfigureOptions<TOptions>>(), sp.GetServices<IPostConfigureOptions<TOptions>>(), sp.GetServices<IValidateOptions<TOptions>>()));
+        services.AddOptions<TOptions>().ValidateOnStart();
         return services;
     }
 }

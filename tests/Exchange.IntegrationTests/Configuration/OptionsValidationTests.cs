@@ -1,5 +1,6 @@
 using Exchange.Core.Configuration;
 using Exchange.Host.Configuration;
+using Exchange.WebService;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,7 @@ public sealed class OptionsValidationTests
     private static ServiceProvider Container(ExchangeOptions bound)
     {
         var services = new ServiceCollection();
-        services.AddBoundExchangeOptions(bound, Path.GetFullPath);
+        services.AddBoundOptions(bound, new ServiceOptions(), Path.GetFullPath);
         return services.BuildServiceProvider();
     }
 
@@ -29,10 +30,10 @@ public sealed class OptionsValidationTests
     public void StartUpValidation_RefusesBadOptions_WithTheMessagesCheckConfigPrints()
     {
         var bad = new ExchangeOptions { DataDirectory = "" };
-        bad.Web.MaxBatchesPerPoll = 0;
+        bad.Retention.Batches = TimeSpan.FromMinutes(5);
         var expected = new ExchangeOptionsValidation(Path.GetFullPath).Problems(bad).Select(p => p.ToString()).ToList();
         Assert.Contains("appsettings.json: Exchange:DataDirectory: must name a folder, was empty", expected);
-        Assert.Contains("appsettings.json: Exchange:Web:MaxBatchesPerPoll: must be at least 1, was 0", expected);
+        Assert.Contains("appsettings.json: Exchange:Retention:Batches: must be at least 01:00:00, was 00:05:00", expected);
 
         using var container = Container(bad);
         var error = Assert.Throws<OptionsValidationException>(() => container.GetRequiredService<IStartupValidator>().Validate());
