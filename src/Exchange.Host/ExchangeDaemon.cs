@@ -3,6 +3,7 @@ using Exchange.Core.Security;
 using Exchange.Core.Staging;
 using Exchange.Host.Cli;
 using Exchange.Host.Configuration;
+using Exchange.Host.Service;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,12 @@ internal static partial class ExchangeDaemon
                 }
 
                 return ExchangeCommandLine.ExitPublishedPassword;
+            }
+
+            using var stagingLock = TryLockStaging(log, options);
+            if (stagingLock is null && options.Staging.Provider == "sqlite")
+            {
+                return 1;
             }
 
             var app = ExchangeApplication.Build(location, loaded);
@@ -104,6 +111,22 @@ internal static partial class ExchangeDaemon
             NLog.LogManager.Shutdown();
         }
     }
+
+    private static SqliteStagingLock? TryLockStaging(ILogger log, Core.Configuration.ExchangeOptions options)
+    {
+        try
+        {
+            return SqliteStagingLock.Acquire(options.Staging);
+        }
+        catch (InvalidOperationException error)
+        {
+            LogStagingInUse(log, error.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(10, LogLevel.Critical, "Exchange did not start: {Reason}")]
+    private static partial void LogStagingInUse(ILogger logger, string reason);
 
     [LoggerMessage(1, LogLevel.Error, "Configuration problem: {Problem}")]
     private static partial void LogConfigurationProblem(ILogger logger, string problem);
