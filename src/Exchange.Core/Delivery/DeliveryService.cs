@@ -12,11 +12,11 @@ namespace Exchange.Core.Delivery;
 /// </summary>
 public sealed class DeliveryService
 {
-    private readonly IStagingStore _store;
+    private readonly IBatchStore _store;
     private readonly IOptions<ExchangeOptions> _options;
 
     /// <summary>Creates the service over <paramref name="store"/>.</summary>
-    public DeliveryService(IStagingStore store, IOptions<ExchangeOptions> options)
+    public DeliveryService(IBatchStore store, IOptions<ExchangeOptions> options)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);

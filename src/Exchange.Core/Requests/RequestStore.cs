@@ -2,12 +2,12 @@ using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Exchange.Core.Audit;
-using Exchange.Core.Requests;
+using Exchange.Core.Staging;
 
-namespace Exchange.Core.Staging;
+namespace Exchange.Core.Requests;
 
-/// <summary>Request/response pairing (<see cref="IRequestStore"/>) on the staging store.</summary>
-public abstract partial class AdoStagingStore : IRequestStore
+/// <summary>Request/response pairing on the staging database.</summary>
+public sealed class RequestStore(StagingDatabase database, TimeProvider timeProvider) : IRequestStore
 {
     private const string ReturnedColumns =
         "request_id, insurer, msg_id, ref_msg_id, inf_no, input, input_sha256, status, attempts, created_at, updated_at, expires_at";
@@ -22,17 +22,17 @@ public abstract partial class AdoStagingStore : IRequestStore
     public const string ExpiredMessage = "The request was not answered before its expiry time; submit it again with a new MsgId if the answer is still needed.";
 
     // PostgreSQL skips rows another worker has locked instead of waiting for them; SQLite's IMMEDIATE transaction already serialises writers.
-    private string ForUpdateSkipLocked => ForUpdate.Length == 0 ? "" : ForUpdate + " SKIP LOCKED";
+    private string ForUpdateSkipLocked => database.ForUpdate.Length == 0 ? "" : database.ForUpdate + " SKIP LOCKED";
 
     /// <inheritdoc />
     public async Task<SubmitResult> SubmitRequestAsync(NewRequest request, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // With an audit record the insert and its record commit together; without one the insert commits on its own.
-            var transaction = audit is null ? null : await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = audit is null ? null : await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             try
             {
                 var result = await SubmitRequestAsync(connection, transaction, request, cancellationToken).ConfigureAwait(false);
@@ -40,7 +40,7 @@ public abstract partial class AdoStagingStore : IRequestStore
                 {
                     if (result.Outcome == SubmitOutcome.Accepted)
                     {
-                        await InsertAuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
+                        await AuditRows.InsertAsync(connection, transaction, audit, database, cancellationToken).ConfigureAwait(false);
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -66,7 +66,7 @@ public abstract partial class AdoStagingStore : IRequestStore
     {
         // Two identical submissions racing: the unique (insurer, msg_id) lets exactly one insert; the other inserts
         // nothing (PostgreSQL waits for the first to commit) and reads the winner below.
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         var inserted = await ReadRequestsAsync(connection, transaction,
             $"""
             INSERT INTO requests (insurer, msg_id, ref_msg_id, inf_no, input, input_sha256, status, attempts, created_at, updated_at, expires_at)
@@ -82,8 +82,8 @@ public abstract partial class AdoStagingStore : IRequestStore
                 request.InfNo,
                 request.Input,
                 request.InputSha256,
-                now = ToDb(now),
-                expiresAt = ToDb(now + request.Expiry),
+                now = database.ToDb(now),
+                expiresAt = database.ToDb(now + request.Expiry),
             },
             cancellationToken).ConfigureAwait(false);
         if (inserted.Count == 1)
@@ -118,15 +118,15 @@ public abstract partial class AdoStagingStore : IRequestStore
             return [];
         }
 
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var now = TimeProvider.GetUtcNow();
+                var now = timeProvider.GetUtcNow();
                 var leaseUntil = now + lease;
-                var parameters = new DynamicParameters(new { worker, leaseUntil = ToDb(leaseUntil), now = ToDb(now), max });
+                var parameters = new DynamicParameters(new { worker, leaseUntil = database.ToDb(leaseUntil), now = database.ToDb(now), max });
                 var claimed = await ReadRequestsAsync(connection, transaction,
                     $"""
                     UPDATE requests SET status = 'Processing', attempts = attempts + 1, claimed_by = @worker, lease_until = @leaseUntil, updated_at = @now
@@ -152,10 +152,10 @@ public abstract partial class AdoStagingStore : IRequestStore
     public async Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var status = answer.InfCode == RequestAnswer.Success ? RequestStatus.Completed : RequestStatus.Failed;
@@ -164,7 +164,7 @@ public abstract partial class AdoStagingStore : IRequestStore
                     return false;
                 }
 
-                await InsertAuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
+                await AuditRows.InsertAsync(connection, transaction, audit, database, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 audit?.MarkStored();
                 return true;
@@ -175,14 +175,14 @@ public abstract partial class AdoStagingStore : IRequestStore
     /// <inheritdoc />
     public async Task<RequestStatus?> FailAttemptAsync(long requestId, string worker, int maxAttempts, string insurerMessage, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var attempts = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-                    $"SELECT attempts FROM requests WHERE request_id = @requestId AND status = 'Processing' AND claimed_by = @worker{ForUpdate}",
+                    $"SELECT attempts FROM requests WHERE request_id = @requestId AND status = 'Processing' AND claimed_by = @worker{database.ForUpdate}",
                     new { requestId, worker }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 if (attempts is null)
                 {
@@ -199,7 +199,7 @@ public abstract partial class AdoStagingStore : IRequestStore
                 {
                     await connection.ExecuteAsync(new CommandDefinition(
                         "UPDATE requests SET status = 'Pending', claimed_by = NULL, lease_until = NULL, updated_at = @now WHERE request_id = @requestId",
-                        new { requestId, now = ToDb(TimeProvider.GetUtcNow()) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        new { requestId, now = database.ToDb(timeProvider.GetUtcNow()) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                     next = RequestStatus.Pending;
                 }
 
@@ -227,7 +227,7 @@ public abstract partial class AdoStagingStore : IRequestStore
     /// <inheritdoc />
     public async Task<RequestWithResponse?> GetResponseAsync(string insurer, string msgId, bool markRead, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             RequestWithResponse? found = null;
@@ -248,7 +248,7 @@ public abstract partial class AdoStagingStore : IRequestStore
                         : new RequestWithResponse(
                             request,
                             new RequestAnswer(reader.GetInt32(12), reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetString(14)),
-                            ReadTimestamp(reader, 15));
+                            database.ReadTimestamp(reader, 15));
                 }
             }
 
@@ -256,7 +256,7 @@ public abstract partial class AdoStagingStore : IRequestStore
             {
                 await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE responses SET read_at = @now WHERE request_id = @RequestId AND read_at IS NULL",
-                    new { found.Request.RequestId, now = ToDb(TimeProvider.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    new { found.Request.RequestId, now = database.ToDb(timeProvider.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
             return found;
@@ -266,7 +266,7 @@ public abstract partial class AdoStagingStore : IRequestStore
     /// <inheritdoc />
     public async Task<StoredRequest?> GetRequestByRefAsync(string refMsgId, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var found = await ReadRequestsAsync(connection, null,
@@ -276,54 +276,38 @@ public abstract partial class AdoStagingStore : IRequestStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> GetUnreadAnsweredMsgIdsAsync(string insurer, int max, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> GetUnreadAnsweredMsgIdsAsync(string insurer, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
 
         // Every Poll runs this. It walks the partial index ix_responses_unread (002) in answer order and stops at @max:
         // CROSS JOIN makes SQLite's planner keep responses outside (PostgreSQL plans it as an inner join by its statistics),
         // rather than reading every request the insurer ever made and sorting.
-        var session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var command = session.Command(
-                """
-                SELECT r.msg_id FROM responses s CROSS JOIN requests r
-                WHERE r.request_id = s.request_id AND s.read_at IS NULL AND r.insurer = @insurer
-                ORDER BY s.responded_at, s.request_id
-                """ + Limit(max),
-                "@insurer",
-                "@max");
-            command.Parameters[0].Value = insurer;
-            command.Parameters[1].Value = max;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var ids = new List<string>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    ids.Add(reader.GetString(0));
-                }
-
-                return ids;
-            }
-        }
+        return database.QueryListAsync(
+            """
+            SELECT r.msg_id FROM responses s CROSS JOIN requests r
+            WHERE r.request_id = s.request_id AND s.read_at IS NULL AND r.insurer = @insurer
+            ORDER BY s.responded_at, s.request_id LIMIT @max
+            """,
+            new { insurer, max },
+            reader => reader.GetString(0),
+            cancellationToken);
     }
 
     private async Task<int> ExpireSomeAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var now = ToDb(TimeProvider.GetUtcNow());
+                var now = database.ToDb(timeProvider.GetUtcNow());
 
                 // Locking the rows first: a worker answering one of them at this moment either commits before (the row is
                 // then no longer unanswered when re-read) or finds it Expired afterwards and stores nothing.
                 var ids = (await connection.QueryAsync<long>(new CommandDefinition(
-                    $"SELECT request_id FROM requests WHERE status IN {Unanswered} AND expires_at <= @now ORDER BY request_id LIMIT {ExpireBatch}{ForUpdate}",
+                    $"SELECT request_id FROM requests WHERE status IN {Unanswered} AND expires_at <= @now ORDER BY request_id LIMIT {ExpireBatch}{database.ForUpdate}",
                     new { now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
                 if (ids.Length == 0)
                 {
@@ -361,7 +345,7 @@ public abstract partial class AdoStagingStore : IRequestStore
     private async Task<bool> FinishAsync(
         DbConnection connection, DbTransaction transaction, long requestId, string worker, RequestStatus status, RequestAnswer answer, CancellationToken cancellationToken)
     {
-        var now = ToDb(TimeProvider.GetUtcNow());
+        var now = database.ToDb(timeProvider.GetUtcNow());
         var changed = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE requests SET status = @status, lease_until = NULL, updated_at = @now WHERE request_id = @requestId AND status = 'Processing' AND claimed_by = @worker",
             new { requestId, worker, status = status.ToString(), now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -377,21 +361,9 @@ public abstract partial class AdoStagingStore : IRequestStore
         return true;
     }
 
-    private async Task<IReadOnlyList<StoredRequest>> ReadRequestsAsync(
-        DbConnection connection, DbTransaction? transaction, string sql, object parameters, CancellationToken cancellationToken)
-    {
-        var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            var requests = new List<StoredRequest>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                requests.Add(ReadRequest(reader));
-            }
-
-            return requests;
-        }
-    }
+    private Task<IReadOnlyList<StoredRequest>> ReadRequestsAsync(
+        DbConnection connection, DbTransaction? transaction, string sql, object parameters, CancellationToken cancellationToken) =>
+        StagingDatabase.ReadAllAsync(connection, transaction, sql, parameters, ReadRequest, cancellationToken);
 
     private StoredRequest ReadRequest(DbDataReader reader) => new(
         reader.GetInt64(0),
@@ -403,7 +375,7 @@ public abstract partial class AdoStagingStore : IRequestStore
         reader.GetString(6),
         Enum.Parse<RequestStatus>(reader.GetString(7)),
         reader.GetInt32(8),
-        ReadTimestamp(reader, 9),
-        ReadTimestamp(reader, 10),
-        ReadTimestamp(reader, 11));
+        database.ReadTimestamp(reader, 9),
+        database.ReadTimestamp(reader, 10),
+        database.ReadTimestamp(reader, 11));
 }

@@ -3,13 +3,14 @@ using System.Diagnostics;
 using System.Globalization;
 using Dapper;
 using Exchange.Core.Load;
-using Exchange.Core.Operations;
+using Exchange.Core.Audit;
+using Exchange.Core.Staging;
 using Exchange.Core.Requests;
 
-namespace Exchange.Core.Staging;
+namespace Exchange.Core.Operations;
 
-/// <summary>Operator reads and changes: status figures, replay, retention and backup (<see cref="IOperationsStore"/>).</summary>
-public abstract partial class AdoStagingStore : IOperationsStore
+/// <summary>Operator reads and changes on the staging database: status figures, replay, retention and backup.</summary>
+public sealed class OperationsStore(StagingDatabase database, TimeProvider timeProvider) : IOperationsStore
 {
     // Rows (and batches, which carry their payloads) deleted per purge transaction; see DeleteInChunksAsync.
     internal const int PurgeChunkRows = 1_000;
@@ -30,14 +31,14 @@ public abstract partial class AdoStagingStore : IOperationsStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<DatasetStatus>> GetDatasetStatusAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
-        QueryListAsync(
+        database.QueryListAsync(
             DatasetStatusSql,
-            new { since = ToDb(since) },
+            new { since = database.ToDb(since) },
             reader => new DatasetStatus(
                 reader.GetString(0),
                 reader.IsDBNull(1) ? null : reader.GetString(1),
                 reader.GetInt64(2),
-                reader.IsDBNull(3) ? null : ReadTimestamp(reader, 3),
+                reader.IsDBNull(3) ? null : database.ReadTimestamp(reader, 3),
                 reader.GetInt64(4),
                 reader.GetInt64(5),
                 Convert.ToInt64(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)),
@@ -47,7 +48,7 @@ public abstract partial class AdoStagingStore : IOperationsStore
     public async Task<IReadOnlyList<InsurerBacklog>> GetInsurerBacklogAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> insurerDatasets, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(insurerDatasets);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var lastSeq = (await connection.QueryAsync<(string Dataset, long LastSeq)>(new CommandDefinition(
@@ -58,7 +59,7 @@ public abstract partial class AdoStagingStore : IOperationsStore
                 .ToDictionary(r => (r.Insurer, r.Dataset), r => r.AckedSeq);
             // One index seek per insurer (ix_audit_log_last_poll), not a scan of the audit log.
             var lastPoll = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            var since = ToDb(TimeProvider.GetUtcNow() - LastPollWindow);
+            var since = database.ToDb(timeProvider.GetUtcNow() - LastPollWindow);
             foreach (var principal in insurerDatasets.Keys)
             {
                 var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
@@ -68,7 +69,7 @@ public abstract partial class AdoStagingStore : IOperationsStore
                 {
                     if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0))
                     {
-                        lastPoll[principal] = ReadTimestamp(reader, 0);
+                        lastPoll[principal] = database.ReadTimestamp(reader, 0);
                     }
                 }
             }
@@ -90,7 +91,7 @@ public abstract partial class AdoStagingStore : IOperationsStore
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<RequestStatus, long>> GetRequestCountsAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
@@ -102,31 +103,31 @@ public abstract partial class AdoStagingStore : IOperationsStore
     /// <inheritdoc />
     public Task<IReadOnlyList<LoadSample>> GetLatestLoadSamplesAsync(CancellationToken cancellationToken) =>
         ReadLoadSamplesAsync(
-            "SELECT at, source, probe, value, gate_state, reason FROM load_samples WHERE sample_id IN (SELECT MAX(sample_id) FROM load_samples GROUP BY source, probe) ORDER BY sample_id DESC",
+            $"SELECT {LoadSampleStore.Columns} FROM load_samples WHERE sample_id IN (SELECT MAX(sample_id) FROM load_samples GROUP BY source, probe) ORDER BY sample_id DESC",
             null, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<LoadSample>> GetLoadSamplesAsync(DateTimeOffset since, int max, CancellationToken cancellationToken) =>
         ReadLoadSamplesAsync(
-            "SELECT at, source, probe, value, gate_state, reason FROM load_samples WHERE at >= @since ORDER BY at, sample_id LIMIT @max",
-            new { since = ToDb(since), max }, cancellationToken);
+            $"SELECT {LoadSampleStore.Columns} FROM load_samples WHERE at >= @since ORDER BY at, sample_id LIMIT @max",
+            new { since = database.ToDb(since), max }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ActivityBucket>> GetExtractionActivityAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // Bucketed here rather than in SQL: minute truncation differs per dialect, and the window is hours, not months.
             var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
                 ExtractionActivitySql,
-                new { since = ToDb(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { since = database.ToDb(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 var buckets = new SortedDictionary<DateTimeOffset, (long Batches, long Rows)>();
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var at = ReadTimestamp(reader, 0);
+                    var at = database.ReadTimestamp(reader, 0);
                     var minute = new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, at.Minute, 0, TimeSpan.Zero);
                     var (batches, rows) = buckets.GetValueOrDefault(minute);
                     buckets[minute] = (batches + 1, rows + reader.GetInt32(1));
@@ -139,21 +140,21 @@ public abstract partial class AdoStagingStore : IOperationsStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AuditEntry>> GetRecentFailuresAsync(int max, CancellationToken cancellationToken) =>
-        QueryAuditAsync("WHERE outcome <> 'ok' ORDER BY audit_id DESC LIMIT @max", new { max }, cancellationToken);
+        AuditRows.QueryAsync(database, "WHERE outcome <> 'ok' ORDER BY audit_id DESC LIMIT @max", new { max }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ReplayResult> ReplayAsync(string insurer, string dataset, long fromSeq, string operatorName, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var lastSeq = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                     "SELECT last_seq FROM watermarks WHERE dataset = @dataset", new { dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
                 var acked = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                    $"SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset{ForUpdate}", new { insurer, dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+                    $"SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset{database.ForUpdate}", new { insurer, dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
                 if (fromSeq < 1 || fromSeq > acked)
                 {
                     throw new ReplayRefusedException(acked == 0
@@ -170,14 +171,12 @@ public abstract partial class AdoStagingStore : IOperationsStore
                         : $"Batch {fromSeq} of dataset '{dataset}' was removed by retention; the oldest stored is {oldest}. Use --from-seq {oldest} or higher.");
                 }
 
-                var now = TimeProvider.GetUtcNow();
+                var now = timeProvider.GetUtcNow();
                 await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE cursors SET acked_seq = @acked, updated_at = @now WHERE insurer = @insurer AND dataset = @dataset",
-                    new { insurer, dataset, acked = fromSeq - 1, now = ToDb(now) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO audit_log (at, principal, operation, object_id, outcome, remote_address) VALUES (@at, @operatorName, 'Replay', @objectId, 'ok', NULL)",
-                    new { at = ToDb(now), operatorName, objectId = $"{insurer}/{dataset} from {fromSeq} (acked {acked} -> {fromSeq - 1})" },
-                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    new { insurer, dataset, acked = fromSeq - 1, now = database.ToDb(now) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var entry = new AuditEntry(now, operatorName, "Replay", $"{insurer}/{dataset} from {fromSeq} (acked {acked} -> {fromSeq - 1})", "ok", null);
+                await AuditRows.InsertAsync(connection, transaction, entry, database, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new ReplayResult(insurer, dataset, acked, fromSeq - 1, lastSeq);
             }
@@ -188,7 +187,7 @@ public abstract partial class AdoStagingStore : IOperationsStore
     public async Task<PurgeResult> PurgeAsync(RetentionPolicy policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var datasets = (await connection.QueryAsync<string>(new CommandDefinition("SELECT dataset FROM watermarks", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
@@ -214,7 +213,7 @@ public abstract partial class AdoStagingStore : IOperationsStore
                 var removed = await DeleteInChunksAsync(connection,
                     "SELECT batch_id FROM batches WHERE dataset = @dataset AND seq <= @ackedByAll AND created_at < @before ORDER BY seq",
                     ["DELETE FROM push_keys WHERE batch_id IN ({0})", "DELETE FROM batches WHERE batch_id IN ({0})"],
-                    new { dataset, ackedByAll, before = ToDb(policy.BatchesBefore) }, PurgeChunkBatches, cancellationToken).ConfigureAwait(false);
+                    new { dataset, ackedByAll, before = database.ToDb(policy.BatchesBefore) }, PurgeChunkBatches, cancellationToken).ConfigureAwait(false);
                 if (removed[1] > 0)
                 {
                     byDataset[dataset] = removed[1];
@@ -224,15 +223,15 @@ public abstract partial class AdoStagingStore : IOperationsStore
             var requests = await DeleteInChunksAsync(connection,
                 "SELECT request_id FROM requests WHERE status IN ('Completed', 'Failed', 'Expired') AND updated_at < @before ORDER BY request_id",
                 ["DELETE FROM responses WHERE request_id IN ({0})", "DELETE FROM requests WHERE request_id IN ({0})"],
-                new { before = ToDb(policy.RequestsBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
+                new { before = database.ToDb(policy.RequestsBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
             var audit = await DeleteInChunksAsync(connection,
                 "SELECT audit_id FROM audit_log WHERE at < @before ORDER BY at, audit_id",
                 ["DELETE FROM audit_log WHERE audit_id IN ({0})"],
-                new { before = ToDb(policy.AuditBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
+                new { before = database.ToDb(policy.AuditBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
             var samples = await DeleteInChunksAsync(connection,
                 "SELECT sample_id FROM load_samples WHERE at < @before ORDER BY at, sample_id",
                 ["DELETE FROM load_samples WHERE sample_id IN ({0})"],
-                new { before = ToDb(policy.LoadSamplesBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
+                new { before = database.ToDb(policy.LoadSamplesBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
             return new PurgeResult(byDataset, requests[1], requests[0], audit[0], samples[0]);
         }
     }
@@ -240,10 +239,10 @@ public abstract partial class AdoStagingStore : IOperationsStore
     /// <inheritdoc />
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 // A write that matches no row still needs write permission (and, on SQLite, the write lock).
@@ -255,19 +254,10 @@ public abstract partial class AdoStagingStore : IOperationsStore
     }
 
     /// <inheritdoc />
-    /// <remarks>Only the SQLite store copies itself; a server database is backed up with its own tools.</remarks>
-    public virtual Task BackupAsync(string path, CancellationToken cancellationToken) =>
-        throw new NotSupportedException(
-            $"The {DialectFolder} staging store is not backed up by Exchange: use the database's own tools (PostgreSQL: pg_dump, or continuous archiving).");
+    public Task BackupAsync(string path, CancellationToken cancellationToken) => database.BackupAsync(path, cancellationToken);
 
     private Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string sql, object? parameters, CancellationToken cancellationToken) =>
-        QueryListAsync(
-            sql,
-            parameters,
-            reader => new LoadSample(
-                ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetDouble(3), Enum.Parse<GateState>(reader.GetString(4)), reader.IsDBNull(5) ? "" : reader.GetString(5)),
-            cancellationToken);
+        database.QueryListAsync(sql, parameters, reader => LoadSampleStore.Read(reader, database), cancellationToken);
 
     /// <summary>
     /// Deletes the rows whose keys <paramref name="selectKeys"/> finds, at most <paramref name="chunk"/> per write transaction,
@@ -284,14 +274,14 @@ public abstract partial class AdoStagingStore : IOperationsStore
     {
         var arguments = new DynamicParameters(parameters);
         arguments.Add("max", chunk);
-        var keys = selectKeys + Limit(chunk);
+        var keys = selectKeys + " LIMIT @max";
         var statements = deletes.Select(d => string.Format(CultureInfo.InvariantCulture, d, keys)).ToArray();
         var totals = new long[deletes.Length];
         while (true)
         {
             var started = Stopwatch.GetTimestamp();
             long last = 0;
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 for (var i = 0; i < statements.Length; i++)

@@ -1,0 +1,67 @@
+using Dapper;
+using Exchange.Core.Staging;
+
+namespace Exchange.Core.Audit;
+
+/// <summary>The audit group commit on the staging database.</summary>
+public sealed class AuditStore(StagingDatabase database) : IAuditStore
+{
+    /// <inheritdoc />
+    public async Task SetAuditCallsAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (var entry in entries)
+                {
+                    var updated = await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE audit_log SET calls = @calls WHERE at = @at AND principal = @principal AND outcome = @outcome AND remote_address = @remoteAddress",
+                        new { calls = entry.Calls, at = database.ToDb(entry.At), principal = entry.Principal, outcome = entry.Outcome, remoteAddress = entry.RemoteAddress },
+                        transaction,
+                        cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    if (updated == 0)
+                    {
+                        await AuditRows.InsertAsync(connection, transaction, entry, database, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteAuditBatchAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (var entry in entries)
+                {
+                    await AuditRows.InsertAsync(connection, transaction, entry, database, cancellationToken).ConfigureAwait(false);
+                }
+
+                // One commit (one fsync) for the whole group: that is the point of writing them together.
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+
+namespace Exchange.Core.Staging;
+
+/// <summary>
+/// The staging database every feature's store works on: its SQL dialect, its connections and write transactions, and
+/// its schema. The statements of the stores are the same on SQLite and PostgreSQL except for row locking, timestamp
+/// representation and how a connection is opened, which are answered here.
+/// </summary>
+public abstract class StagingDatabase : IAsyncDisposable, IDisposable
+{
+    private const string CreateSchemaVersionSql =
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+    private const string SchemaVersionSql = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates the database; <paramref name="timeProvider"/> stamps applied schema scripts.</summary>
+    private protected StagingDatabase(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>The number of schema versions this build knows; a migrated store is at this version.</summary>
+    public int KnownSchemaVersion => SchemaScripts.For(ScriptFolder).Count;
+
+    /// <summary>The folder of <c>install/sql</c> with this dialect's scripts.</summary>
+    internal abstract string ScriptFolder { get; }
+
+    /// <summary>The clause that locks the rows a SELECT reads until the transaction ends ("" where the transaction already holds the write lock).</summary>
+    internal abstract string ForUpdate { get; }
+
+    /// <summary>A query returning 1 when the <c>schema_version</c> table exists and 0 when not, creating nothing.</summary>
+    private protected abstract string SchemaVersionTableExistsSql { get; }
+
+    /// <summary>A timestamp as this dialect stores it.</summary>
+    internal abstract object ToDb(DateTimeOffset value);
+
+    /// <summary>A stored timestamp read back.</summary>
+    internal abstract DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal);
+
+    /// <summary>Opens a connection ready for use.</summary>
+    internal abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Begins a transaction that will write.</summary>
+    internal virtual async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Serialises schema migrations between several daemons sharing the store.</summary>
+    private protected virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs before the migration transaction (settings that cannot be changed inside one).</summary>
+    private protected virtual Task PrepareForMigrationAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Applies the schema scripts not yet applied; refuses a schema newer than this build knows.</summary>
+    /// <exception cref="StagingSchemaException">The stored schema version is unknown to this build.</exception>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        var scripts = SchemaScripts.For(ScriptFolder);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await PrepareForMigrationAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await LockForMigrationAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    CreateSchemaVersionSql,
+                    transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var current = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    SchemaVersionSql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (current > scripts.Count)
+                {
+                    throw new StagingSchemaException(
+                        $"The staging store has schema version {current}, but this build of Exchange knows versions 1 to {scripts.Count} ({ScriptFolder}). " +
+                        "Run the newer Exchange that wrote it, or point Exchange:Staging:ConnectionString at another store.");
+                }
+
+                foreach (var script in scripts.Where(s => s.Version > current))
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(script.Sql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO schema_version (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)",
+                        new { script.Version, script.Name, AppliedAt = _timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) },
+                        transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The schema version of the store as it is, creating and changing nothing (0 when it has no <c>schema_version</c> table).</summary>
+    public async Task<int> ReadSchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(SchemaVersionTableExistsSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (exists == 0)
+            {
+                return 0;
+            }
+
+            return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                SchemaVersionSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes a consistent copy of the store to <paramref name="path"/> while it stays in use.</summary>
+    /// <remarks>Only the SQLite store copies itself; a server database is backed up with its own tools.</remarks>
+    /// <exception cref="NotSupportedException">The store cannot back itself up (PostgreSQL: use pg_dump).</exception>
+    public virtual Task BackupAsync(string path, CancellationToken cancellationToken) =>
+        throw new NotSupportedException(
+            $"The {ScriptFolder} staging store is not backed up by Exchange: use the database's own tools (PostgreSQL: pg_dump, or continuous archiving).");
+
+    /// <summary>Runs one query on its own connection and maps every row (the store's timestamps need <see cref="ReadTimestamp"/>, which Dapper cannot call).</summary>
+    internal async Task<IReadOnlyList<T>> QueryListAsync<T>(string sql, object? parameters, Func<DbDataReader, T> map, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await ReadAllAsync(connection, null, sql, parameters, map, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs one query on <paramref name="connection"/> and maps every row.</summary>
+    internal static async Task<IReadOnlyList<T>> ReadAllAsync<T>(
+        DbConnection connection, DbTransaction? transaction, string sql, object? parameters, Func<DbDataReader, T> map, CancellationToken cancellationToken)
+    {
+        var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(map(reader));
+            }
+
+            return rows;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncCore().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the dialect holds open.</summary>
+    protected virtual ValueTask DisposeAsyncCore()
+    {
+        Dispose(disposing: true);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Releases what the dialect holds open.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
