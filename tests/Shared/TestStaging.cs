@@ -46,42 +46,47 @@ public sealed class TestStaging : IAsyncDisposable, IDisposable
 
     /// <summary>The headers of the dataset's batches after <paramref name="afterSeq"/>, in <c>Seq</c> order, at most <paramref name="max"/>.</summary>
     public Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken) =>
-        Database.QueryListAsync(
+        Database.QueryAsync(
             "SELECT batch_id, dataset, seq, row_count, created_at, format, size_bytes, sha256 FROM batches WHERE dataset = @dataset AND seq > @afterSeq ORDER BY seq LIMIT @max",
-            new { dataset, afterSeq, max },
             reader => new BatchHeader(
                 reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3), Database.ReadTimestamp(reader, 4),
                 reader.GetString(5), reader.GetInt64(6), reader.GetString(7)),
-            cancellationToken);
+            cancellationToken,
+            ("dataset", dataset),
+            ("afterSeq", afterSeq),
+            ("max", max));
 
     /// <summary>The insurer's cursor in the dataset (0 when it acknowledged nothing).</summary>
     public async Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken)
     {
-        var cursors = await Database.QueryListAsync(
-            "SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset", new { insurer, dataset }, reader => reader.GetInt64(0), cancellationToken);
+        var cursors = await Database.QueryAsync(
+            "SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset", reader => reader.GetInt64(0), cancellationToken, ("insurer", insurer), ("dataset", dataset));
         return cursors.Count == 0 ? 0 : cursors[0];
     }
 
     /// <summary>Audit records from <paramref name="since"/> on, oldest first.</summary>
     public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(DateTimeOffset since, int max, CancellationToken cancellationToken) =>
-        Database.QueryListAsync(
+        Database.QueryAsync(
             "SELECT at, principal, operation, object_id, outcome, remote_address, calls FROM audit_log WHERE at >= @since ORDER BY audit_id LIMIT @max",
-            new { since = Database.ToDb(since), max },
             reader => new AuditEntry(
                 Database.ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6)),
-            cancellationToken);
+            cancellationToken,
+            ("since", Database.ToDb(since)),
+            ("max", max));
 
     /// <summary>Writes one audit record through the production group commit.</summary>
     public Task WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken) => Audit.WriteAuditBatchAsync([entry], cancellationToken);
 
     /// <summary>The source's load samples from <paramref name="since"/> on, in the order they were stored.</summary>
     public Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string source, DateTimeOffset since, int max, CancellationToken cancellationToken) =>
-        Database.QueryListAsync(
+        Database.QueryAsync(
             "SELECT at, source, probe, value, gate_state, reason FROM load_samples WHERE source = @source AND at >= @since ORDER BY sample_id LIMIT @max",
-            new { source, since = Database.ToDb(since), max },
             reader => LoadSampleStore.Read(reader, Database),
-            cancellationToken);
+            cancellationToken,
+            ("source", source),
+            ("since", Database.ToDb(since)),
+            ("max", max));
 
     /// <summary>The schema version the store is at.</summary>
     public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken) => Database.ReadSchemaVersionAsync(cancellationToken);

@@ -1,4 +1,3 @@
-using Dapper;
 using Exchange.Core.Staging;
 
 namespace Exchange.Core.Audit;
@@ -15,22 +14,26 @@ public sealed class AuditStore(StagingDatabase database) : IAuditStore
             return;
         }
 
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 foreach (var entry in entries)
                 {
-                    var updated = await connection.ExecuteAsync(new CommandDefinition(
+                    var updated = await session.ExecuteAsync(
                         "UPDATE audit_log SET calls = @calls WHERE at = @at AND principal = @principal AND outcome = @outcome AND remote_address = @remoteAddress",
-                        new { calls = entry.Calls, at = database.ToDb(entry.At), principal = entry.Principal, outcome = entry.Outcome, remoteAddress = entry.RemoteAddress },
                         transaction,
-                        cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        cancellationToken,
+                        ("calls", entry.Calls),
+                        ("at", database.ToDb(entry.At)),
+                        ("principal", entry.Principal),
+                        ("outcome", entry.Outcome),
+                        ("remoteAddress", entry.RemoteAddress)).ConfigureAwait(false);
                     if (updated == 0)
                     {
-                        await AuditRows.InsertAsync(connection, transaction, entry, database, cancellationToken).ConfigureAwait(false);
+                        await AuditRows.InsertAsync(session, transaction, entry, database, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -48,15 +51,15 @@ public sealed class AuditStore(StagingDatabase database) : IAuditStore
             return;
         }
 
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 foreach (var entry in entries)
                 {
-                    await AuditRows.InsertAsync(connection, transaction, entry, database, cancellationToken).ConfigureAwait(false);
+                    await AuditRows.InsertAsync(session, transaction, entry, database, cancellationToken).ConfigureAwait(false);
                 }
 
                 // One commit (one fsync) for the whole group: that is the point of writing them together.

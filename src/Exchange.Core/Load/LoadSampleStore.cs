@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Dapper;
 using Exchange.Core.Staging;
 
 namespace Exchange.Core.Load;
@@ -14,13 +13,19 @@ public sealed class LoadSampleStore(StagingDatabase database) : ILoadSampleStore
     public async Task AddLoadSampleAsync(LoadSample sample, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            await connection.ExecuteAsync(new CommandDefinition(
+            await session.ExecuteAsync(
                 "INSERT INTO load_samples (at, source, probe, value, gate_state, reason) VALUES (@at, @source, @probe, @value, @state, @reason)",
-                new { at = database.ToDb(sample.At), source = sample.Source, probe = sample.Probe, value = sample.Value, state = sample.State.ToString(), reason = sample.Reason },
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
+                null,
+                cancellationToken,
+                ("at", database.ToDb(sample.At)),
+                ("source", sample.Source),
+                ("probe", sample.Probe),
+                ("value", sample.Value),
+                ("state", sample.State.ToString()),
+                ("reason", sample.Reason)).ConfigureAwait(false);
         }
     }
 

@@ -1,11 +1,9 @@
-using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
-using Dapper;
-using Exchange.Core.Load;
 using Exchange.Core.Audit;
-using Exchange.Core.Staging;
+using Exchange.Core.Load;
 using Exchange.Core.Requests;
+using Exchange.Core.Staging;
 
 namespace Exchange.Core.Operations;
 
@@ -29,11 +27,13 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
 
     internal const string ExtractionActivitySql = "SELECT created_at, row_count FROM batches WHERE created_at >= @since AND origin = 0";
 
+    /// <summary>How far back the audit log is searched for an insurer's last poll (the <c>at</c> index bounds the search).</summary>
+    public static TimeSpan LastPollWindow { get; } = TimeSpan.FromDays(7);
+
     /// <inheritdoc />
     public Task<IReadOnlyList<DatasetStatus>> GetDatasetStatusAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
-        database.QueryListAsync(
+        database.QueryAsync(
             DatasetStatusSql,
-            new { since = database.ToDb(since) },
             reader => new DatasetStatus(
                 reader.GetString(0),
                 reader.IsDBNull(1) ? null : reader.GetString(1),
@@ -41,36 +41,37 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
                 reader.IsDBNull(3) ? null : database.ReadTimestamp(reader, 3),
                 reader.GetInt64(4),
                 reader.GetInt64(5),
-                Convert.ToInt64(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)),
-            cancellationToken);
+                Convert.ToInt64(reader.GetValue(6), CultureInfo.InvariantCulture)),
+            cancellationToken,
+            ("since", database.ToDb(since)));
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<InsurerBacklog>> GetInsurerBacklogAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> insurerDatasets, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(insurerDatasets);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var lastSeq = (await connection.QueryAsync<(string Dataset, long LastSeq)>(new CommandDefinition(
-                "SELECT dataset, last_seq FROM watermarks", cancellationToken: cancellationToken)).ConfigureAwait(false))
+            var lastSeq = (await session.QueryAsync(
+                "SELECT dataset, last_seq FROM watermarks", null, reader => (Dataset: reader.GetString(0), LastSeq: reader.GetInt64(1)), cancellationToken).ConfigureAwait(false))
                 .ToDictionary(r => r.Dataset, r => r.LastSeq, StringComparer.Ordinal);
-            var cursors = (await connection.QueryAsync<(string Insurer, string Dataset, long AckedSeq)>(new CommandDefinition(
-                "SELECT insurer, dataset, acked_seq FROM cursors", cancellationToken: cancellationToken)).ConfigureAwait(false))
-                .ToDictionary(r => (r.Insurer, r.Dataset), r => r.AckedSeq);
+            var cursors = await ReadCursorsAsync(session, cancellationToken).ConfigureAwait(false);
+
             // One index seek per insurer (ix_audit_log_last_poll), not a scan of the audit log.
             var lastPoll = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
             var since = database.ToDb(timeProvider.GetUtcNow() - LastPollWindow);
             foreach (var principal in insurerDatasets.Keys)
             {
-                var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                var polls = await session.QueryAsync(
                     "SELECT MAX(at) FROM audit_log WHERE principal = @principal AND operation = 'Poll' AND outcome = 'ok' AND at >= @since",
-                    new { principal, since }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
+                    null,
+                    reader => reader.IsDBNull(0) ? (DateTimeOffset?)null : database.ReadTimestamp(reader, 0),
+                    cancellationToken,
+                    ("principal", principal),
+                    ("since", since)).ConfigureAwait(false);
+                if (polls is [{ } at])
                 {
-                    if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0))
-                    {
-                        lastPoll[principal] = database.ReadTimestamp(reader, 0);
-                    }
+                    lastPoll[principal] = at;
                 }
             }
 
@@ -85,76 +86,68 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
         }
     }
 
-    /// <summary>How far back the audit log is searched for an insurer's last poll (the <c>at</c> index bounds the search).</summary>
-    public static TimeSpan LastPollWindow { get; } = TimeSpan.FromDays(7);
-
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<RequestStatus, long>> GetRequestCountsAsync(CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
-                "SELECT status, COUNT(*) FROM requests GROUP BY status", cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return rows.ToDictionary(r => Enum.Parse<RequestStatus>(r.Status), r => r.Count);
-        }
+        var rows = await database.QueryAsync(
+            "SELECT status, COUNT(*) FROM requests GROUP BY status",
+            reader => (Status: reader.GetString(0), Count: reader.GetInt64(1)),
+            cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(r => Enum.Parse<RequestStatus>(r.Status), r => r.Count);
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<LoadSample>> GetLatestLoadSamplesAsync(CancellationToken cancellationToken) =>
         ReadLoadSamplesAsync(
             $"SELECT {LoadSampleStore.Columns} FROM load_samples WHERE sample_id IN (SELECT MAX(sample_id) FROM load_samples GROUP BY source, probe) ORDER BY sample_id DESC",
-            null, cancellationToken);
+            cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<LoadSample>> GetLoadSamplesAsync(DateTimeOffset since, int max, CancellationToken cancellationToken) =>
         ReadLoadSamplesAsync(
             $"SELECT {LoadSampleStore.Columns} FROM load_samples WHERE at >= @since ORDER BY at, sample_id LIMIT @max",
-            new { since = database.ToDb(since), max }, cancellationToken);
+            cancellationToken,
+            ("since", database.ToDb(since)),
+            ("max", max));
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ActivityBucket>> GetExtractionActivityAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        // Bucketed here rather than in SQL: minute truncation differs per dialect, and the window is hours, not months.
+        var batches = await database.QueryAsync(
+            ExtractionActivitySql,
+            reader => (At: database.ReadTimestamp(reader, 0), Rows: reader.GetInt32(1)),
+            cancellationToken,
+            ("since", database.ToDb(since))).ConfigureAwait(false);
+        var buckets = new SortedDictionary<DateTimeOffset, (long Batches, long Rows)>();
+        foreach (var (at, rowCount) in batches)
         {
-            // Bucketed here rather than in SQL: minute truncation differs per dialect, and the window is hours, not months.
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                ExtractionActivitySql,
-                new { since = database.ToDb(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var buckets = new SortedDictionary<DateTimeOffset, (long Batches, long Rows)>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var at = database.ReadTimestamp(reader, 0);
-                    var minute = new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, at.Minute, 0, TimeSpan.Zero);
-                    var (batches, rows) = buckets.GetValueOrDefault(minute);
-                    buckets[minute] = (batches + 1, rows + reader.GetInt32(1));
-                }
-
-                return [.. buckets.Select(b => new ActivityBucket(b.Key, b.Value.Batches, b.Value.Rows))];
-            }
+            var minute = new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, at.Minute, 0, TimeSpan.Zero);
+            var (count, rows) = buckets.GetValueOrDefault(minute);
+            buckets[minute] = (count + 1, rows + rowCount);
         }
+
+        return [.. buckets.Select(b => new ActivityBucket(b.Key, b.Value.Batches, b.Value.Rows))];
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AuditEntry>> GetRecentFailuresAsync(int max, CancellationToken cancellationToken) =>
-        AuditRows.QueryAsync(database, "WHERE outcome <> 'ok' ORDER BY audit_id DESC LIMIT @max", new { max }, cancellationToken);
+        AuditRows.QueryAsync(database, "WHERE outcome <> 'ok' ORDER BY audit_id DESC LIMIT @max", cancellationToken, ("max", max));
 
     /// <inheritdoc />
     public async Task<ReplayResult> ReplayAsync(string insurer, string dataset, long fromSeq, string operatorName, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var lastSeq = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                    "SELECT last_seq FROM watermarks WHERE dataset = @dataset", new { dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
-                var acked = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                    $"SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset{database.ForUpdate}", new { insurer, dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+                var lastSeq = await session.ScalarAsync<long?>(
+                    "SELECT last_seq FROM watermarks WHERE dataset = @dataset", transaction, cancellationToken, ("dataset", dataset)).ConfigureAwait(false) ?? 0;
+                var acked = await session.ScalarAsync<long?>(
+                    $"SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset{database.ForUpdate}",
+                    transaction, cancellationToken, ("insurer", insurer), ("dataset", dataset)).ConfigureAwait(false) ?? 0;
                 if (fromSeq < 1 || fromSeq > acked)
                 {
                     throw new ReplayRefusedException(acked == 0
@@ -162,8 +155,8 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
                         : $"--from-seq must be between 1 and {acked} (the last batch insurer '{insurer}' acknowledged in dataset '{dataset}'), was {fromSeq}.");
                 }
 
-                var oldest = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                    "SELECT MIN(seq) FROM batches WHERE dataset = @dataset", new { dataset }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var oldest = await session.ScalarAsync<long?>(
+                    "SELECT MIN(seq) FROM batches WHERE dataset = @dataset", transaction, cancellationToken, ("dataset", dataset)).ConfigureAwait(false);
                 if (oldest is null || fromSeq < oldest)
                 {
                     throw new ReplayRefusedException(oldest is null
@@ -172,11 +165,16 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
                 }
 
                 var now = timeProvider.GetUtcNow();
-                await connection.ExecuteAsync(new CommandDefinition(
+                await session.ExecuteAsync(
                     "UPDATE cursors SET acked_seq = @acked, updated_at = @now WHERE insurer = @insurer AND dataset = @dataset",
-                    new { insurer, dataset, acked = fromSeq - 1, now = database.ToDb(now) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    transaction,
+                    cancellationToken,
+                    ("insurer", insurer),
+                    ("dataset", dataset),
+                    ("acked", fromSeq - 1),
+                    ("now", database.ToDb(now))).ConfigureAwait(false);
                 var entry = new AuditEntry(now, operatorName, "Replay", $"{insurer}/{dataset} from {fromSeq} (acked {acked} -> {fromSeq - 1})", "ok", null);
-                await AuditRows.InsertAsync(connection, transaction, entry, database, cancellationToken).ConfigureAwait(false);
+                await AuditRows.InsertAsync(session, transaction, entry, database, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new ReplayResult(insurer, dataset, acked, fromSeq - 1, lastSeq);
             }
@@ -187,13 +185,11 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
     public async Task<PurgeResult> PurgeAsync(RetentionPolicy policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var datasets = (await connection.QueryAsync<string>(new CommandDefinition("SELECT dataset FROM watermarks", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
-            var cursors = (await connection.QueryAsync<(string Insurer, string Dataset, long AckedSeq)>(new CommandDefinition(
-                "SELECT insurer, dataset, acked_seq FROM cursors", cancellationToken: cancellationToken)).ConfigureAwait(false))
-                .ToDictionary(r => (r.Insurer, r.Dataset), r => r.AckedSeq);
+            var datasets = await session.QueryAsync("SELECT dataset FROM watermarks", null, reader => reader.GetString(0), cancellationToken).ConfigureAwait(false);
+            var cursors = await ReadCursorsAsync(session, cancellationToken).ConfigureAwait(false);
             var byDataset = new SortedDictionary<string, long>(StringComparer.Ordinal);
             foreach (var dataset in datasets)
             {
@@ -210,28 +206,28 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
                     continue;
                 }
 
-                var removed = await DeleteInChunksAsync(connection,
+                var removed = await DeleteInChunksAsync(session,
                     "SELECT batch_id FROM batches WHERE dataset = @dataset AND seq <= @ackedByAll AND created_at < @before ORDER BY seq",
                     ["DELETE FROM push_keys WHERE batch_id IN ({0})", "DELETE FROM batches WHERE batch_id IN ({0})"],
-                    new { dataset, ackedByAll, before = database.ToDb(policy.BatchesBefore) }, PurgeChunkBatches, cancellationToken).ConfigureAwait(false);
+                    PurgeChunkBatches, cancellationToken, ("dataset", dataset), ("ackedByAll", ackedByAll), ("before", database.ToDb(policy.BatchesBefore))).ConfigureAwait(false);
                 if (removed[1] > 0)
                 {
                     byDataset[dataset] = removed[1];
                 }
             }
 
-            var requests = await DeleteInChunksAsync(connection,
+            var requests = await DeleteInChunksAsync(session,
                 "SELECT request_id FROM requests WHERE status IN ('Completed', 'Failed', 'Expired') AND updated_at < @before ORDER BY request_id",
                 ["DELETE FROM responses WHERE request_id IN ({0})", "DELETE FROM requests WHERE request_id IN ({0})"],
-                new { before = database.ToDb(policy.RequestsBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
-            var audit = await DeleteInChunksAsync(connection,
+                PurgeChunkRows, cancellationToken, ("before", database.ToDb(policy.RequestsBefore))).ConfigureAwait(false);
+            var audit = await DeleteInChunksAsync(session,
                 "SELECT audit_id FROM audit_log WHERE at < @before ORDER BY at, audit_id",
                 ["DELETE FROM audit_log WHERE audit_id IN ({0})"],
-                new { before = database.ToDb(policy.AuditBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
-            var samples = await DeleteInChunksAsync(connection,
+                PurgeChunkRows, cancellationToken, ("before", database.ToDb(policy.AuditBefore))).ConfigureAwait(false);
+            var samples = await DeleteInChunksAsync(session,
                 "SELECT sample_id FROM load_samples WHERE at < @before ORDER BY at, sample_id",
                 ["DELETE FROM load_samples WHERE sample_id IN ({0})"],
-                new { before = database.ToDb(policy.LoadSamplesBefore) }, PurgeChunkRows, cancellationToken).ConfigureAwait(false);
+                PurgeChunkRows, cancellationToken, ("before", database.ToDb(policy.LoadSamplesBefore))).ConfigureAwait(false);
             return new PurgeResult(byDataset, requests[1], requests[0], audit[0], samples[0]);
         }
     }
@@ -239,15 +235,14 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
     /// <inheritdoc />
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 // A write that matches no row still needs write permission (and, on SQLite, the write lock).
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE schema_version SET name = name WHERE version < 0", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await session.ExecuteAsync("UPDATE schema_version SET name = name WHERE version < 0", transaction, cancellationToken).ConfigureAwait(false);
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -256,8 +251,16 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
     /// <inheritdoc />
     public Task BackupAsync(string path, CancellationToken cancellationToken) => database.BackupAsync(path, cancellationToken);
 
-    private Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string sql, object? parameters, CancellationToken cancellationToken) =>
-        database.QueryListAsync(sql, parameters, reader => LoadSampleStore.Read(reader, database), cancellationToken);
+    private static async Task<Dictionary<(string Insurer, string Dataset), long>> ReadCursorsAsync(StagingSession session, CancellationToken cancellationToken) =>
+        (await session.QueryAsync(
+            "SELECT insurer, dataset, acked_seq FROM cursors",
+            null,
+            reader => (Insurer: reader.GetString(0), Dataset: reader.GetString(1), AckedSeq: reader.GetInt64(2)),
+            cancellationToken).ConfigureAwait(false))
+        .ToDictionary(r => (r.Insurer, r.Dataset), r => r.AckedSeq);
+
+    private Task<IReadOnlyList<LoadSample>> ReadLoadSamplesAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        database.QueryAsync(sql, reader => LoadSampleStore.Read(reader, database), cancellationToken, parameters);
 
     /// <summary>
     /// Deletes the rows whose keys <paramref name="selectKeys"/> finds, at most <paramref name="chunk"/> per write transaction,
@@ -270,23 +273,23 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
     /// as long as the chunk took and at least 25 ms, the longest SQLite's busy handler sleeps between tries during a
     /// writer's first 100 ms of waiting, so a waiting writer wakes to a free lock instead of finding the next chunk.
     /// </remarks>
-    private async Task<long[]> DeleteInChunksAsync(DbConnection connection, string selectKeys, string[] deletes, object parameters, int chunk, CancellationToken cancellationToken)
+    private async Task<long[]> DeleteInChunksAsync(
+        StagingSession session, string selectKeys, string[] deletes, int chunk, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        var arguments = new DynamicParameters(parameters);
-        arguments.Add("max", chunk);
-        var keys = selectKeys + " LIMIT @max";
+        (string Name, object? Value)[] arguments = [.. parameters, ("max", chunk)];
+        var keys = selectKeys + database.Limit(chunk);
         var statements = deletes.Select(d => string.Format(CultureInfo.InvariantCulture, d, keys)).ToArray();
         var totals = new long[deletes.Length];
         while (true)
         {
             var started = Stopwatch.GetTimestamp();
             long last = 0;
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 for (var i = 0; i < statements.Length; i++)
                 {
-                    last = await connection.ExecuteAsync(new CommandDefinition(statements[i], arguments, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    last = await session.ExecuteAsync(statements[i], transaction, cancellationToken, arguments).ConfigureAwait(false);
                     totals[i] += last;
                 }
 

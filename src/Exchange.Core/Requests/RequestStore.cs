@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using Dapper;
 using Exchange.Core.Audit;
 using Exchange.Core.Staging;
 
@@ -28,19 +27,19 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
     public async Task<SubmitResult> SubmitRequestAsync(NewRequest request, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
             // With an audit record the insert and its record commit together; without one the insert commits on its own.
-            var transaction = audit is null ? null : await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = audit is null ? null : await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var result = await SubmitRequestAsync(connection, transaction, request, cancellationToken).ConfigureAwait(false);
+                var result = await SubmitRequestAsync(session, transaction, request, cancellationToken).ConfigureAwait(false);
                 if (transaction is not null)
                 {
                     if (result.Outcome == SubmitOutcome.Accepted)
                     {
-                        await AuditRows.InsertAsync(connection, transaction, audit, database, cancellationToken).ConfigureAwait(false);
+                        await AuditRows.InsertAsync(session, transaction, audit, database, cancellationToken).ConfigureAwait(false);
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -62,38 +61,37 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
         }
     }
 
-    private async Task<SubmitResult> SubmitRequestAsync(DbConnection connection, DbTransaction? transaction, NewRequest request, CancellationToken cancellationToken)
+    private async Task<SubmitResult> SubmitRequestAsync(StagingSession session, DbTransaction? transaction, NewRequest request, CancellationToken cancellationToken)
     {
         // Two identical submissions racing: the unique (insurer, msg_id) lets exactly one insert; the other inserts
         // nothing (PostgreSQL waits for the first to commit) and reads the winner below.
         var now = timeProvider.GetUtcNow();
-        var inserted = await ReadRequestsAsync(connection, transaction,
+        var inserted = await session.QueryAsync(
             $"""
             INSERT INTO requests (insurer, msg_id, ref_msg_id, inf_no, input, input_sha256, status, attempts, created_at, updated_at, expires_at)
             VALUES (@Insurer, @MsgId, @RefMsgId, @InfNo, @Input, @InputSha256, 'Pending', 0, @now, @now, @expiresAt)
             ON CONFLICT (insurer, msg_id) DO NOTHING
             RETURNING {ReturnedColumns}
             """,
-            new
-            {
-                request.Insurer,
-                request.MsgId,
-                RefMsgId = Guid.CreateVersion7(now).ToString("N"),
-                request.InfNo,
-                request.Input,
-                request.InputSha256,
-                now = database.ToDb(now),
-                expiresAt = database.ToDb(now + request.Expiry),
-            },
-            cancellationToken).ConfigureAwait(false);
+            transaction,
+            ReadRequest,
+            cancellationToken,
+            ("Insurer", request.Insurer),
+            ("MsgId", request.MsgId),
+            ("RefMsgId", Guid.CreateVersion7(now).ToString("N")),
+            ("InfNo", request.InfNo),
+            ("Input", request.Input),
+            ("InputSha256", request.InputSha256),
+            ("now", database.ToDb(now)),
+            ("expiresAt", database.ToDb(now + request.Expiry))).ConfigureAwait(false);
         if (inserted.Count == 1)
         {
             return new SubmitResult(SubmitOutcome.Accepted, inserted[0]);
         }
 
-        var existing = await ReadRequestsAsync(connection, transaction,
+        var existing = await session.QueryAsync(
             $"SELECT {RequestColumns} FROM requests r WHERE r.insurer = @Insurer AND r.msg_id = @MsgId",
-            new { request.Insurer, request.MsgId }, cancellationToken).ConfigureAwait(false);
+            transaction, ReadRequest, cancellationToken, ("Insurer", request.Insurer), ("MsgId", request.MsgId)).ConfigureAwait(false);
         if (existing.Count == 0)
         {
             // Purged between the insert and the read: a later submission stores it afresh.
@@ -118,16 +116,16 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
             return [];
         }
 
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var now = timeProvider.GetUtcNow();
                 var leaseUntil = now + lease;
-                var parameters = new DynamicParameters(new { worker, leaseUntil = database.ToDb(leaseUntil), now = database.ToDb(now), max });
-                var claimed = await ReadRequestsAsync(connection, transaction,
+                List<(string Name, object? Value)> parameters = [("worker", worker), ("leaseUntil", database.ToDb(leaseUntil)), ("now", database.ToDb(now)), ("max", max)];
+                var claimed = await session.QueryAsync(
                     $"""
                     UPDATE requests SET status = 'Processing', attempts = attempts + 1, claimed_by = @worker, lease_until = @leaseUntil, updated_at = @now
                     WHERE request_id IN (
@@ -138,8 +136,10 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
                         LIMIT @max{ForUpdateSkipLocked})
                     RETURNING {ReturnedColumns}
                     """,
-                    parameters,
-                    cancellationToken).ConfigureAwait(false);
+                    transaction,
+                    ReadRequest,
+                    cancellationToken,
+                    [.. parameters]).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
                 // RETURNING does not keep the subquery's order.
@@ -152,19 +152,19 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
     public async Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var status = answer.InfCode == RequestAnswer.Success ? RequestStatus.Completed : RequestStatus.Failed;
-                if (!await FinishAsync(connection, transaction, requestId, worker, status, answer, cancellationToken).ConfigureAwait(false))
+                if (!await FinishAsync(session, transaction, requestId, worker, status, answer, cancellationToken).ConfigureAwait(false))
                 {
                     return false;
                 }
 
-                await AuditRows.InsertAsync(connection, transaction, audit, database, cancellationToken).ConfigureAwait(false);
+                await AuditRows.InsertAsync(session, transaction, audit, database, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 audit?.MarkStored();
                 return true;
@@ -175,15 +175,15 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
     /// <inheritdoc />
     public async Task<RequestStatus?> FailAttemptAsync(long requestId, string worker, int maxAttempts, string insurerMessage, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var attempts = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+                var attempts = await session.ScalarAsync<int?>(
                     $"SELECT attempts FROM requests WHERE request_id = @requestId AND status = 'Processing' AND claimed_by = @worker{database.ForUpdate}",
-                    new { requestId, worker }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    transaction, cancellationToken, ("requestId", requestId), ("worker", worker)).ConfigureAwait(false);
                 if (attempts is null)
                 {
                     return null;
@@ -192,14 +192,14 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
                 RequestStatus next;
                 if (attempts >= maxAttempts)
                 {
-                    await FinishAsync(connection, transaction, requestId, worker, RequestStatus.Failed, RequestAnswer.Fail(insurerMessage), cancellationToken).ConfigureAwait(false);
+                    await FinishAsync(session, transaction, requestId, worker, RequestStatus.Failed, RequestAnswer.Fail(insurerMessage), cancellationToken).ConfigureAwait(false);
                     next = RequestStatus.Failed;
                 }
                 else
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(
+                    await session.ExecuteAsync(
                         "UPDATE requests SET status = 'Pending', claimed_by = NULL, lease_until = NULL, updated_at = @now WHERE request_id = @requestId",
-                        new { requestId, now = database.ToDb(timeProvider.GetUtcNow()) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        transaction, cancellationToken, ("requestId", requestId), ("now", database.ToDb(timeProvider.GetUtcNow()))).ConfigureAwait(false);
                     next = RequestStatus.Pending;
                 }
 
@@ -227,36 +227,31 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
     /// <inheritdoc />
     public async Task<RequestWithResponse?> GetResponseAsync(string insurer, string msgId, bool markRead, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            RequestWithResponse? found = null;
-            var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+            var rows = await session.QueryAsync(
                 $"""
                 SELECT {RequestColumns}, s.inf_code, s.err_msg, s.output, s.responded_at
                 FROM requests r LEFT JOIN responses s ON s.request_id = r.request_id
                 WHERE r.insurer = @insurer AND r.msg_id = @msgId
                 """,
-                new { insurer, msgId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var request = ReadRequest(reader);
-                    found = reader.IsDBNull(12)
-                        ? new RequestWithResponse(request, null, null)
-                        : new RequestWithResponse(
-                            request,
-                            new RequestAnswer(reader.GetInt32(12), reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetString(14)),
-                            database.ReadTimestamp(reader, 15));
-                }
-            }
-
+                null,
+                reader => reader.IsDBNull(12)
+                    ? new RequestWithResponse(ReadRequest(reader), null, null)
+                    : new RequestWithResponse(
+                        ReadRequest(reader),
+                        new RequestAnswer(reader.GetInt32(12), reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetString(14)),
+                        database.ReadTimestamp(reader, 15)),
+                cancellationToken,
+                ("insurer", insurer),
+                ("msgId", msgId)).ConfigureAwait(false);
+            var found = rows.Count == 0 ? null : rows[0];
             if (markRead && found?.Answer is not null)
             {
-                await connection.ExecuteAsync(new CommandDefinition(
+                await session.ExecuteAsync(
                     "UPDATE responses SET read_at = @now WHERE request_id = @RequestId AND read_at IS NULL",
-                    new { found.Request.RequestId, now = database.ToDb(timeProvider.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    null, cancellationToken, ("RequestId", found.Request.RequestId), ("now", database.ToDb(timeProvider.GetUtcNow()))).ConfigureAwait(false);
             }
 
             return found;
@@ -266,13 +261,9 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
     /// <inheritdoc />
     public async Task<StoredRequest?> GetRequestByRefAsync(string refMsgId, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var found = await ReadRequestsAsync(connection, null,
-                $"SELECT {RequestColumns} FROM requests r WHERE r.ref_msg_id = @refMsgId", new { refMsgId }, cancellationToken).ConfigureAwait(false);
-            return found.Count == 0 ? null : found[0];
-        }
+        var found = await database.QueryAsync(
+            $"SELECT {RequestColumns} FROM requests r WHERE r.ref_msg_id = @refMsgId", ReadRequest, cancellationToken, ("refMsgId", refMsgId)).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
     }
 
     /// <inheritdoc />
@@ -283,59 +274,60 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
         // Every Poll runs this. It walks the partial index ix_responses_unread (002) in answer order and stops at @max:
         // CROSS JOIN makes SQLite's planner keep responses outside (PostgreSQL plans it as an inner join by its statistics),
         // rather than reading every request the insurer ever made and sorting.
-        return database.QueryListAsync(
+        return database.QueryAsync(
             """
             SELECT r.msg_id FROM responses s CROSS JOIN requests r
             WHERE r.request_id = s.request_id AND s.read_at IS NULL AND r.insurer = @insurer
-            ORDER BY s.responded_at, s.request_id LIMIT @max
-            """,
-            new { insurer, max },
+            ORDER BY s.responded_at, s.request_id
+            """ + database.Limit(max),
             reader => reader.GetString(0),
-            cancellationToken);
+            cancellationToken,
+            ("insurer", insurer),
+            ("max", max));
     }
 
     private async Task<int> ExpireSomeAsync(CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var now = database.ToDb(timeProvider.GetUtcNow());
 
                 // Locking the rows first: a worker answering one of them at this moment either commits before (the row is
                 // then no longer unanswered when re-read) or finds it Expired afterwards and stores nothing.
-                var ids = (await connection.QueryAsync<long>(new CommandDefinition(
+                var ids = await session.QueryAsync(
                     $"SELECT request_id FROM requests WHERE status IN {Unanswered} AND expires_at <= @now ORDER BY request_id LIMIT {ExpireBatch}{database.ForUpdate}",
-                    new { now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
-                if (ids.Length == 0)
+                    transaction, reader => reader.GetInt64(0), cancellationToken, ("now", now)).ConfigureAwait(false);
+                if (ids.Count == 0)
                 {
                     return 0;
                 }
 
-                var parameters = new DynamicParameters(new { now, infCode = RequestAnswer.Failure, message = ExpiredMessage });
+                List<(string Name, object? Value)> parameters = [("now", now), ("infCode", RequestAnswer.Failure), ("message", ExpiredMessage)];
                 var idList = InList(parameters, "i", ids);
-                await connection.ExecuteAsync(new CommandDefinition(
+                await session.ExecuteAsync(
                     $"UPDATE requests SET status = 'Expired', lease_until = NULL, updated_at = @now WHERE request_id IN ({idList})",
-                    parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(
+                    transaction, cancellationToken, [.. parameters]).ConfigureAwait(false);
+                await session.ExecuteAsync(
                     $"INSERT INTO responses (request_id, inf_code, err_msg, output, responded_at) SELECT request_id, @infCode, @message, NULL, @now FROM requests WHERE request_id IN ({idList})",
-                    parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    transaction, cancellationToken, [.. parameters]).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return ids.Length;
+                return ids.Count;
             }
         }
     }
 
-    // Dapper expands "IN @list" on SQLite but hands PostgreSQL an array; one named parameter per value works on both.
-    private static string InList<T>(DynamicParameters parameters, string prefix, IEnumerable<T> values)
+    // One named parameter per value: PostgreSQL has arrays and SQLite has not, and this works on both.
+    private static string InList<T>(List<(string Name, object? Value)> parameters, string prefix, IEnumerable<T> values)
     {
         var names = new List<string>();
         foreach (var value in values)
         {
             var name = prefix + names.Count.ToString(CultureInfo.InvariantCulture);
-            parameters.Add(name, value);
+            parameters.Add((name, value));
             names.Add("@" + name);
         }
 
@@ -343,27 +335,29 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
     }
 
     private async Task<bool> FinishAsync(
-        DbConnection connection, DbTransaction transaction, long requestId, string worker, RequestStatus status, RequestAnswer answer, CancellationToken cancellationToken)
+        StagingSession session, DbTransaction transaction, long requestId, string worker, RequestStatus status, RequestAnswer answer, CancellationToken cancellationToken)
     {
         var now = database.ToDb(timeProvider.GetUtcNow());
-        var changed = await connection.ExecuteAsync(new CommandDefinition(
+        var changed = await session.ExecuteAsync(
             "UPDATE requests SET status = @status, lease_until = NULL, updated_at = @now WHERE request_id = @requestId AND status = 'Processing' AND claimed_by = @worker",
-            new { requestId, worker, status = status.ToString(), now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            transaction, cancellationToken, ("requestId", requestId), ("worker", worker), ("status", status.ToString()), ("now", now)).ConfigureAwait(false);
         if (changed != 1)
         {
             return false;
         }
 
         // responses is keyed by request_id: a second response for the same request cannot be stored.
-        await connection.ExecuteAsync(new CommandDefinition(
+        await session.ExecuteAsync(
             "INSERT INTO responses (request_id, inf_code, err_msg, output, responded_at) VALUES (@requestId, @InfCode, @ErrMsg, @Output, @now)",
-            new { requestId, answer.InfCode, answer.ErrMsg, answer.Output, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            transaction,
+            cancellationToken,
+            ("requestId", requestId),
+            ("InfCode", answer.InfCode),
+            ("ErrMsg", answer.ErrMsg),
+            ("Output", answer.Output),
+            ("now", now)).ConfigureAwait(false);
         return true;
     }
-
-    private Task<IReadOnlyList<StoredRequest>> ReadRequestsAsync(
-        DbConnection connection, DbTransaction? transaction, string sql, object parameters, CancellationToken cancellationToken) =>
-        StagingDatabase.ReadAllAsync(connection, transaction, sql, parameters, ReadRequest, cancellationToken);
 
     private StoredRequest ReadRequest(DbDataReader reader) => new(
         reader.GetInt64(0),

@@ -12,6 +12,7 @@ public sealed class SqliteStagingDatabase : StagingDatabase
 {
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     private readonly string _connectionString;
+    private readonly SqliteSessionPool _sessions;
 
     /// <summary>Creates the database on the file named by <paramref name="connectionString"/> (its folder is created if missing).</summary>
     public SqliteStagingDatabase(string connectionString, TimeProvider timeProvider)
@@ -33,6 +34,7 @@ public sealed class SqliteStagingDatabase : StagingDatabase
         builder.DefaultTimeout = 30;
         _connectionString = builder.ToString();
         FilePath = Path.GetFullPath(builder.DataSource);
+        _sessions = new SqliteSessionPool(this);
     }
 
     /// <summary>The database file.</summary>
@@ -68,6 +70,25 @@ public sealed class SqliteStagingDatabase : StagingDatabase
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <inheritdoc />
+    internal override ValueTask<StagingSession> OpenSessionAsync(CancellationToken cancellationToken) => _sessions.RentAsync(cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// SQLite 3.50 marks a statement whose LIMIT is a bound parameter for recompilation whenever the parameter is bound, so
+    /// a kept Poll statement would be compiled again on every call. A literal keeps one compiled statement per limit value.
+    /// </remarks>
+    internal override string Limit(int max) => string.Create(CultureInfo.InvariantCulture, $" LIMIT {max}");
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _sessions.Dispose();
         }
     }
 

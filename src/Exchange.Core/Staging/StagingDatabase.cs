@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using Dapper;
 
 namespace Exchange.Core.Staging;
 
@@ -60,19 +59,16 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         var scripts = SchemaScripts.For(ScriptFolder);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = new ConnectionSession(this, await OpenAsync(cancellationToken).ConfigureAwait(false));
+        await using (session.ConfigureAwait(false))
         {
-            await PrepareForMigrationAsync(connection, cancellationToken).ConfigureAwait(false);
-            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await PrepareForMigrationAsync(session.Connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await LockForMigrationAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    CreateSchemaVersionSql,
-                    transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var current = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    SchemaVersionSql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await LockForMigrationAsync(session.Connection, transaction, cancellationToken).ConfigureAwait(false);
+                await session.ExecuteAsync(CreateSchemaVersionSql, transaction, cancellationToken).ConfigureAwait(false);
+                var current = await session.ScalarAsync<long>(SchemaVersionSql, transaction, cancellationToken).ConfigureAwait(false);
                 if (current > scripts.Count)
                 {
                     throw new StagingSchemaException(
@@ -82,11 +78,14 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
 
                 foreach (var script in scripts.Where(s => s.Version > current))
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(script.Sql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                    await connection.ExecuteAsync(new CommandDefinition(
+                    await session.ExecuteAsync(script.Sql, transaction, cancellationToken).ConfigureAwait(false);
+                    await session.ExecuteAsync(
                         "INSERT INTO schema_version (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)",
-                        new { script.Version, script.Name, AppliedAt = _timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) },
-                        transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        transaction,
+                        cancellationToken,
+                        ("Version", script.Version),
+                        ("Name", script.Name),
+                        ("AppliedAt", _timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture))).ConfigureAwait(false);
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -97,17 +96,15 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
     /// <summary>The schema version of the store as it is, creating and changing nothing (0 when it has no <c>schema_version</c> table).</summary>
     public async Task<int> ReadSchemaVersionAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = new ConnectionSession(this, await OpenAsync(cancellationToken).ConfigureAwait(false));
+        await using (session.ConfigureAwait(false))
         {
-            var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(SchemaVersionTableExistsSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (exists == 0)
+            if (await session.ScalarAsync<long>(SchemaVersionTableExistsSql, null, cancellationToken).ConfigureAwait(false) == 0)
             {
                 return 0;
             }
 
-            return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                SchemaVersionSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return (int)await session.ScalarAsync<long>(SchemaVersionSql, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -118,32 +115,25 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
         throw new NotSupportedException(
             $"The {ScriptFolder} staging store is not backed up by Exchange: use the database's own tools (PostgreSQL: pg_dump, or continuous archiving).");
 
-    /// <summary>Runs one query on its own connection and maps every row (the store's timestamps need <see cref="ReadTimestamp"/>, which Dapper cannot call).</summary>
-    internal async Task<IReadOnlyList<T>> QueryListAsync<T>(string sql, object? parameters, Func<DbDataReader, T> map, CancellationToken cancellationToken)
+    /// <summary>Lends a connection for the statements of one call (a fresh connection unless the dialect keeps sessions).</summary>
+    internal virtual async ValueTask<StagingSession> OpenSessionAsync(CancellationToken cancellationToken) =>
+        new ConnectionSession(this, await OpenAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Runs one query on a session of its own and maps every row.</summary>
+    internal async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            return await ReadAllAsync(connection, null, sql, parameters, map, cancellationToken).ConfigureAwait(false);
+            return await session.QueryAsync(sql, null, map, cancellationToken, parameters).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Runs one query on <paramref name="connection"/> and maps every row.</summary>
-    internal static async Task<IReadOnlyList<T>> ReadAllAsync<T>(
-        DbConnection connection, DbTransaction? transaction, string sql, object? parameters, Func<DbDataReader, T> map, CancellationToken cancellationToken)
-    {
-        var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            var rows = new List<T>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                rows.Add(map(reader));
-            }
-
-            return rows;
-        }
-    }
+    /// <summary>
+    /// The <c>LIMIT</c> clause for <paramref name="max"/> rows: bound as <c>@max</c> unless the dialect needs it written
+    /// into the SQL (the statement binds <c>@max</c> either way).
+    /// </summary>
+    internal virtual string Limit(int max) => " LIMIT @max";
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -169,5 +159,13 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
     /// <summary>Releases what the dialect holds open.</summary>
     protected virtual void Dispose(bool disposing)
     {
+    }
+
+    /// <summary>A session that owns one connection from the provider's own pool and closes it at the end.</summary>
+    private sealed class ConnectionSession(StagingDatabase database, DbConnection connection) : StagingSession(database)
+    {
+        public override DbConnection Connection => connection;
+
+        public override ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 }

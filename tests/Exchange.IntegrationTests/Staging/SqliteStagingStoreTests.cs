@@ -45,16 +45,14 @@ public sealed partial class SqliteStagingStoreTests : StagingStoreContract, IDis
         Assert.Contains("needs a file", error.Message, StringComparison.Ordinal);
     }
 
-    private const int Callers = 40;
-
     [Fact]
-    public async Task ConcurrentReadsAndAuditGroups_AllSucceed_AndDisposeLeavesTheFileUsable()
+    public async Task KeptSessions_ServeConcurrentReadsAndAuditGroups_AndAreClosedByDispose()
     {
         var store = await CreateStoreAsync();
         await store.Batches.AppendBatchAsync(new NewBatch("AC01", 1, "jsonl+gzip", [1, 2, 3], "00", null, "w1", BatchOrigin.Extracted), default);
 
-        // More callers at once than the machine has cores, each reading and writing on whatever connection the pool lends.
-        var callers = Enumerable.Range(0, Callers).Select(i => Task.Run(async () =>
+        // More callers at once than sessions are kept, each reading and writing on whatever session it is lent.
+        var callers = Enumerable.Range(0, SqliteSessionPool.MaxIdle + 8).Select(i => Task.Run(async () =>
         {
             for (var round = 0; round < 20; round++)
             {
@@ -64,11 +62,10 @@ public sealed partial class SqliteStagingStoreTests : StagingStoreContract, IDis
             }
         }));
         await Task.WhenAll(callers);
-        Assert.Equal(Callers * 20, (await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 10_000, default)).Count);
+        Assert.Equal((SqliteSessionPool.MaxIdle + 8) * 20, (await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 10_000, default)).Count);
 
         store.Dispose();
-        var reopened = TestStaging.Sqlite($"Data Source={store.FilePath}", Clock);
-        Assert.Single(await reopened.Batches.GetUnacknowledgedHeadersAsync("ins-0", "AC01", 1, default));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.Batches.GetUnacknowledgedHeadersAsync("ins-0", "AC01", 1, default));
     }
 
     [Fact]
@@ -78,7 +75,7 @@ public sealed partial class SqliteStagingStoreTests : StagingStoreContract, IDis
         var store = await CreateStoreAsync();
         var statements = new Dictionary<string, string>
         {
-            [nameof(BatchStore.UnacknowledgedSql)] = BatchStore.UnacknowledgedSql,
+            [nameof(BatchStore.UnacknowledgedSql)] = BatchStore.UnacknowledgedSql + store.Database.Limit(101),
             [nameof(OperationsStore.DatasetStatusSql)] = OperationsStore.DatasetStatusSql,
             [nameof(OperationsStore.ExtractionActivitySql)] = OperationsStore.ExtractionActivitySql,
         };

@@ -48,7 +48,7 @@ public abstract class StagingStoreContract
         await ExecuteAsync(store, "DROP TABLE schema_version");
         Assert.Equal(0, await store.Database.ReadSchemaVersionAsync(default));
 
-        // GetSchemaVersionAsync would have created it: this read left the store as it was.
+        // Migrating would have created it: this read left the store as it was.
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ExecuteAsync(store, "SELECT version FROM schema_version"));
     }
 

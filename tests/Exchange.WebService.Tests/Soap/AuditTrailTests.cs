@@ -119,7 +119,7 @@ public sealed class AuditTrailTests : IDisposable
     private static AuditEntry Entry(string principal) => new(DateTimeOffset.UtcNow, principal, "Poll", "BX01", "ok", "127.0.0.1");
 
     /// <summary>The real store, with the size of every audit group it was asked to commit (and one failure on request).</summary>
-    private sealed class CountingStore(TestStaging inner) : IBatchStore, IAuditStore
+    private sealed class CountingStore(TestStaging inner) : IAuditStore
     {
         private readonly ConcurrentQueue<int> _groups = new();
 
@@ -156,29 +156,5 @@ public sealed class AuditTrailTests : IDisposable
             _groups.Enqueue(entries.Count);
             return inner.Audit.WriteAuditBatchAsync(entries, cancellationToken);
         }
-
-        public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
-
-        public Task<DatasetState> GetDatasetStateAsync(string dataset, CancellationToken cancellationToken) => inner.Batches.GetDatasetStateAsync(dataset, cancellationToken);
-
-        public Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken) => inner.Batches.AppendBatchAsync(batch, cancellationToken);
-
-        public Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken, AuditRecord? audit = null) =>
-            inner.Batches.AppendPushedBatchAsync(batch, batchKey, cancellationToken, audit);
-
-        public Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken) =>
-            inner.GetBatchHeadersAfterAsync(dataset, afterSeq, max, cancellationToken);
-
-        public Task<StoredBatch?> GetBatchAsync(long batchId, CancellationToken cancellationToken) => inner.Batches.GetBatchAsync(batchId, cancellationToken);
-
-        public Task<IReadOnlyList<BatchHeader>> GetUnacknowledgedHeadersAsync(string insurer, string dataset, int max, CancellationToken cancellationToken) =>
-            inner.Batches.GetUnacknowledgedHeadersAsync(insurer, dataset, max, cancellationToken);
-
-        public Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken) => inner.GetCursorAsync(insurer, dataset, cancellationToken);
-
-        public Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null) =>
-            inner.Batches.AckAsync(insurer, dataset, seq, cancellationToken, audit);
-
-        public Task WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken) => inner.WriteAuditAsync(entry, cancellationToken);
     }
 }
