@@ -1,10 +1,11 @@
+using System.Data.Common;
 using Exchange.Core.Staging;
 
 namespace Exchange.Core.Audit;
 
 /// <summary>
 /// The <c>audit_log</c> rows as every store writes and reads them: a write that is audited inserts its record in its own
-/// transaction through <see cref="InsertAsync(StagingSession, System.Data.Common.DbTransaction, AuditEntry, StagingDatabase, CancellationToken)"/>.
+/// transaction through <see cref="InsertAsync(StagingSession, DbTransaction, AuditEntry, StagingDatabase, CancellationToken)"/>.
 /// </summary>
 internal static class AuditRows
 {
@@ -14,7 +15,7 @@ internal static class AuditRows
     private const string SelectSql = "SELECT at, principal, operation, object_id, outcome, remote_address, calls FROM audit_log ";
 
     /// <summary>Writes <paramref name="entry"/> in <paramref name="transaction"/>.</summary>
-    public static Task InsertAsync(StagingSession session, System.Data.Common.DbTransaction transaction, AuditEntry entry, StagingDatabase database, CancellationToken cancellationToken) =>
+    public static Task InsertAsync(StagingSession session, DbTransaction transaction, AuditEntry entry, StagingDatabase database, CancellationToken cancellationToken) =>
         session.ExecuteAsync(
             InsertSql,
             transaction,
@@ -28,7 +29,7 @@ internal static class AuditRows
             ("calls", entry.Calls));
 
     /// <summary>Writes <paramref name="audit"/>'s record in <paramref name="transaction"/> (nothing when null).</summary>
-    public static Task InsertAsync(StagingSession session, System.Data.Common.DbTransaction transaction, AuditRecord? audit, StagingDatabase database, CancellationToken cancellationToken) =>
+    public static Task InsertAsync(StagingSession session, DbTransaction transaction, AuditRecord? audit, StagingDatabase database, CancellationToken cancellationToken) =>
         audit is null ? Task.CompletedTask : InsertAsync(session, transaction, audit.Entry, database, cancellationToken);
 
     /// <summary>Audit records selected by <paramref name="whereOrderLimit"/> (the SQL after <c>FROM audit_log</c>).</summary>

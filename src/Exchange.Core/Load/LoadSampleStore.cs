@@ -20,12 +20,8 @@ public sealed class LoadSampleStore(StagingDatabase database) : ILoadSampleStore
                 "INSERT INTO load_samples (at, source, probe, value, gate_state, reason) VALUES (@at, @source, @probe, @value, @state, @reason)",
                 null,
                 cancellationToken,
-                ("at", database.ToDb(sample.At)),
-                ("source", sample.Source),
-                ("probe", sample.Probe),
-                ("value", sample.Value),
-                ("state", sample.State.ToString()),
-                ("reason", sample.Reason)).ConfigureAwait(false);
+                ("at", database.ToDb(sample.At)), ("source", sample.Source), ("probe", sample.Probe),
+                ("value", sample.Value), ("state", sample.State.ToString()), ("reason", sample.Reason)).ConfigureAwait(false);
         }
     }
 

@@ -135,19 +135,11 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
         AuditRows.QueryAsync(database, "WHERE outcome <> 'ok' ORDER BY audit_id DESC LIMIT @max", cancellationToken, ("max", max));
 
     /// <inheritdoc />
-    public async Task<ReplayResult> ReplayAsync(string insurer, string dataset, long fromSeq, string operatorName, CancellationToken cancellationToken)
-    {
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+    public Task<ReplayResult> ReplayAsync(string insurer, string dataset, long fromSeq, string operatorName, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async (session, transaction) =>
             {
-                var lastSeq = await session.ScalarAsync<long?>(
-                    "SELECT last_seq FROM watermarks WHERE dataset = @dataset", transaction, cancellationToken, ("dataset", dataset)).ConfigureAwait(false) ?? 0;
-                var acked = await session.ScalarAsync<long?>(
-                    $"SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset{database.ForUpdate}",
-                    transaction, cancellationToken, ("insurer", insurer), ("dataset", dataset)).ConfigureAwait(false) ?? 0;
+                var (lastSeq, acked) = await BatchStore.LockCursorAsync(session, transaction, database, insurer, dataset, cancellationToken).ConfigureAwait(false);
                 if (fromSeq < 1 || fromSeq > acked)
                 {
                     throw new ReplayRefusedException(acked == 0
@@ -177,9 +169,8 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
                 await AuditRows.InsertAsync(session, transaction, entry, database, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new ReplayResult(insurer, dataset, acked, fromSeq - 1, lastSeq);
-            }
-        }
-    }
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public async Task<PurgeResult> PurgeAsync(RetentionPolicy policy, CancellationToken cancellationToken)
@@ -233,20 +224,16 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
     }
 
     /// <inheritdoc />
-    public async Task CheckWritableAsync(CancellationToken cancellationToken)
-    {
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+    public Task CheckWritableAsync(CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async (session, transaction) =>
             {
                 // A write that matches no row still needs write permission (and, on SQLite, the write lock).
                 await session.ExecuteAsync("UPDATE schema_version SET name = name WHERE version < 0", transaction, cancellationToken).ConfigureAwait(false);
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+                return true;
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public Task BackupAsync(string path, CancellationToken cancellationToken) => database.BackupAsync(path, cancellationToken);

@@ -105,7 +105,7 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ClaimedRequest>> ClaimRequestsAsync(
+    public Task<IReadOnlyList<ClaimedRequest>> ClaimRequestsAsync(
         string worker, IReadOnlyCollection<string> infNos, int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(worker);
@@ -113,14 +113,11 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         if (infNos.Count == 0)
         {
-            return [];
+            return Task.FromResult<IReadOnlyList<ClaimedRequest>>([]);
         }
 
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+        return database.WriteAsync<IReadOnlyList<ClaimedRequest>>(
+            async (session, transaction) =>
             {
                 var now = timeProvider.GetUtcNow();
                 var leaseUntil = now + lease;
@@ -144,19 +141,16 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
 
                 // RETURNING does not keep the subquery's order.
                 return [.. claimed.OrderBy(r => r.CreatedAt).ThenBy(r => r.RequestId).Select(r => new ClaimedRequest(r, worker, leaseUntil))];
-            }
-        }
+            },
+            cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken, AuditRecord? audit = null)
+    public Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+        return database.WriteAsync(
+            async (session, transaction) =>
             {
                 var status = answer.InfCode == RequestAnswer.Success ? RequestStatus.Completed : RequestStatus.Failed;
                 if (!await FinishAsync(session, transaction, requestId, worker, status, answer, cancellationToken).ConfigureAwait(false))
@@ -168,18 +162,14 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 audit?.MarkStored();
                 return true;
-            }
-        }
+            },
+            cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<RequestStatus?> FailAttemptAsync(long requestId, string worker, int maxAttempts, string insurerMessage, CancellationToken cancellationToken)
-    {
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+    public Task<RequestStatus?> FailAttemptAsync(long requestId, string worker, int maxAttempts, string insurerMessage, CancellationToken cancellationToken) =>
+        database.WriteAsync<RequestStatus?>(
+            async (session, transaction) =>
             {
                 var attempts = await session.ScalarAsync<int?>(
                     $"SELECT attempts FROM requests WHERE request_id = @requestId AND status = 'Processing' AND claimed_by = @worker{database.ForUpdate}",
@@ -205,9 +195,8 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return next;
-            }
-        }
-    }
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public async Task<int> ExpireRequestsAsync(CancellationToken cancellationToken)
@@ -286,13 +275,9 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
             ("max", max));
     }
 
-    private async Task<int> ExpireSomeAsync(CancellationToken cancellationToken)
-    {
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+    private Task<int> ExpireSomeAsync(CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async (session, transaction) =>
             {
                 var now = database.ToDb(timeProvider.GetUtcNow());
 
@@ -316,9 +301,8 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
                     transaction, cancellationToken, [.. parameters]).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return ids.Count;
-            }
-        }
-    }
+            },
+            cancellationToken);
 
     // One named parameter per value: PostgreSQL has arrays and SQLite has not, and this works on both.
     private static string InList<T>(List<(string Name, object? Value)> parameters, string prefix, IEnumerable<T> values)

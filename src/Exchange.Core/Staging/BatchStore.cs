@@ -47,14 +47,11 @@ public sealed class BatchStore(StagingDatabase database, TimeProvider timeProvid
     }
 
     /// <inheritdoc />
-    public async Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken)
+    public Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+        return database.WriteAsync(
+            async (session, transaction) =>
             {
                 var state = await LockDatasetAsync(session, transaction, batch.Dataset, cancellationToken).ConfigureAwait(false);
                 if (!string.Equals(state.Watermark, batch.WatermarkFrom, StringComparison.Ordinal))
@@ -66,19 +63,16 @@ public sealed class BatchStore(StagingDatabase database, TimeProvider timeProvid
                 await SetDatasetStateAsync(session, transaction, batch.Dataset, batch.WatermarkTo, header.Seq, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return header;
-            }
-        }
+            },
+            cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken, AuditRecord? audit = null)
+    public Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+        return database.WriteAsync<(BatchHeader, bool)>(
+            async (session, transaction) =>
             {
                 // The dataset row lock serialises pushes of one dataset, so the key check below cannot race.
                 var state = await LockDatasetAsync(session, transaction, batch.Dataset, cancellationToken).ConfigureAwait(false);
@@ -106,24 +100,16 @@ public sealed class BatchStore(StagingDatabase database, TimeProvider timeProvid
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 audit?.MarkStored();
                 return (header, false);
-            }
-        }
+            },
+            cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null)
-    {
-        var session = await database.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+    public Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null) =>
+        database.WriteAsync(
+            async (session, transaction) =>
             {
-                var lastSeq = await session.ScalarAsync<long?>(
-                    "SELECT last_seq FROM watermarks WHERE dataset = @dataset", transaction, cancellationToken, ("dataset", dataset)).ConfigureAwait(false) ?? 0;
-                var cursor = await session.ScalarAsync<long?>(
-                    $"SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset{database.ForUpdate}",
-                    transaction, cancellationToken, ("insurer", insurer), ("dataset", dataset)).ConfigureAwait(false) ?? 0;
+                var (lastSeq, cursor) = await LockCursorAsync(session, transaction, database, insurer, dataset, cancellationToken).ConfigureAwait(false);
                 if (seq > lastSeq)
                 {
                     return new AckResult(AckOutcome.OutOfRange, cursor, lastSeq);
@@ -151,8 +137,22 @@ public sealed class BatchStore(StagingDatabase database, TimeProvider timeProvid
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 audit?.MarkStored();
                 return new AckResult(AckOutcome.Advanced, seq, lastSeq);
-            }
-        }
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// The dataset's last sequence number and the insurer's cursor in it (0 for either when there is none), the cursor row
+    /// locked until <paramref name="transaction"/> ends.
+    /// </summary>
+    internal static async Task<(long LastSeq, long Cursor)> LockCursorAsync(
+        StagingSession session, DbTransaction transaction, StagingDatabase database, string insurer, string dataset, CancellationToken cancellationToken)
+    {
+        var lastSeq = await session.ScalarAsync<long?>(
+            "SELECT last_seq FROM watermarks WHERE dataset = @dataset", transaction, cancellationToken, ("dataset", dataset)).ConfigureAwait(false) ?? 0;
+        var cursor = await session.ScalarAsync<long?>(
+            $"SELECT acked_seq FROM cursors WHERE insurer = @insurer AND dataset = @dataset{database.ForUpdate}",
+            transaction, cancellationToken, ("insurer", insurer), ("dataset", dataset)).ConfigureAwait(false) ?? 0;
+        return (lastSeq, cursor);
     }
 
     private async Task<DatasetState> LockDatasetAsync(StagingSession session, DbTransaction transaction, string dataset, CancellationToken cancellationToken)

@@ -130,6 +130,23 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction on a session of its own. The work commits; a transaction it
+    /// leaves open (a refusal, an exception) is rolled back.
+    /// </summary>
+    internal async Task<T> WriteAsync<T>(Func<StagingSession, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                return await work(session, transaction).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
     /// The <c>LIMIT</c> clause for <paramref name="max"/> rows: bound as <c>@max</c> unless the dialect needs it written
     /// into the SQL (the statement binds <c>@max</c> either way).
     /// </summary>

@@ -10,8 +10,8 @@ namespace Exchange.Core.Staging;
 /// <remarks>
 /// The hot reads of the SOAP service (Poll, FetchBatch) and the audit group commit run the same handful of statements
 /// thousands of times a second. A SQLite session is a connection kept open with its PRAGMAs set and its statements
-/// compiled once; opening a pooled connection per call ran the PRAGMAs and compiled every statement again, and made
-/// Poll's staging reads ten times as expensive.
+/// compiled once; a pooled connection opened per call would run the PRAGMAs and compile every statement again, which
+/// costs more than the statements themselves.
 /// </remarks>
 internal abstract class StagingSession : IAsyncDisposable
 {
