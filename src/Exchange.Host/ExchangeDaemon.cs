@@ -66,10 +66,10 @@ internal static partial class ExchangeDaemon
                     LogExposureWarning(logger, warning);
                 }
 
-                var store = app.Services.GetRequiredService<IStagingStore>();
+                var database = app.Services.GetRequiredService<StagingDatabase>();
                 try
                 {
-                    await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+                    await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (StagingSchemaException error)
                 {

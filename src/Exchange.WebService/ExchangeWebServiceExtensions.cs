@@ -36,7 +36,7 @@ public static class ExchangeWebServiceExtensions
             sp.GetRequiredService<IPasswordHasher>(),
             sp.GetRequiredService<VerifiedCredentialCache>(),
             sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.ConcurrentPasswordChecks));
-        services.TryAddSingleton(sp => new DeliveryService(sp.GetRequiredService<IStagingStore>(), sp.GetRequiredService<IOptions<ServiceOptions>>().Value.Web.MaxBatchesPerPoll));
+        services.TryAddSingleton(sp => new DeliveryService(sp.GetRequiredService<IBatchStore>(), sp.GetRequiredService<IOptions<ServiceOptions>>().Value.Web.MaxBatchesPerPoll));
         services.TryAddSingleton<PushService>();
         services.TryAddSingleton<PollPacer>();
         services.TryAddSingleton(sp => new DigestSecrets(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.DigestSecrets));

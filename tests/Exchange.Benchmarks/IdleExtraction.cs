@@ -41,8 +41,8 @@ internal static class IdleExtraction
         var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(exchange));
         using var http = new HttpClient();
         var gate = new LoadGate(new StaticOptionsMonitor<ScheduleOptions>(schedule), new StaticOptionsMonitor<ExchangeOptions>(exchange), new LoadProbeFactory(connector, http),
-            (ILoadSampleStore)staging, TimeProvider.System, NullLogger<LoadGate>.Instance);
-        var engine = new ExtractionEngine(staging, gate, connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
+            new LoadSampleStore(staging), TimeProvider.System, NullLogger<LoadGate>.Instance);
+        var engine = new ExtractionEngine(new BatchStore(staging, TimeProvider.System), gate, connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
         using var stop = new CancellationTokenSource();
         var sampling = gate.RunAsync(stop.Token);
 

@@ -38,14 +38,15 @@ internal static class SoapPipeline
         try
         {
             NLogSetup.Configure(LogManager.LogFactory, nlogConfig, Path.Combine(folder.FullName, "logs"));
-            using var store = new SqliteStagingStore($"Data Source={Path.Combine(folder.FullName, "staging.db")}", TimeProvider.System);
-            await store.MigrateAsync(default);
+            using var database = new SqliteStagingDatabase($"Data Source={Path.Combine(folder.FullName, "staging.db")}", TimeProvider.System);
+            await database.MigrateAsync(default);
+            var batchStore = new BatchStore(database, TimeProvider.System);
             for (var b = 0; b < batches; b++)
             {
                 // Random bytes, as incompressible as a real gzip payload.
                 var payload = new byte[payloadBytes];
                 Random.Shared.NextBytes(payload);
-                await store.AppendBatchAsync(new NewBatch("BX01", 10, "jsonl+gzip", payload, new string('a', 64), null, null, BatchOrigin.Extracted), default);
+                await batchStore.AppendBatchAsync(new NewBatch("BX01", 10, "jsonl+gzip", payload, new string('a', 64), null, null, BatchOrigin.Extracted), default);
             }
 
             var options = new ExchangeOptions
@@ -56,7 +57,7 @@ internal static class SoapPipeline
             _ = PrometheusMetrics.Instance;
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.ClearProviders().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace).AddNLog());
-            services.AddStagingStore(_ => store);
+            services.AddStagingStore(_ => database);
             var service = new ServiceOptions();
             services.AddSingleton(Options.Create(options));
             services.AddSingleton(Options.Create(service));

@@ -10,11 +10,11 @@ namespace Exchange.Core.Delivery;
 /// </summary>
 public sealed class DeliveryService
 {
-    private readonly IStagingStore _store;
+    private readonly IBatchStore _store;
     private readonly int _maxBatchesPerPoll;
 
     /// <summary>Creates the service over <paramref name="store"/>; a poll returns at most <paramref name="maxBatchesPerPoll"/> batches (<c>Web:MaxBatchesPerPoll</c>).</summary>
-    public DeliveryService(IStagingStore store, int maxBatchesPerPoll)
+    public DeliveryService(IBatchStore store, int maxBatchesPerPoll)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchesPerPoll, 1);

@@ -19,10 +19,10 @@ public sealed class PushService
     /// <summary>Largest uncompressed payload accepted, so a small gzip bomb cannot fill memory.</summary>
     public const long MaxUncompressedBytes = 256L * 1024 * 1024;
 
-    private readonly IStagingStore _store;
+    private readonly IBatchStore _store;
 
     /// <summary>Creates the service over <paramref name="store"/>.</summary>
-    public PushService(IStagingStore store)
+    public PushService(IBatchStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;

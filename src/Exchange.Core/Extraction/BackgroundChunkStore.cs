@@ -8,7 +8,7 @@ namespace Exchange.Core.Extraction;
 /// Finishes (gzip, SHA-256) and stores a fully read chunk on a background task, so the next chunk is read while this
 /// one is committed; the store moves the dataset's watermark in the same transaction as the batch.
 /// </summary>
-internal sealed partial class BackgroundChunkStore(IStagingStore store, ChunkStoreRetry storeRetry, TimeProvider timeProvider, ILogger logger)
+internal sealed partial class BackgroundChunkStore(IBatchStore store, ChunkStoreRetry storeRetry, TimeProvider timeProvider, ILogger logger)
 {
     /// <summary>Finishes and stores a fully read chunk on a background task; the returned batch must be settled (awaited).</summary>
     /// <remarks>The store has the run's token only: a hibernation does not stop it, a cancelled run rolls it back.</remarks>

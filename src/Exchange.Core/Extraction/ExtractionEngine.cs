@@ -19,7 +19,7 @@ namespace Exchange.Core.Extraction;
 /// memory, and the source and the cores do not sit idle while a batch is committed.
 /// </remarks>
 public sealed partial class ExtractionEngine(
-    IStagingStore store,
+    IBatchStore store,
     ILoadGate gate,
     SourceConnector sources,
     ChunkStoreRetry storeRetry,

@@ -5,7 +5,7 @@ namespace Exchange.Core.Operations;
 
 /// <summary>
 /// What operators read and change in the staging store: status figures, cursor replay, retention and backup.
-/// Implemented by <c>AdoStagingStore</c> for SQLite and PostgreSQL.
+/// Implemented by <see cref="OperationsStore"/> for SQLite and PostgreSQL.
 /// </summary>
 public interface IOperationsStore
 {

@@ -5,7 +5,7 @@ namespace Exchange.Core.Requests;
 /// <summary>
 /// Durable request/response pairing in the staging store. One request per insurer and <c>MsgId</c>, one response per
 /// request (the response row is keyed by the request), and the response is stored in the same transaction as the
-/// request's final status. Implemented by <c>AdoStagingStore</c> on SQLite and PostgreSQL.
+/// request's final status. Implemented by <see cref="RequestStore"/> on SQLite and PostgreSQL.
 /// </summary>
 public interface IRequestStore
 {

@@ -5,10 +5,10 @@ using Microsoft.Data.Sqlite;
 namespace Exchange.Core.Staging;
 
 /// <summary>
-/// Open SQLite connections kept for <see cref="StoreSession"/>s, each with its PRAGMAs set once and its statements
-/// prepared once. At most <see cref="MaxIdle"/> wait idle; more are opened under load and closed when returned.
+/// Open SQLite connections kept for <see cref="StagingSession"/>s, each with its PRAGMAs set once and its statements
+/// compiled once. At most <see cref="MaxIdle"/> wait idle; more are opened under load and closed when returned.
 /// </summary>
-internal sealed class SqliteSessionPool(string connectionString, Func<SqliteConnection, CancellationToken, Task> prepare) : IDisposable
+internal sealed class SqliteSessionPool(SqliteStagingDatabase database) : IDisposable
 {
     /// <summary>How many open connections are kept between calls.</summary>
     /// <remarks>
@@ -23,7 +23,7 @@ internal sealed class SqliteSessionPool(string connectionString, Func<SqliteConn
     private volatile bool _disposed;
 
     /// <summary>Lends an open connection.</summary>
-    public async ValueTask<StoreSession> RentAsync(CancellationToken cancellationToken)
+    public async ValueTask<StagingSession> RentAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_idle.TryPop(out var session))
@@ -32,18 +32,8 @@ internal sealed class SqliteSessionPool(string connectionString, Func<SqliteConn
             return session;
         }
 
-        var connection = new SqliteConnection(connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await prepare(connection, cancellationToken).ConfigureAwait(false);
-            return new Session(connection, this);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var connection = (SqliteConnection)await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return new Session(database, connection, this);
     }
 
     /// <summary>Closes every idle connection; connections on loan are closed when returned.</summary>
@@ -73,20 +63,19 @@ internal sealed class SqliteSessionPool(string connectionString, Func<SqliteConn
         }
     }
 
-    private sealed class Session(SqliteConnection connection, SqliteSessionPool pool) : StoreSession
+    private sealed class Session(SqliteStagingDatabase database, SqliteConnection connection, SqliteSessionPool pool) : StagingSession(database)
     {
         public override DbConnection Connection => connection;
 
         public bool InTransaction => connection.State != System.Data.ConnectionState.Open || SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0;
+
+        private protected override bool KeepsCommands => true;
 
         public override ValueTask DisposeAsync()
         {
             pool.Return(this);
             return ValueTask.CompletedTask;
         }
-
-        // Compiled now and kept: without Prepare, Microsoft.Data.Sqlite compiles the SQL again on every execution.
-        protected override void Prepared(DbCommand command) => command.Prepare();
 
         public void Close()
         {

@@ -6,23 +6,24 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Exchange.Core.Staging;
 
-/// <summary>Registers the staging store under each contract it implements.</summary>
+/// <summary>Registers the staging database and one store per feature on it.</summary>
 public static class StagingServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the store made by <paramref name="create"/> once, and <see cref="IStagingStore"/>, <see cref="IRequestStore"/>,
-    /// <see cref="IAuditStore"/>, <see cref="ILoadSampleStore"/> and <see cref="IOperationsStore"/> as that same instance.
+    /// Registers the database made by <paramref name="create"/> once, and <see cref="IBatchStore"/>, <see cref="IRequestStore"/>,
+    /// <see cref="IAuditStore"/>, <see cref="ILoadSampleStore"/> and <see cref="IOperationsStore"/> each with its store on it.
+    /// The stores also take the registered <see cref="TimeProvider"/>.
     /// </summary>
-    public static IServiceCollection AddStagingStore(this IServiceCollection services, Func<IServiceProvider, AdoStagingStore> create)
+    public static IServiceCollection AddStagingStore(this IServiceCollection services, Func<IServiceProvider, StagingDatabase> create)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(create);
         services.AddSingleton(create);
-        services.AddSingleton<IStagingStore>(sp => sp.GetRequiredService<AdoStagingStore>());
-        services.AddSingleton<IRequestStore>(sp => sp.GetRequiredService<AdoStagingStore>());
-        services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<AdoStagingStore>());
-        services.AddSingleton<ILoadSampleStore>(sp => sp.GetRequiredService<AdoStagingStore>());
-        services.AddSingleton<IOperationsStore>(sp => sp.GetRequiredService<AdoStagingStore>());
+        services.AddSingleton<IBatchStore, BatchStore>();
+        services.AddSingleton<IRequestStore, RequestStore>();
+        services.AddSingleton<IAuditStore, AuditStore>();
+        services.AddSingleton<ILoadSampleStore, LoadSampleStore>();
+        services.AddSingleton<IOperationsStore, OperationsStore>();
         return services;
     }
 }

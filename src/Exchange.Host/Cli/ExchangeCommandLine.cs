@@ -106,11 +106,11 @@ internal static class ExchangeCommandLine
             return ExitConfiguration;
         }
 
-        var store = StagingStoreFactory.Create(loaded.Options.Staging, TimeProvider.System);
+        var database = StagingStoreFactory.Create(loaded.Options.Staging, TimeProvider.System);
         try
         {
-            await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            Console.Out.WriteLine($"Staging store at schema version {await store.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false)}.");
+            await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            Console.Out.WriteLine($"Staging store at schema version {await database.ReadSchemaVersionAsync(cancellationToken).ConfigureAwait(false)}.");
             return 0;
         }
         catch (StagingSchemaException error)
@@ -120,7 +120,7 @@ internal static class ExchangeCommandLine
         }
         finally
         {
-            (store as IDisposable)?.Dispose();
+            await database.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Exchange.Core.Operations;
 using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
 
@@ -52,7 +53,7 @@ internal static class OperatorVerbs
     }
 
     /// <summary>Validates the configuration, opens the staging store as <paramref name="use"/> allows, runs <paramref name="action"/> and closes the store.</summary>
-    private static async Task<int> WithStoreAsync(ParseResult result, StoreUse use, Func<ConfigLocation, LoadedConfiguration, AdoStagingStore, Task<int>> action)
+    private static async Task<int> WithStoreAsync(ParseResult result, StoreUse use, Func<ConfigLocation, LoadedConfiguration, IOperationsStore, Task<int>> action)
     {
         if (!ExchangeCommandLine.TryLocate(result, out var location))
         {
@@ -73,31 +74,31 @@ internal static class OperatorVerbs
 
         // Opening a SQLite file that is not there would create it (and its folder): a read-only verb says so instead.
         if (use != StoreUse.Migrate && options.Staging.Provider == "sqlite"
-            && SqliteStagingStore.DatabaseFile(options.Staging.ConnectionString) is var file && !File.Exists(file))
+            && SqliteStagingDatabase.DatabaseFile(options.Staging.ConnectionString) is var file && !File.Exists(file))
         {
             await Console.Error.WriteLineAsync(
                 $"There is no staging store at '{file}' (Exchange:Staging:ConnectionString): the daemon or 'exchange migrate' creates it. Nothing was created.").ConfigureAwait(false);
             return 1;
         }
 
-        var store = StagingStoreFactory.Create(options.Staging, TimeProvider.System);
+        var database = StagingStoreFactory.Create(options.Staging, TimeProvider.System);
         try
         {
             if (use == StoreUse.Migrate)
             {
                 // Refuses an unknown (newer) schema like the daemon does; creates the tables on a new store.
-                await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+                await database.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
             }
             else if (use == StoreUse.ReadCurrentSchema
-                && await store.ReadSchemaVersionAsync(CancellationToken.None).ConfigureAwait(false) is var version && version != store.KnownSchemaVersion)
+                && await database.ReadSchemaVersionAsync(CancellationToken.None).ConfigureAwait(false) is var version && version != database.KnownSchemaVersion)
             {
-                await Console.Error.WriteLineAsync(version < store.KnownSchemaVersion
-                    ? $"The staging store is at schema version {version}, this build of Exchange reads version {store.KnownSchemaVersion}: run 'exchange migrate' (or start the daemon) first. Nothing was changed."
-                    : $"The staging store is at schema version {version}, but this build of Exchange knows versions 1 to {store.KnownSchemaVersion}: use the newer Exchange that wrote it. Nothing was changed.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync(version < database.KnownSchemaVersion
+                    ? $"The staging store is at schema version {version}, this build of Exchange reads version {database.KnownSchemaVersion}: run 'exchange migrate' (or start the daemon) first. Nothing was changed."
+                    : $"The staging store is at schema version {version}, but this build of Exchange knows versions 1 to {database.KnownSchemaVersion}: use the newer Exchange that wrote it. Nothing was changed.").ConfigureAwait(false);
                 return ExchangeCommandLine.ExitSchema;
             }
 
-            return await action(location, loaded, store).ConfigureAwait(false);
+            return await action(location, loaded, new OperationsStore(database, TimeProvider.System)).ConfigureAwait(false);
         }
         catch (StagingSchemaException error)
         {
@@ -111,10 +112,7 @@ internal static class OperatorVerbs
         }
         finally
         {
-            if (store is IAsyncDisposable disposable)
-            {
-                await disposable.DisposeAsync().ConfigureAwait(false);
-            }
+            await database.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

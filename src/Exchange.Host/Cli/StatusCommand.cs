@@ -2,7 +2,6 @@ using System.Globalization;
 using Exchange.Core.Configuration;
 using Exchange.Core.Operations;
 using Exchange.Core.Security;
-using Exchange.Core.Staging;
 
 namespace Exchange.Host.Cli;
 
@@ -37,7 +36,7 @@ internal static class StatusCommand
         lines.AddRange(snapshot.Backlog.Count == 0
             ? ["  no insurer configured"]
             : snapshot.Backlog.Select(b => string.Create(CultureInfo.InvariantCulture,
-                $"  {b.Insurer,-16} {b.Dataset,-12} {b.Backlog,7} {b.AckedSeq,6}  {(b.LastPollAt is { } at ? Time(at) : $"none in {AdoStagingStore.LastPollWindow.TotalDays:0} days")}")));
+                $"  {b.Insurer,-16} {b.Dataset,-12} {b.Backlog,7} {b.AckedSeq,6}  {(b.LastPollAt is { } at ? Time(at) : $"none in {OperationsStore.LastPollWindow.TotalDays:0} days")}")));
 
         lines.Add("");
         lines.Add("Requests: " + string.Join(", ", Enum.GetValues<Core.Requests.RequestStatus>()

@@ -30,7 +30,7 @@ internal sealed class SqliteStagingLock : IDisposable
             return null;
         }
 
-        var database = SqliteStagingStore.DatabaseFile(staging.ConnectionString);
+        var database = SqliteStagingDatabase.DatabaseFile(staging.ConnectionString);
         var path = PathFor(database);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         try

@@ -203,7 +203,7 @@ public static class StatusPage
 
         foreach (var b in snapshot.Backlog)
         {
-            var poll = b.LastPollAt is { } at ? $"{Time(at)} ({Ago(now - at)} ago)" : $"none in {AdoStagingStore.LastPollWindow.TotalDays:0} days";
+            var poll = b.LastPollAt is { } at ? $"{Time(at)} ({Ago(now - at)} ago)" : $"none in {OperationsStore.LastPollWindow.TotalDays:0} days";
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr class=\"backlog-row\"><td>{E(b.Insurer)}</td><td>{E(b.Dataset)}</td><td class=\"n\">{b.Backlog}</td><td class=\"n\">{b.AckedSeq}</td><td class=\"n\">{b.LastSeq}</td><td>{poll}</td></tr>");
         }

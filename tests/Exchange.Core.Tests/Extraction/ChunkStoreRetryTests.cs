@@ -12,9 +12,9 @@ public sealed class ChunkStoreRetryTests : IDisposable
     private readonly TempDirectory _folder = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 6, 2, 0, 0, TimeSpan.Zero));
     private readonly CapturingLoggerProvider _logs = new();
-    private readonly SqliteStagingStore _store;
+    private readonly TestStaging _store;
 
-    public ChunkStoreRetryTests() => _store = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", _time);
+    public ChunkStoreRetryTests() => _store = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", _time);
 
     [Fact]
     public async Task StoreAsync_RetriesWithDoublingWaits_AndStoresTheSameBatchOnce_WhenTheStoreRecovers()
@@ -33,7 +33,7 @@ public sealed class ChunkStoreRetryTests : IDisposable
         var header = await storing;
 
         Assert.Equal(1, header.Seq);
-        Assert.Equal(1, (await _store.GetDatasetStateAsync("T", default)).LastSeq);
+        Assert.Equal(1, (await _store.Batches.GetDatasetStateAsync("T", default)).LastSeq);
         Assert.Null(retry.Resting("T"));
     }
 
@@ -96,7 +96,7 @@ public sealed class ChunkStoreRetryTests : IDisposable
     {
         await _store.MigrateAsync(default);
         var batch = new NewBatch("T", 1, "jsonl+gzip", [1, 2, 3], new string('a', 64), watermarkFrom, watermarkFrom is null ? "w1" : "w2", BatchOrigin.Extracted);
-        return await retry.StoreAsync("T", watermarkFrom, token => new ValueTask<BatchHeader>(_store.AppendBatchAsync(batch, token)), default);
+        return await retry.StoreAsync("T", watermarkFrom, token => new ValueTask<BatchHeader>(_store.Batches.AppendBatchAsync(batch, token)), default);
     }
 
     private async Task RefuseBatchesAsync()

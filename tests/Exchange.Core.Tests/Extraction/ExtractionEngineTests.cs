@@ -5,7 +5,6 @@ using Exchange.Core.Demo;
 using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
-using Exchange.Core.Staging;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -18,12 +17,12 @@ public sealed class ExtractionEngineTests : IDisposable
     private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
     private readonly TempDirectory _folder = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
-    private readonly SqliteStagingStore _store;
+    private readonly TestStaging _store;
     private readonly ExchangeOptions _options;
 
     public ExtractionEngineTests()
     {
-        _store = new SqliteStagingStore(StagingConnectionString, _clock);
+        _store = TestStaging.Sqlite(StagingConnectionString, _clock);
         _options = new ExchangeOptions { DataDirectory = _folder.Path };
         _options.Sources["src"] = new SourceOptions { Provider = "sqlite", ConnectionString = "Data Source={data}/source.db", TimeZoneOffset = Beijing };
     }
@@ -60,7 +59,7 @@ public sealed class ExtractionEngineTests : IDisposable
         Assert.Equal([2, 2, 1], headers.Select(h => h.RowCount));
         foreach (var header in headers)
         {
-            var batch = await _store.GetBatchAsync(header.BatchId, default);
+            var batch = await _store.Batches.GetBatchAsync(header.BatchId, default);
             var text = JsonLinesPayloadWriterTests.Gunzip(batch!.Payload);
             Assert.Equal(header.RowCount, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
             Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))), header.Sha256);
@@ -204,7 +203,7 @@ public sealed class ExtractionEngineTests : IDisposable
         Assert.Contains("batch 2 refused by the test", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, gate.Calls);
         var stored = Assert.Single(await StagedBatchesAsync("T"));
-        Assert.Equal(stored.WatermarkTo, (await _store.GetDatasetStateAsync("T", default)).Watermark);
+        Assert.Equal(stored.WatermarkTo, (await _store.Batches.GetDatasetStateAsync("T", default)).Watermark);
         Assert.Equal([1L, 2, 3], await StagedKeysAsync("T"));
 
         await ExecuteStagingAsync("DROP TRIGGER refuse_second");
@@ -267,7 +266,7 @@ public sealed class ExtractionEngineTests : IDisposable
         Assert.True(batches.Count <= 1, $"only the first chunk can have been stored, but {batches.Count} batches were");
         IEnumerable<long> keys = batches.Count == 0 ? [] : [1L, 2, 3];
         Assert.Equal(keys, await StagedKeysAsync("T"));
-        Assert.Equal(batches.Count == 0 ? null : batches[0].WatermarkTo, (await _store.GetDatasetStateAsync("T", default)).Watermark);
+        Assert.Equal(batches.Count == 0 ? null : batches[0].WatermarkTo, (await _store.Batches.GetDatasetStateAsync("T", default)).Watermark);
         await Engine().RunAsync(Dataset(chunkRows: 3), default);
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await StagedKeysAsync("T"));
     }
@@ -401,7 +400,7 @@ public sealed class ExtractionEngineTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private ExtractionEngine Engine(ILoadGate? gate = null, ChunkStoreRetry? storeRetry = null) => new(
-        _store,
+        _store.Batches,
         gate ?? new AlwaysOpenLoadGate(),
         new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(_options)),
         storeRetry ?? new ChunkStoreRetry(_clock, NullLogger<ChunkStoreRetry>.Instance),
@@ -445,7 +444,7 @@ public sealed class ExtractionEngineTests : IDisposable
         var batches = new List<List<JsonElement>>();
         foreach (var header in await _store.GetBatchHeadersAfterAsync(dataset, 0, 10_000, default))
         {
-            var batch = await _store.GetBatchAsync(header.BatchId, default);
+            var batch = await _store.Batches.GetBatchAsync(header.BatchId, default);
             var lines = JsonLinesPayloadWriterTests.Gunzip(batch!.Payload).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             batches.Add([.. lines.Select(line => JsonDocument.Parse(line).RootElement.Clone())]);
         }
@@ -479,7 +478,7 @@ public sealed class ExtractionEngineTests : IDisposable
     /// <summary>Waits until the dataset has the given number of batches; the engine stores them in the background.</summary>
     private async Task UntilStoredAsync(string dataset, int batches)
     {
-        for (var attempt = 0; (await _store.GetDatasetStateAsync(dataset, default)).LastSeq < batches; attempt++)
+        for (var attempt = 0; (await _store.Batches.GetDatasetStateAsync(dataset, default)).LastSeq < batches; attempt++)
         {
             if (attempt == 3000)
             {

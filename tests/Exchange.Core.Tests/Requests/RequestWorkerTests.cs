@@ -3,7 +3,6 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Load;
 using Exchange.Core.Requests;
 using Exchange.Core.Sources;
-using Exchange.Core.Staging;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -16,13 +15,13 @@ public sealed class RequestWorkerTests : IDisposable
     private const string PersonId = "44030519590706679X";
     private readonly TempDirectory _folder = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
-    private readonly SqliteStagingStore _store;
+    private readonly TestStaging _store;
     private readonly ExchangeOptions _options;
     private readonly ScheduleOptions _schedule = new();
 
     public RequestWorkerTests()
     {
-        _store = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", _clock);
+        _store = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", _clock);
         _options = new ExchangeOptions { DataDirectory = _folder.Path };
         _options.Sources["src"] = new SourceOptions { Provider = "sqlite", ConnectionString = "Data Source={data}/source.db", TimeZoneOffset = TimeSpan.FromHours(8) };
         _schedule.RequestTypes.MaxAttempts = 2;
@@ -52,13 +51,13 @@ public sealed class RequestWorkerTests : IDisposable
         var result = await Worker().RunAsync(default);
 
         Assert.Equal(new RequestWorkerResult(2, 0, 0, 0), result);
-        var first = await _store.GetResponseAsync("ins", "m1", false, default);
+        var first = await _store.Requests.GetResponseAsync("ins", "m1", false, default);
         Assert.Equal(RequestStatus.Completed, first!.Request.Status);
         using var rows = JsonDocument.Parse(first.Answer!.Output!);
         Assert.Equal(
             ["""{"AKC190":"V1","AKC194":"2026-01-15","AKC264":1234.5}""", """{"AKC190":"V2","AKC194":"2026-03-01","AKC264":88}"""],
             rows.RootElement.EnumerateArray().Select(r => r.GetRawText()));
-        Assert.Equal("[]", (await _store.GetResponseAsync("ins", "m2", false, default))!.Answer!.Output);
+        Assert.Equal("[]", (await _store.Requests.GetResponseAsync("ins", "m2", false, default))!.Answer!.Output);
     }
 
     [Fact]
@@ -69,7 +68,7 @@ public sealed class RequestWorkerTests : IDisposable
         var busy = new FixedGate(new GateDecision(GateState.Busy, "cpu 90 %"));
 
         Assert.Equal(new RequestWorkerResult(0, 0, 0, 1), await Worker(busy).RunAsync(default));
-        Assert.Equal(RequestStatus.Pending, (await _store.GetResponseAsync("ins", "m1", false, default))!.Request.Status);
+        Assert.Equal(RequestStatus.Pending, (await _store.Requests.GetResponseAsync("ins", "m1", false, default))!.Request.Status);
 
         _schedule.RequestTypes.GateMode = RequestGateMode.NotHibernating;
         Assert.Equal(1, (await Worker(busy).RunAsync(default)).Answered);
@@ -87,11 +86,11 @@ public sealed class RequestWorkerTests : IDisposable
 
         await SubmitAsync("m1", "2026-01-01", "2026-06-30");
         Assert.Equal(new RequestWorkerResult(0, 1, 0, 0), await Worker().RunAsync(default));
-        Assert.Equal(RequestStatus.Pending, (await _store.GetResponseAsync("ins", "m1", false, default))!.Request.Status);
+        Assert.Equal(RequestStatus.Pending, (await _store.Requests.GetResponseAsync("ins", "m1", false, default))!.Request.Status);
 
         Assert.Equal(new RequestWorkerResult(1, 0, 0, 0), await Worker().RunAsync(default));
 
-        var failed = await _store.GetResponseAsync("ins", "m1", false, default);
+        var failed = await _store.Requests.GetResponseAsync("ins", "m1", false, default);
         Assert.Equal((RequestStatus.Failed, 2, -1), (failed!.Request.Status, failed.Request.Attempts, failed.Answer!.InfCode));
         Assert.Equal("The social-security side could not answer function 2101 (tried 2 of 2 times); submit the request again later with a new MsgId.", failed.Answer.ErrMsg);
     }
@@ -105,7 +104,7 @@ public sealed class RequestWorkerTests : IDisposable
 
         await Worker().RunAsync(default);
 
-        var answer = (await _store.GetResponseAsync("ins", "m1", false, default))!.Answer!;
+        var answer = (await _store.Requests.GetResponseAsync("ins", "m1", false, default))!.Answer!;
         Assert.Equal((-1, "The answer has more than 3 rows, more than function 2101 returns; narrow the request."), (answer.InfCode, answer.ErrMsg));
     }
 
@@ -117,13 +116,13 @@ public sealed class RequestWorkerTests : IDisposable
         _clock.Advance(TimeSpan.FromMinutes(31));
 
         Assert.Equal(new RequestWorkerResult(0, 0, 1, 0), await Worker().RunAsync(default));
-        Assert.Equal(RequestStatus.Expired, (await _store.GetResponseAsync("ins", "m1", false, default))!.Request.Status);
+        Assert.Equal(RequestStatus.Expired, (await _store.Requests.GetResponseAsync("ins", "m1", false, default))!.Request.Status);
     }
 
     public void Dispose() => _folder.Dispose();
 
     private RequestWorker Worker(ILoadGate? gate = null) => new(
-        _store,
+        _store.Requests,
         gate ?? new AlwaysOpenLoadGate(),
         new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(_options)),
         new StaticOptionsMonitor<ScheduleOptions>(_schedule),
@@ -134,7 +133,7 @@ public sealed class RequestWorkerTests : IDisposable
         await _store.MigrateAsync(default);
         var type = _schedule.RequestTypes.Types[0];
         var input = RequestInput.Parse(type, $$"""{"idNumber":"{{PersonId}}","from":"{{from}}","to":"{{to}}"}""", 4096);
-        await _store.SubmitRequestAsync(new NewRequest("ins", msgId, type.InfNo, input.Canonical, input.Sha256, type.Expiry), default);
+        await _store.Requests.SubmitRequestAsync(new NewRequest("ins", msgId, type.InfNo, input.Canonical, input.Sha256, type.Expiry), default);
         _clock.Advance(TimeSpan.FromSeconds(1));
     }
 

@@ -11,16 +11,16 @@ public sealed class OperatorVerbTests : IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private readonly TestConfig _config = new();
 
-    private async Task<SqliteStagingStore> PrepareStoreAsync(TimeProvider clock, int batches)
+    private async Task<TestStaging> PrepareStoreAsync(TimeProvider clock, int batches)
     {
         _config.Exchange["Demo"]!["Enabled"] = false;
         _config.Write();
-        var store = new SqliteStagingStore($"Data Source={Path.Combine(_config.DataDirectory, "staging.db")}", clock);
+        var store = TestStaging.Sqlite($"Data Source={Path.Combine(_config.DataDirectory, "staging.db")}", clock);
         await store.MigrateAsync(default);
         string? watermark = null;
         for (var i = 1; i <= batches; i++)
         {
-            await store.AppendBatchAsync(new NewBatch("AC01", 2, "jsonl+gzip", Encoding.UTF8.GetBytes("{}"), new string('a', 64), watermark, $"w{i}", BatchOrigin.Extracted), default);
+            await store.Batches.AppendBatchAsync(new NewBatch("AC01", 2, "jsonl+gzip", Encoding.UTF8.GetBytes("{}"), new string('a', 64), watermark, $"w{i}", BatchOrigin.Extracted), default);
             watermark = $"w{i}";
         }
 
@@ -31,7 +31,7 @@ public sealed class OperatorVerbTests : IDisposable
     public async Task Status_MasksIdentityNumbersInWatermarks()
     {
         var store = await PrepareStoreAsync(TimeProvider.System, 1);
-        await store.AppendBatchAsync(new NewBatch("AC01", 2, "jsonl+gzip", Encoding.UTF8.GetBytes("{}"), new string('a', 64), "w1", "2026-11-22T10:00:00+08:00|11010519491231002X", BatchOrigin.Extracted), default);
+        await store.Batches.AppendBatchAsync(new NewBatch("AC01", 2, "jsonl+gzip", Encoding.UTF8.GetBytes("{}"), new string('a', 64), "w1", "2026-11-22T10:00:00+08:00|11010519491231002X", BatchOrigin.Extracted), default);
 
         await using var status = ExchangeProcess.Start("status", "--config", _config.ConfigDirectory);
 
@@ -44,7 +44,7 @@ public sealed class OperatorVerbTests : IDisposable
     public async Task Replay_MovesTheCursorBack_AndRecordsWhoDidIt()
     {
         var store = await PrepareStoreAsync(TimeProvider.System, 5);
-        await store.AckAsync("demo-insurer", "AC01", 5, default);
+        await store.Batches.AckAsync("demo-insurer", "AC01", 5, default);
 
         await using var replay = ExchangeProcess.Start("replay", "--insurer", "demo-insurer", "--dataset", "AC01", "--from-seq", "2", "--config", _config.ConfigDirectory);
         Assert.Equal(0, await replay.WaitForExitAsync(Timeout));
@@ -59,7 +59,7 @@ public sealed class OperatorVerbTests : IDisposable
     public async Task Replay_RefusesAnUnknownInsurerOrDataset_AndASeqAboveTheCursor_NamingWhatIsAccepted()
     {
         var store = await PrepareStoreAsync(TimeProvider.System, 3);
-        await store.AckAsync("demo-insurer", "AC01", 2, default);
+        await store.Batches.AckAsync("demo-insurer", "AC01", 2, default);
 
         await using (var unknown = ExchangeProcess.Start("replay", "--insurer", "nobody", "--dataset", "AC01", "--from-seq", "1", "--config", _config.ConfigDirectory))
         {
@@ -88,7 +88,7 @@ public sealed class OperatorVerbTests : IDisposable
     {
         var past = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(-40));
         var store = await PrepareStoreAsync(past, 4);
-        await store.AckAsync("demo-insurer", "AC01", 3, default);
+        await store.Batches.AckAsync("demo-insurer", "AC01", 3, default);
 
         await using var purge = ExchangeProcess.Start("purge", "--config", _config.ConfigDirectory);
         Assert.Equal(0, await purge.WaitForExitAsync(Timeout));
@@ -189,7 +189,7 @@ public sealed class OperatorVerbTests : IDisposable
         Assert.Equal(0, await backup.WaitForExitAsync(Timeout));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(target));
         Assert.Equal([target], Directory.GetFileSystemEntries(folder));
-        var copy = new SqliteStagingStore($"Data Source={target}", TimeProvider.System);
+        var copy = TestStaging.Sqlite($"Data Source={target}", TimeProvider.System);
         Assert.Equal([1L, 2L, 3L], (await copy.GetBatchHeadersAfterAsync("AC01", 0, 10, default)).Select(h => h.Seq));
         copy.Dispose();
     }

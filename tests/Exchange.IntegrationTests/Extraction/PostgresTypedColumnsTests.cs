@@ -4,7 +4,6 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -180,21 +179,21 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
     }
 
     // The engine over a fresh SQLite staging file, reading source "prod" (the connection string) through the connector.
-    private async Task<(ExtractionEngine Engine, SqliteStagingStore Staging, SourceConnector Connector)> EngineAsync(string source, string stagingFile)
+    private async Task<(ExtractionEngine Engine, TestStaging Staging, SourceConnector Connector)> EngineAsync(string source, string stagingFile)
     {
-        var staging = new SqliteStagingStore($"Data Source={_folder.File(stagingFile)}", TimeProvider.System);
+        var staging = TestStaging.Sqlite($"Data Source={_folder.File(stagingFile)}", TimeProvider.System);
         await staging.MigrateAsync(default);
         var options = new ExchangeOptions { Sources = { ["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = Beijing } } };
         var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
-        return (new ExtractionEngine(staging, new AlwaysOpenLoadGate(), connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging, connector);
+        return (new ExtractionEngine(staging.Batches, new AlwaysOpenLoadGate(), connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging, connector);
     }
 
-    private static async Task<List<string>> StagedLinesAsync(SqliteStagingStore staging, string dataset)
+    private static async Task<List<string>> StagedLinesAsync(TestStaging staging, string dataset)
     {
         var staged = new List<string>();
         foreach (var header in await staging.GetBatchHeadersAfterAsync(dataset, 0, 100, default))
         {
-            staged.AddRange(StagedRows.Decode((await staging.GetBatchAsync(header.BatchId, default))!.Payload, header));
+            staged.AddRange(StagedRows.Decode((await staging.Batches.GetBatchAsync(header.BatchId, default))!.Payload, header));
         }
 
         return staged;

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Npgsql;
 
@@ -64,7 +63,7 @@ public sealed class ClusteredSchedulingTests(PostgresCluster cluster) : IDisposa
         var sourceKeys = await PostgresSourceConfig.KeysAsync(source);
         await WaitForAsync(async () => await ScalarAsync(staging, "SELECT COALESCE(SUM(row_count), 0) FROM batches WHERE dataset = 'AC43'") >= sourceKeys.Count, survivor);
         Assert.True(await ScalarAsync(staging, "SELECT COUNT(*) FROM batches WHERE dataset = 'AC43'") > batchesAtKill);
-        using var store = new PostgresStagingStore(staging, TimeProvider.System);
+        await using var store = TestStaging.Postgres(staging, TimeProvider.System);
         var staged = (await StagedRows.ReadAllAsync(store, "AC43")).Select(r => r.GetProperty("aaz223").GetInt64()).ToList();
         Assert.Equal(sourceKeys.Count, staged.Count);
         Assert.Equal(sourceKeys, staged.Order());

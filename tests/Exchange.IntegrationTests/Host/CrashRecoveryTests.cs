@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Exchange.Core.Extraction;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -52,20 +51,20 @@ public sealed class CrashRecoveryTests : IDisposable
             Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(30)));
         }
 
-        var store = new SqliteStagingStore($"Data Source={stagingFile}", TimeProvider.System);
+        var store = TestStaging.Sqlite($"Data Source={stagingFile}", TimeProvider.System);
         foreach (var (table, key) in Datasets)
         {
             await AssertExactlyOnceAsync(store, table, key);
         }
     }
 
-    private async Task AssertExactlyOnceAsync(AdoStagingStore store, string table, string keyColumn)
+    private async Task AssertExactlyOnceAsync(TestStaging store, string table, string keyColumn)
     {
         var staged = (await StagedRows.ReadAllAsync(store, table)).Select(row => (Key: KeyOf(row.GetProperty(keyColumn)), Ts: row.GetProperty("AAE036").GetString()!)).ToList();
         var duplicates = staged.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(duplicates.Count == 0, $"{table}: {duplicates.Count} row versions staged twice, e.g. {string.Join(", ", duplicates.Take(3))}");
 
-        var state = await store.GetDatasetStateAsync(table, default);
+        var state = await store.Batches.GetDatasetStateAsync(table, default);
         var watermark = Watermark.Parse(state.Watermark!);
         var (watermarkTs, watermarkKey) = ((string)watermark.Timestamp, KeyOf(watermark.Key));
         var source = await SourceRowsAsync(table, keyColumn);

@@ -1,4 +1,3 @@
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -41,7 +40,7 @@ public sealed class PostgresSourceDaemonTests(PostgresCluster cluster) : IDispos
             Assert.Equal(0, await last.TerminateAsync(TimeSpan.FromSeconds(30)));
         }
 
-        var staged = (await StagedRows.ReadAllAsync(new SqliteStagingStore($"Data Source={StagingFile}", TimeProvider.System), "AC43"))
+        var staged = (await StagedRows.ReadAllAsync(TestStaging.Sqlite($"Data Source={StagingFile}", TimeProvider.System), "AC43"))
             .Select(r => r.GetProperty("aaz223").GetInt64()).ToList();
         Assert.Equal(sourceKeys.Count, staged.Count);
         Assert.Equal(sourceKeys, staged.Order());

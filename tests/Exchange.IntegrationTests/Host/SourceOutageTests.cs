@@ -1,4 +1,3 @@
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -46,7 +45,7 @@ public sealed class SourceOutageTests : IAsyncLifetime
         await PostgresSourceDaemonTests.WaitForAsync(async () => await StagedRowsAsync() >= Rows, "every source row", daemon);
         Assert.Equal(0, await daemon.TerminateAsync(TimeSpan.FromSeconds(30)));
 
-        var staged = (await StagedRows.ReadAllAsync(new SqliteStagingStore($"Data Source={StagingFile}", TimeProvider.System), "AC43"))
+        var staged = (await StagedRows.ReadAllAsync(TestStaging.Sqlite($"Data Source={StagingFile}", TimeProvider.System), "AC43"))
             .Select(r => r.GetProperty("aaz223").GetInt64()).ToList();
         Assert.Equal(Enumerable.Range(1, Rows).Select(i => (long)i), staged);
     }

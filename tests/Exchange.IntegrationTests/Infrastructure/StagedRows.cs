@@ -9,7 +9,7 @@ namespace Exchange.IntegrationTests.Infrastructure;
 public static class StagedRows
 {
     /// <summary>The rows of every batch of <paramref name="dataset"/>, in sequence order.</summary>
-    public static async Task<List<JsonElement>> ReadAllAsync(AdoStagingStore store, string dataset)
+    public static async Task<List<JsonElement>> ReadAllAsync(TestStaging store, string dataset)
     {
         var rows = new List<JsonElement>();
         var after = 0L;
@@ -23,7 +23,7 @@ public static class StagedRows
 
             foreach (var header in headers)
             {
-                var batch = await store.GetBatchAsync(header.BatchId, default) ?? throw new InvalidOperationException($"Batch {header.BatchId} vanished.");
+                var batch = await store.Batches.GetBatchAsync(header.BatchId, default) ?? throw new InvalidOperationException($"Batch {header.BatchId} vanished.");
                 var lines = Decode(batch.Payload, header);
                 rows.AddRange(lines.Select(line => JsonDocument.Parse(line).RootElement.Clone()));
                 after = header.Seq;

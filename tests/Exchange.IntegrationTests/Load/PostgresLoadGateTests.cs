@@ -2,7 +2,6 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -17,7 +16,7 @@ public sealed class PostgresLoadGateTests(PostgresCluster cluster) : IAsyncLifet
     private readonly TempDirectory _folder = new("exchange-pg-gate");
     private readonly CancellationTokenSource _stop = new();
     private string _source = "";
-    private SqliteStagingStore? _staging;
+    private TestStaging? _staging;
     private LoadGate? _gate;
     private ExtractionEngine? _engine;
     private Task? _sampling;
@@ -53,12 +52,12 @@ public sealed class PostgresLoadGateTests(PostgresCluster cluster) : IAsyncLifet
             IdleSamplesToReopen = 1,
             Hibernation = TimeSpan.FromSeconds(3),
         };
-        _staging = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
+        _staging = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
         await _staging.MigrateAsync(default);
         var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(exchange));
         _gate = new LoadGate(new StaticOptionsMonitor<ScheduleOptions>(schedule), new StaticOptionsMonitor<ExchangeOptions>(exchange),
-            new LoadProbeFactory(connector, new HttpClient()), _staging, TimeProvider.System, NullLogger<LoadGate>.Instance);
-        _engine = new ExtractionEngine(_staging, _gate, connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
+            new LoadProbeFactory(connector, new HttpClient()), _staging.LoadSamples, TimeProvider.System, NullLogger<LoadGate>.Instance);
+        _engine = new ExtractionEngine(_staging.Batches, _gate, connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance);
         _sampling = _gate.RunAsync(_stop.Token);
     }
 
@@ -67,7 +66,7 @@ public sealed class PostgresLoadGateTests(PostgresCluster cluster) : IAsyncLifet
     {
         await WaitForStateAsync(GateState.Idle);
         var run = _engine!.RunAsync(Dataset, default);
-        await WaitForAsync(async () => (await _staging!.GetDatasetStateAsync("AC43", default)).LastSeq >= 1, "the first chunk");
+        await WaitForAsync(async () => (await _staging!.Batches.GetDatasetStateAsync("AC43", default)).LastSeq >= 1, "the first chunk");
 
         await ExecuteAsync(_source, "UPDATE knob SET v = 500"); // critical: the next sample hibernates the gate
         var stopped = await run.WaitAsync(TimeSpan.FromSeconds(30));

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Npgsql;
 
@@ -8,22 +7,22 @@ namespace Exchange.IntegrationTests.Operations;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresOperationsStoreTests(PostgresCluster cluster) : OperationsStoreContract, IAsyncLifetime
 {
-    private readonly List<PostgresStagingStore> _stores = [];
-    private readonly Dictionary<AdoStagingStore, string> _connectionStrings = [];
+    private readonly List<TestStaging> _stores = [];
+    private readonly Dictionary<TestStaging, string> _connectionStrings = [];
 
     protected override string DialectFolder => "postgres";
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
         var connectionString = await cluster.CreateDatabaseAsync("ops");
-        var store = new PostgresStagingStore(connectionString, Clock);
+        var store = TestStaging.Postgres(connectionString, Clock);
         _stores.Add(store);
         _connectionStrings[store] = connectionString;
         await store.MigrateAsync(default);
         return store;
     }
 
-    protected override async Task ExecuteAsync(AdoStagingStore store, string sql)
+    protected override async Task ExecuteAsync(TestStaging store, string sql)
     {
         await using var connection = new NpgsqlConnection(_connectionStrings[store]);
         await connection.OpenAsync();
@@ -38,7 +37,7 @@ public sealed class PostgresOperationsStoreTests(PostgresCluster cluster) : Oper
     public async Task Backup_IsRefused_NamingTheDatabaseTools()
     {
         var store = await CreateStoreAsync();
-        var error = await Assert.ThrowsAsync<NotSupportedException>(() => store.BackupAsync(Path.Combine(Path.GetTempPath(), "never.db"), default));
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => store.Operations.BackupAsync(Path.Combine(Path.GetTempPath(), "never.db"), default));
         Assert.Contains("pg_dump", error.Message, StringComparison.Ordinal);
     }
 

@@ -13,16 +13,16 @@ public sealed class SqliteOperationsStoreTests(ITestOutputHelper output) : Opera
 
     protected override string DialectFolder => "sqlite";
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
-        var store = new SqliteStagingStore($"Data Source={_folder.File($"staging-{Guid.NewGuid():N}.db")}", Clock);
+        var store = TestStaging.Sqlite($"Data Source={_folder.File($"staging-{Guid.NewGuid():N}.db")}", Clock);
         await store.MigrateAsync(default);
         return store;
     }
 
-    protected override async Task ExecuteAsync(AdoStagingStore store, string sql)
+    protected override async Task ExecuteAsync(TestStaging store, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={((SqliteStagingStore)store).FilePath}");
+        await using var connection = new SqliteConnection($"Data Source={((TestStaging)store).FilePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -35,7 +35,7 @@ public sealed class SqliteOperationsStoreTests(ITestOutputHelper output) : Opera
     [Fact]
     public async Task Backup_WritesAnIntegralCopy_WhileAWriterKeepsAppending()
     {
-        var store = (SqliteStagingStore)await CreateStoreAsync();
+        var store = (TestStaging)await CreateStoreAsync();
         using var stop = new CancellationTokenSource();
         var writer = Task.Run(async () =>
         {
@@ -43,14 +43,14 @@ public sealed class SqliteOperationsStoreTests(ITestOutputHelper output) : Opera
             for (var i = 1; !stop.IsCancellationRequested; i++)
             {
                 var next = $"w{i}";
-                await store.AppendBatchAsync(new NewBatch("AC01", 1, "jsonl+gzip", new byte[4096], new string('a', 64), watermark, next, BatchOrigin.Extracted), default);
+                await store.Batches.AppendBatchAsync(new NewBatch("AC01", 1, "jsonl+gzip", new byte[4096], new string('a', 64), watermark, next, BatchOrigin.Extracted), default);
                 watermark = next;
             }
         });
         await Task.Delay(300);
         var target = _folder.File("backup.db");
 
-        await store.BackupAsync(target, default);
+        await store.Operations.BackupAsync(target, default);
         await stop.CancelAsync();
         await writer;
 
@@ -68,7 +68,7 @@ public sealed class SqliteOperationsStoreTests(ITestOutputHelper output) : Opera
     public async Task Purge_Of200000AuditRows_KeepsConcurrentAuditWritesWaitingOnlyBriefly()
     {
         const int Rows = 200_000;
-        var store = (SqliteStagingStore)await CreateStoreAsync();
+        var store = (TestStaging)await CreateStoreAsync();
         var old = TimestampLiteral(Clock.GetUtcNow())[1..^1];
         await using (var seed = new SqliteConnection($"Data Source={store.FilePath}"))
         {
@@ -99,14 +99,14 @@ public sealed class SqliteOperationsStoreTests(ITestOutputHelper output) : Opera
             while (!stop.IsCancellationRequested)
             {
                 var started = Stopwatch.GetTimestamp();
-                await store.WriteAuditBatchAsync([new AuditEntry(now, $"ins-{w}", "Poll", "AC01", "ok", "127.0.0.1")], default);
+                await store.Audit.WriteAuditBatchAsync([new AuditEntry(now, $"ins-{w}", "Poll", "AC01", "ok", "127.0.0.1")], default);
                 writes.Add((started, Stopwatch.GetTimestamp()));
                 await Task.Delay(5);
             }
         })).ToList();
         await Task.Delay(200);
         var purgeStarted = Stopwatch.GetTimestamp();
-        var result = await store.PurgeAsync(new RetentionPolicy(now, now, now.AddDays(-1), now, new Dictionary<string, IReadOnlyList<string>>()), default);
+        var result = await store.Operations.PurgeAsync(new RetentionPolicy(now, now, now.AddDays(-1), now, new Dictionary<string, IReadOnlyList<string>>()), default);
         var purgeEnded = Stopwatch.GetTimestamp();
         await Task.Delay(200);
         await stop.CancelAsync();

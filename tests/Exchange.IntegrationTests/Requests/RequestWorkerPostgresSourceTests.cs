@@ -2,7 +2,6 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Load;
 using Exchange.Core.Requests;
 using Exchange.Core.Sources;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -36,7 +35,7 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
 
         Assert.Equal(1, (await worker.RunAsync(default)).Answered);
 
-        var answer = (await store.GetResponseAsync("ins", "m1", false, default))!.Answer!;
+        var answer = (await store.Requests.GetResponseAsync("ins", "m1", false, default))!.Answer!;
         Assert.Equal("""[{"visit_no":"V1","settled_on":"2026-01-15","total":1234.50}]""", answer.Output);
     }
 
@@ -58,14 +57,14 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
         Assert.Equal(1, (await worker.RunAsync(default)).Answered);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "the query was not cancelled at its timeout");
 
-        var failed = await store.GetResponseAsync("ins", "m1", false, default);
+        var failed = await store.Requests.GetResponseAsync("ins", "m1", false, default);
         Assert.Equal(RequestStatus.Failed, failed!.Request.Status);
         Assert.Equal("The social-security side did not answer function slow within 1 s (tried 1 of 1 times); submit the request again later with a new MsgId.", failed.Answer!.ErrMsg);
     }
 
     public void Dispose() => _folder.Dispose();
 
-    private async Task<(SqliteStagingStore Store, RequestWorker Worker)> SetUpAsync(RequestTypeOptions type)
+    private async Task<(TestStaging Store, RequestWorker Worker)> SetUpAsync(RequestTypeOptions type)
     {
         var source = await cluster.CreateDatabaseAsync("request_source");
         await using (var connection = new NpgsqlConnection(source))
@@ -83,10 +82,10 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
         var options = new ExchangeOptions { DataDirectory = _folder.Path };
         options.Sources["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = TimeSpan.FromHours(8) };
         _schedule.RequestTypes.Types.Add(type);
-        var store = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
+        var store = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
         await store.MigrateAsync(default);
         var worker = new RequestWorker(
-            store,
+            store.Requests,
             new AlwaysOpenLoadGate(),
             new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options)),
             new StaticOptionsMonitor<ScheduleOptions>(_schedule),
@@ -94,10 +93,10 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
         return (store, worker);
     }
 
-    private async Task SubmitAsync(SqliteStagingStore store, string msgId, string json)
+    private async Task SubmitAsync(TestStaging store, string msgId, string json)
     {
         var type = _schedule.RequestTypes.Types[0];
         var input = RequestInput.Parse(type, json, 4096);
-        await store.SubmitRequestAsync(new NewRequest("ins", msgId, type.InfNo, input.Canonical, input.Sha256, type.Expiry), default);
+        await store.Requests.SubmitRequestAsync(new NewRequest("ins", msgId, type.InfNo, input.Canonical, input.Sha256, type.Expiry), default);
     }
 }

@@ -12,7 +12,7 @@ public abstract class AuditStoreContract
 {
     protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
 
-    protected abstract Task<AdoStagingStore> CreateStoreAsync();
+    protected abstract Task<TestStaging> CreateStoreAsync();
 
     [Fact]
     public async Task WriteAuditBatch_StoresEveryRecordInOrder_WithNullsKept()
@@ -21,8 +21,8 @@ public abstract class AuditStoreContract
         var now = Clock.GetUtcNow();
         var entries = Enumerable.Range(0, 50).Select(i => new AuditEntry(now.AddMilliseconds(i), $"p{i}", "Poll", i % 2 == 0 ? null : $"o{i}", "ok", i % 3 == 0 ? null : "10.0.0.1")).ToList();
 
-        await store.WriteAuditBatchAsync(entries, default);
-        await store.WriteAuditBatchAsync([], default);
+        await store.Audit.WriteAuditBatchAsync(entries, default);
+        await store.Audit.WriteAuditBatchAsync([], default);
 
         Assert.Equal(entries, await store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 100, default));
     }
@@ -33,7 +33,7 @@ public abstract class AuditStoreContract
         var store = await CreateStoreAsync();
         var entry = new AuditEntry(Clock.GetUtcNow(), "(anonymous)", "Poll", null, "AuthFailed", "198.51.100.7", 4_321);
 
-        await store.WriteAuditBatchAsync([entry], default);
+        await store.Audit.WriteAuditBatchAsync([entry], default);
         await store.WriteAuditAsync(entry with { Calls = 7 }, default);
 
         Assert.Equal([4_321, 7], (await Audit(store)).Select(e => e.Calls));
@@ -46,9 +46,9 @@ public abstract class AuditStoreContract
         var minute = Clock.GetUtcNow();
         var first = new AuditEntry(minute, "(anonymous)", "Poll", null, "AuthFailed", "198.51.100.7");
         var other = first with { RemoteAddress = "198.51.100.8" };
-        await store.WriteAuditBatchAsync([first, other with { Outcome = "InvalidRequest" }], default);
+        await store.Audit.WriteAuditBatchAsync([first, other with { Outcome = "InvalidRequest" }], default);
 
-        await store.SetAuditCallsAsync([first with { Calls = 40 }, other with { Calls = 3 }], default);
+        await store.Audit.SetAuditCallsAsync([first with { Calls = 40 }, other with { Calls = 3 }], default);
 
         var rows = await Audit(store);
         Assert.Equal(3, rows.Count);
@@ -61,12 +61,12 @@ public abstract class AuditStoreContract
     public async Task Ack_WithAnAuditRecord_CommitsTheRecordWithTheCursor_AndNothingWhenNothingChanged()
     {
         var store = await CreateStoreAsync();
-        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", null, "w1"), default);
         var advanced = Record("Ack", "AC01:1");
         var repeated = Record("Ack", "AC01:1");
 
-        await store.AckAsync("ins-a", "AC01", 1, default, advanced);
-        await store.AckAsync("ins-a", "AC01", 1, default, repeated);
+        await store.Batches.AckAsync("ins-a", "AC01", 1, default, advanced);
+        await store.Batches.AckAsync("ins-a", "AC01", 1, default, repeated);
 
         Assert.True(advanced.Stored);
         Assert.False(repeated.Stored);
@@ -77,10 +77,10 @@ public abstract class AuditStoreContract
     public async Task Ack_WhoseAuditRecordCannotBeWritten_ChangesNothing()
     {
         var store = await CreateStoreAsync();
-        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", null, "w1"), default);
         var broken = Unwritable("Ack");
 
-        await Assert.ThrowsAnyAsync<Exception>(() => store.AckAsync("ins-a", "AC01", 1, default, broken));
+        await Assert.ThrowsAnyAsync<Exception>(() => store.Batches.AckAsync("ins-a", "AC01", 1, default, broken));
 
         Assert.False(broken.Stored);
         Assert.Equal(0, await store.GetCursorAsync("ins-a", "AC01", default));
@@ -94,15 +94,15 @@ public abstract class AuditStoreContract
         var pushed = Record("PushBatch", "AC43");
         var duplicate = Record("PushBatch", "AC43");
 
-        await Assert.ThrowsAnyAsync<Exception>(() => store.AppendPushedBatchAsync(Batch("AC43", null, null), "k0", default, Unwritable("PushBatch")));
-        Assert.Equal(0, (await store.GetDatasetStateAsync("AC43", default)).LastSeq);
+        await Assert.ThrowsAnyAsync<Exception>(() => store.Batches.AppendPushedBatchAsync(Batch("AC43", null, null), "k0", default, Unwritable("PushBatch")));
+        Assert.Equal(0, (await store.Batches.GetDatasetStateAsync("AC43", default)).LastSeq);
 
-        await store.AppendPushedBatchAsync(Batch("AC43", null, null), "k1", default, pushed);
-        await store.AppendPushedBatchAsync(Batch("AC43", null, null), "k1", default, duplicate);
+        await store.Batches.AppendPushedBatchAsync(Batch("AC43", null, null), "k1", default, pushed);
+        await store.Batches.AppendPushedBatchAsync(Batch("AC43", null, null), "k1", default, duplicate);
 
         Assert.True(pushed.Stored);
         Assert.False(duplicate.Stored);
-        Assert.Equal(1, (await store.GetDatasetStateAsync("AC43", default)).LastSeq);
+        Assert.Equal(1, (await store.Batches.GetDatasetStateAsync("AC43", default)).LastSeq);
         Assert.Equal([pushed.Entry], await Audit(store));
     }
 
@@ -113,11 +113,11 @@ public abstract class AuditStoreContract
         var accepted = Record("SubmitRequest", "m1");
         var resubmitted = Record("SubmitRequest", "m1");
 
-        await Assert.ThrowsAnyAsync<Exception>(() => store.SubmitRequestAsync(Request("m0"), default, Unwritable("SubmitRequest")));
-        Assert.Null(await store.GetResponseAsync("ins-a", "m0", markRead: false, default));
+        await Assert.ThrowsAnyAsync<Exception>(() => store.Requests.SubmitRequestAsync(Request("m0"), default, Unwritable("SubmitRequest")));
+        Assert.Null(await store.Requests.GetResponseAsync("ins-a", "m0", markRead: false, default));
 
-        await store.SubmitRequestAsync(Request("m1"), default, accepted);
-        var again = await store.SubmitRequestAsync(Request("m1"), default, resubmitted);
+        await store.Requests.SubmitRequestAsync(Request("m1"), default, accepted);
+        var again = await store.Requests.SubmitRequestAsync(Request("m1"), default, resubmitted);
 
         Assert.Equal(SubmitOutcome.Resubmitted, again.Outcome);
         Assert.True(accepted.Stored);
@@ -129,17 +129,17 @@ public abstract class AuditStoreContract
     public async Task CompletedRequest_WithAnAuditRecord_IsAnsweredWithIt_OrNotAtAll()
     {
         var store = await CreateStoreAsync();
-        await store.SubmitRequestAsync(Request("m1"), default);
-        var claimed = Assert.Single(await store.ClaimRequestsAsync("src-1", ["1101"], 1, TimeSpan.FromMinutes(5), default));
+        await store.Requests.SubmitRequestAsync(Request("m1"), default);
+        var claimed = Assert.Single(await store.Requests.ClaimRequestsAsync("src-1", ["1101"], 1, TimeSpan.FromMinutes(5), default));
         var answered = Record("PutResponse", claimed.Request.RefMsgId);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => store.CompleteRequestAsync(claimed.Request.RequestId, "src-1", RequestAnswer.Ok("{}"), default, Unwritable("PutResponse")));
-        Assert.Equal(RequestStatus.Processing, (await store.GetRequestByRefAsync(claimed.Request.RefMsgId, default))!.Status);
+        await Assert.ThrowsAnyAsync<Exception>(() => store.Requests.CompleteRequestAsync(claimed.Request.RequestId, "src-1", RequestAnswer.Ok("{}"), default, Unwritable("PutResponse")));
+        Assert.Equal(RequestStatus.Processing, (await store.Requests.GetRequestByRefAsync(claimed.Request.RefMsgId, default))!.Status);
 
-        Assert.True(await store.CompleteRequestAsync(claimed.Request.RequestId, "src-1", RequestAnswer.Ok("{}"), default, answered));
+        Assert.True(await store.Requests.CompleteRequestAsync(claimed.Request.RequestId, "src-1", RequestAnswer.Ok("{}"), default, answered));
 
         Assert.True(answered.Stored);
-        Assert.Equal(RequestStatus.Completed, (await store.GetRequestByRefAsync(claimed.Request.RefMsgId, default))!.Status);
+        Assert.Equal(RequestStatus.Completed, (await store.Requests.GetRequestByRefAsync(claimed.Request.RefMsgId, default))!.Status);
         Assert.Equal([answered.Entry], await Audit(store));
     }
 
@@ -149,7 +149,7 @@ public abstract class AuditStoreContract
     private static NewRequest Request(string msgId) =>
         new("ins-a", msgId, "1101", "{\"id\":\"1\"}", new string('b', 64), TimeSpan.FromMinutes(30));
 
-    private static Task<IReadOnlyList<AuditEntry>> Audit(AdoStagingStore store) =>
+    private static Task<IReadOnlyList<AuditEntry>> Audit(TestStaging store) =>
         store.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 100, default);
 
     private AuditRecord Record(string operation, string objectId) =>
@@ -164,9 +164,9 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
 {
     private readonly TempDirectory _folder = new("exchange-audit");
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
-        var store = new SqliteStagingStore($"Data Source={_folder.File($"staging-{Guid.NewGuid():N}.db")}", Clock);
+        var store = TestStaging.Sqlite($"Data Source={_folder.File($"staging-{Guid.NewGuid():N}.db")}", Clock);
         await store.MigrateAsync(default);
         return store;
     }
@@ -177,11 +177,11 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresAuditStoreTests(PostgresCluster cluster) : AuditStoreContract, IAsyncLifetime
 {
-    private readonly List<PostgresStagingStore> _stores = [];
+    private readonly List<TestStaging> _stores = [];
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
-        var store = new PostgresStagingStore(await cluster.CreateDatabaseAsync("audit"), Clock);
+        var store = TestStaging.Postgres(await cluster.CreateDatabaseAsync("audit"), Clock);
         _stores.Add(store);
         await store.MigrateAsync(default);
         return store;

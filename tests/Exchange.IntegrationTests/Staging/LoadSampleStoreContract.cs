@@ -1,5 +1,4 @@
 using Exchange.Core.Load;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
@@ -14,16 +13,16 @@ public abstract class LoadSampleStoreContract
     protected FakeTimeProvider Clock { get; } = new(T0);
 
     /// <summary>A new, empty, migrated store.</summary>
-    protected abstract Task<AdoStagingStore> CreateStoreAsync();
+    protected abstract Task<TestStaging> CreateStoreAsync();
 
     [Fact]
     public async Task AddLoadSample_StoresTransitions_ReadBackPerSourceInOrderFromATime()
     {
         var store = await CreateStoreAsync();
-        await store.AddLoadSampleAsync(new LoadSample(T0, "prod", "gate", null, GateState.Busy, "no load sample yet"), default);
-        await store.AddLoadSampleAsync(new LoadSample(T0.AddSeconds(4), "prod", "active", 1.5, GateState.Idle, "idle for 2 samples"), default);
-        await store.AddLoadSampleAsync(new LoadSample(T0.AddSeconds(5), "other", "cpu", 97, GateState.Hibernating, "critical"), default);
-        await store.AddLoadSampleAsync(new LoadSample(T0.AddSeconds(9), "prod", "active", 55, GateState.Hibernating, "critical load"), default);
+        await store.LoadSamples.AddLoadSampleAsync(new LoadSample(T0, "prod", "gate", null, GateState.Busy, "no load sample yet"), default);
+        await store.LoadSamples.AddLoadSampleAsync(new LoadSample(T0.AddSeconds(4), "prod", "active", 1.5, GateState.Idle, "idle for 2 samples"), default);
+        await store.LoadSamples.AddLoadSampleAsync(new LoadSample(T0.AddSeconds(5), "other", "cpu", 97, GateState.Hibernating, "critical"), default);
+        await store.LoadSamples.AddLoadSampleAsync(new LoadSample(T0.AddSeconds(9), "prod", "active", 55, GateState.Hibernating, "critical load"), default);
 
         var all = await store.ReadLoadSamplesAsync("prod", T0, 10, default);
         Assert.Equal([GateState.Busy, GateState.Idle, GateState.Hibernating], all.Select(s => s.State));
@@ -39,9 +38,9 @@ public sealed class SqliteLoadSampleStoreTests : LoadSampleStoreContract, IDispo
 {
     private readonly TempDirectory _folder = new("exchange-load-samples");
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
-        var store = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", Clock);
+        var store = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", Clock);
         await store.MigrateAsync(default);
         return store;
     }
@@ -52,11 +51,11 @@ public sealed class SqliteLoadSampleStoreTests : LoadSampleStoreContract, IDispo
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresLoadSampleStoreTests(PostgresCluster cluster) : LoadSampleStoreContract, IAsyncLifetime
 {
-    private PostgresStagingStore? _store;
+    private TestStaging? _store;
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
-        _store = new PostgresStagingStore(await cluster.CreateDatabaseAsync("samples"), Clock);
+        _store = TestStaging.Postgres(await cluster.CreateDatabaseAsync("samples"), Clock);
         await _store.MigrateAsync(default);
         return _store;
     }

@@ -1,4 +1,3 @@
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 
 namespace Exchange.IntegrationTests.Staging;
@@ -6,19 +5,19 @@ namespace Exchange.IntegrationTests.Staging;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresRequestStoreTests(PostgresCluster cluster) : RequestStoreContract, IAsyncLifetime
 {
-    private readonly List<PostgresStagingStore> _stores = [];
-    private readonly Dictionary<AdoStagingStore, string> _connectionStrings = [];
+    private readonly List<TestStaging> _stores = [];
+    private readonly Dictionary<TestStaging, string> _connectionStrings = [];
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
         var connectionString = await cluster.CreateDatabaseAsync("requests");
-        var store = Track(new PostgresStagingStore(connectionString, Clock), connectionString);
+        var store = Track(TestStaging.Postgres(connectionString, Clock), connectionString);
         await store.MigrateAsync(default);
         return store;
     }
 
-    protected override Task<AdoStagingStore> OpenAnotherAsync(AdoStagingStore store) =>
-        Task.FromResult<AdoStagingStore>(Track(new PostgresStagingStore(_connectionStrings[store], Clock), _connectionStrings[store]));
+    protected override Task<TestStaging> OpenAnotherAsync(TestStaging store) =>
+        Task.FromResult<TestStaging>(Track(TestStaging.Postgres(_connectionStrings[store], Clock), _connectionStrings[store]));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -30,7 +29,7 @@ public sealed class PostgresRequestStoreTests(PostgresCluster cluster) : Request
         }
     }
 
-    private PostgresStagingStore Track(PostgresStagingStore store, string connectionString)
+    private TestStaging Track(TestStaging store, string connectionString)
     {
         _stores.Add(store);
         _connectionStrings[store] = connectionString;

@@ -1,4 +1,3 @@
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Npgsql;
 
@@ -7,22 +6,22 @@ namespace Exchange.IntegrationTests.Staging;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStagingStoreTests(PostgresCluster cluster) : StagingStoreContract, IAsyncLifetime
 {
-    private readonly List<PostgresStagingStore> _stores = [];
-    private readonly Dictionary<AdoStagingStore, string> _connectionStrings = [];
+    private readonly List<TestStaging> _stores = [];
+    private readonly Dictionary<TestStaging, string> _connectionStrings = [];
 
     protected override string DialectFolder => "postgres";
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
         var connectionString = await cluster.CreateDatabaseAsync("staging");
-        var store = new PostgresStagingStore(connectionString, Clock);
+        var store = TestStaging.Postgres(connectionString, Clock);
         _stores.Add(store);
         _connectionStrings[store] = connectionString;
         await store.MigrateAsync(default);
         return store;
     }
 
-    protected override async Task ExecuteAsync(AdoStagingStore store, string sql)
+    protected override async Task ExecuteAsync(TestStaging store, string sql)
     {
         await using var connection = new NpgsqlConnection(_connectionStrings[store]);
         await connection.OpenAsync();

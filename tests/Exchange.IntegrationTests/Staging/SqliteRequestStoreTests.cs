@@ -1,4 +1,3 @@
-using Exchange.Core.Staging;
 
 namespace Exchange.IntegrationTests.Staging;
 
@@ -6,15 +5,15 @@ public sealed class SqliteRequestStoreTests : RequestStoreContract, IDisposable
 {
     private readonly TempDirectory _folder = new("exchange-requests");
 
-    protected override async Task<AdoStagingStore> CreateStoreAsync()
+    protected override async Task<TestStaging> CreateStoreAsync()
     {
-        var store = new SqliteStagingStore($"Data Source={_folder.File($"staging-{Guid.NewGuid():N}.db")}", Clock);
+        var store = TestStaging.Sqlite($"Data Source={_folder.File($"staging-{Guid.NewGuid():N}.db")}", Clock);
         await store.MigrateAsync(default);
         return store;
     }
 
-    protected override Task<AdoStagingStore> OpenAnotherAsync(AdoStagingStore store) =>
-        Task.FromResult<AdoStagingStore>(new SqliteStagingStore($"Data Source={((SqliteStagingStore)store).FilePath};Pooling=False", Clock));
+    protected override Task<TestStaging> OpenAnotherAsync(TestStaging store) =>
+        Task.FromResult<TestStaging>(TestStaging.Sqlite($"Data Source={((TestStaging)store).FilePath};Pooling=False", Clock));
 
     public void Dispose() => _folder.Dispose();
 }

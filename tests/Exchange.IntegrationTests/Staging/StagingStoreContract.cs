@@ -4,27 +4,27 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.IntegrationTests.Staging;
 
-/// <summary>The behaviour every <see cref="IStagingStore"/> must have, run against each implementation.</summary>
+/// <summary>The behaviour every <see cref="IBatchStore"/> must have, run against each implementation.</summary>
 public abstract class StagingStoreContract
 {
     protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
 
     /// <summary>A new, empty, migrated store.</summary>
-    protected abstract Task<AdoStagingStore> CreateStoreAsync();
+    protected abstract Task<TestStaging> CreateStoreAsync();
 
     /// <summary>Runs raw SQL against the store's database.</summary>
-    protected abstract Task ExecuteAsync(AdoStagingStore store, string sql);
+    protected abstract Task ExecuteAsync(TestStaging store, string sql);
 
     private static NewBatch Batch(string dataset, string? from, string? to, string text = "{\"a\":1}\n", BatchOrigin origin = BatchOrigin.Extracted) =>
         new(dataset, 1, "jsonl+gzip", Encoding.UTF8.GetBytes(text), new string('a', 64), from, to, origin);
 
     /// <summary>Appends <paramref name="count"/> extracted batches whose watermarks chain w1, w2, …</summary>
-    private static async Task AppendChainAsync(AdoStagingStore store, string dataset, int count)
+    private static async Task AppendChainAsync(TestStaging store, string dataset, int count)
     {
         string? watermark = null;
         for (var i = 1; i <= count; i++)
         {
-            await store.AppendBatchAsync(Batch(dataset, watermark, $"w{i}"), default);
+            await store.Batches.AppendBatchAsync(Batch(dataset, watermark, $"w{i}"), default);
             watermark = $"w{i}";
         }
     }
@@ -43,12 +43,12 @@ public abstract class StagingStoreContract
     {
         var store = await CreateStoreAsync();
         await store.MigrateAsync(default);
-        Assert.Equal(store.KnownSchemaVersion, await store.ReadSchemaVersionAsync(default));
+        Assert.Equal(store.Database.KnownSchemaVersion, await store.Database.ReadSchemaVersionAsync(default));
 
         await ExecuteAsync(store, "DROP TABLE schema_version");
-        Assert.Equal(0, await store.ReadSchemaVersionAsync(default));
+        Assert.Equal(0, await store.Database.ReadSchemaVersionAsync(default));
 
-        // GetSchemaVersionAsync would have created it: this read left the store as it was.
+        // Migrating would have created it: this read left the store as it was.
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ExecuteAsync(store, "SELECT version FROM schema_version"));
     }
 
@@ -66,25 +66,25 @@ public abstract class StagingStoreContract
     public async Task AppendBatch_AssignsConsecutiveSeqPerDataset_AndMovesTheWatermark()
     {
         var store = await CreateStoreAsync();
-        var first = await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
-        var second = await store.AppendBatchAsync(Batch("AC01", "w1", "w2"), default);
-        var other = await store.AppendBatchAsync(Batch("AC43", null, "x1"), default);
+        var first = await store.Batches.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        var second = await store.Batches.AppendBatchAsync(Batch("AC01", "w1", "w2"), default);
+        var other = await store.Batches.AppendBatchAsync(Batch("AC43", null, "x1"), default);
 
         Assert.Equal([1L, 2L, 1L], new[] { first.Seq, second.Seq, other.Seq });
         Assert.NotEqual(first.BatchId, second.BatchId);
-        Assert.Equal(new DatasetState("AC01", "w2", 2), await store.GetDatasetStateAsync("AC01", default));
-        Assert.Equal(new DatasetState("KC24", null, 0), await store.GetDatasetStateAsync("KC24", default));
+        Assert.Equal(new DatasetState("AC01", "w2", 2), await store.Batches.GetDatasetStateAsync("AC01", default));
+        Assert.Equal(new DatasetState("KC24", null, 0), await store.Batches.GetDatasetStateAsync("KC24", default));
     }
 
     [Fact]
     public async Task AppendBatch_RefusesAndStoresNothing_WhenTheWatermarkMoved()
     {
         var store = await CreateStoreAsync();
-        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", null, "w1"), default);
 
-        var conflict = await Assert.ThrowsAsync<WatermarkConflictException>(() => store.AppendBatchAsync(Batch("AC01", null, "w1-again"), default));
+        var conflict = await Assert.ThrowsAsync<WatermarkConflictException>(() => store.Batches.AppendBatchAsync(Batch("AC01", null, "w1-again"), default));
         Assert.Equal("AC01", conflict.Dataset);
-        Assert.Equal(new DatasetState("AC01", "w1", 1), await store.GetDatasetStateAsync("AC01", default));
+        Assert.Equal(new DatasetState("AC01", "w1", 1), await store.Batches.GetDatasetStateAsync("AC01", default));
         Assert.Single(await store.GetBatchHeadersAfterAsync("AC01", 0, 10, default));
     }
 
@@ -96,7 +96,7 @@ public abstract class StagingStoreContract
         {
             try
             {
-                await store.AppendBatchAsync(Batch("AC01", null, $"w{i}"), default);
+                await store.Batches.AppendBatchAsync(Batch("AC01", null, $"w{i}"), default);
                 return true;
             }
             catch (WatermarkConflictException)
@@ -128,77 +128,77 @@ public abstract class StagingStoreContract
         var store = await CreateStoreAsync();
         await AppendChainAsync(store, "AC43", 5);
 
-        await store.AppendBatchAsync(Batch("AC01", null, "x1"), default);
-        await store.AckAsync("ins-a", "AC43", 2, default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", null, "x1"), default);
+        await store.Batches.AckAsync("ins-a", "AC43", 2, default);
 
-        Assert.Equal([3L, 4L], (await store.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 2, default)).Select(h => h.Seq));
-        Assert.Equal([3L, 4L, 5L], (await store.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 10, default)).Select(h => h.Seq));
+        Assert.Equal([3L, 4L], (await store.Batches.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 2, default)).Select(h => h.Seq));
+        Assert.Equal([3L, 4L, 5L], (await store.Batches.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 10, default)).Select(h => h.Seq));
 
         // Another insurer's cursor, another dataset, and the same statement asked again with other values.
-        Assert.Equal([1L, 2L, 3L, 4L, 5L], (await store.GetUnacknowledgedHeadersAsync("ins-b", "AC43", 10, default)).Select(h => h.Seq));
-        Assert.All(await store.GetUnacknowledgedHeadersAsync("ins-a", "AC01", 10, default), h => Assert.Equal("AC01", h.Dataset));
-        await store.AckAsync("ins-a", "AC43", 5, default);
-        Assert.Empty(await store.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 10, default));
-        Assert.Empty(await store.GetUnacknowledgedHeadersAsync("ins-a", "KC24", 10, default));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], (await store.Batches.GetUnacknowledgedHeadersAsync("ins-b", "AC43", 10, default)).Select(h => h.Seq));
+        Assert.All(await store.Batches.GetUnacknowledgedHeadersAsync("ins-a", "AC01", 10, default), h => Assert.Equal("AC01", h.Dataset));
+        await store.Batches.AckAsync("ins-a", "AC43", 5, default);
+        Assert.Empty(await store.Batches.GetUnacknowledgedHeadersAsync("ins-a", "AC43", 10, default));
+        Assert.Empty(await store.Batches.GetUnacknowledgedHeadersAsync("ins-a", "KC24", 10, default));
     }
 
     [Fact]
     public async Task GetBatch_ReturnsHeaderAndPayloadAsStored_AndNullForAnUnknownId()
     {
         var store = await CreateStoreAsync();
-        var stored = await store.AppendBatchAsync(Batch("KC24", null, "w1", "{\"AAC003\":\"张三\"}\n"), default);
+        var stored = await store.Batches.AppendBatchAsync(Batch("KC24", null, "w1", "{\"AAC003\":\"张三\"}\n"), default);
 
-        var batch = await store.GetBatchAsync(stored.BatchId, default);
+        var batch = await store.Batches.GetBatchAsync(stored.BatchId, default);
         Assert.NotNull(batch);
         Assert.Equal(stored, batch.Header);
         Assert.Equal(Clock.GetUtcNow(), batch.Header.CreatedAt);
         Assert.Equal("{\"AAC003\":\"张三\"}\n", Encoding.UTF8.GetString(batch.Payload));
-        Assert.Null(await store.GetBatchAsync(stored.BatchId + 1000, default));
+        Assert.Null(await store.Batches.GetBatchAsync(stored.BatchId + 1000, default));
     }
 
     [Fact]
     public async Task Ack_MovesTheCursorForward_NeverBack_NeverPastTheLastBatch()
     {
         var store = await CreateStoreAsync();
-        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
-        await store.AppendBatchAsync(Batch("AC01", "w1", "w2"), default);
-        await store.AppendBatchAsync(Batch("AC01", "w2", "w3"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", "w1", "w2"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", "w2", "w3"), default);
 
-        Assert.Equal(new AckResult(AckOutcome.Advanced, 2, 3), await store.AckAsync("ins-a", "AC01", 2, default));
-        Assert.Equal(new AckResult(AckOutcome.AlreadyAcknowledged, 2, 3), await store.AckAsync("ins-a", "AC01", 1, default));
-        Assert.Equal(new AckResult(AckOutcome.OutOfRange, 2, 3), await store.AckAsync("ins-a", "AC01", 4, default));
+        Assert.Equal(new AckResult(AckOutcome.Advanced, 2, 3), await store.Batches.AckAsync("ins-a", "AC01", 2, default));
+        Assert.Equal(new AckResult(AckOutcome.AlreadyAcknowledged, 2, 3), await store.Batches.AckAsync("ins-a", "AC01", 1, default));
+        Assert.Equal(new AckResult(AckOutcome.OutOfRange, 2, 3), await store.Batches.AckAsync("ins-a", "AC01", 4, default));
         Assert.Equal(2, await store.GetCursorAsync("ins-a", "AC01", default));
-        Assert.Equal(new AckResult(AckOutcome.Advanced, 3, 3), await store.AckAsync("ins-a", "AC01", 3, default));
+        Assert.Equal(new AckResult(AckOutcome.Advanced, 3, 3), await store.Batches.AckAsync("ins-a", "AC01", 3, default));
     }
 
     [Fact]
     public async Task Ack_KeepsOneCursorPerInsurerAndDataset()
     {
         var store = await CreateStoreAsync();
-        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
-        await store.AppendBatchAsync(Batch("AC43", null, "x1"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC43", null, "x1"), default);
 
-        await store.AckAsync("ins-a", "AC01", 1, default);
+        await store.Batches.AckAsync("ins-a", "AC01", 1, default);
         Assert.Equal(1, await store.GetCursorAsync("ins-a", "AC01", default));
         Assert.Equal(0, await store.GetCursorAsync("ins-b", "AC01", default));
         Assert.Equal(0, await store.GetCursorAsync("ins-a", "AC43", default));
-        Assert.Equal(AckOutcome.OutOfRange, (await store.AckAsync("ins-a", "KC24", 1, default)).Outcome);
+        Assert.Equal(AckOutcome.OutOfRange, (await store.Batches.AckAsync("ins-a", "KC24", 1, default)).Outcome);
     }
 
     [Fact]
     public async Task AppendPushedBatch_StoresOncePerKey_AndLeavesTheWatermarkAlone()
     {
         var store = await CreateStoreAsync();
-        await store.AppendBatchAsync(Batch("AC01", null, "w1"), default);
+        await store.Batches.AppendBatchAsync(Batch("AC01", null, "w1"), default);
 
-        var (first, firstDuplicate) = await store.AppendPushedBatchAsync(Batch("AC01", null, null, origin: BatchOrigin.Pushed), "key-1", default);
-        var (again, againDuplicate) = await store.AppendPushedBatchAsync(Batch("AC01", null, null, "different", BatchOrigin.Pushed), "key-1", default);
+        var (first, firstDuplicate) = await store.Batches.AppendPushedBatchAsync(Batch("AC01", null, null, origin: BatchOrigin.Pushed), "key-1", default);
+        var (again, againDuplicate) = await store.Batches.AppendPushedBatchAsync(Batch("AC01", null, null, "different", BatchOrigin.Pushed), "key-1", default);
 
         Assert.False(firstDuplicate);
         Assert.True(againDuplicate);
         Assert.Equal(first, again);
         Assert.Equal(2, first.Seq);
-        Assert.Equal(new DatasetState("AC01", "w1", 2), await store.GetDatasetStateAsync("AC01", default));
+        Assert.Equal(new DatasetState("AC01", "w1", 2), await store.Batches.GetDatasetStateAsync("AC01", default));
         Assert.Equal(2, (await store.GetBatchHeadersAfterAsync("AC01", 0, 10, default)).Count);
     }
 

@@ -9,14 +9,14 @@ namespace Exchange.WebService.Tests.Delivery;
 public sealed class DeliveryServiceTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _folder = new();
-    private readonly SqliteStagingStore _store;
+    private readonly TestStaging _store;
     private readonly DeliveryService _delivery;
     private readonly Principal _insurer = Principal("insurer-a", PrincipalRole.Insurer, TimeSpan.FromSeconds(2.5), "AC01", "KC24");
 
     public DeliveryServiceTests()
     {
-        _store = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
-        _delivery = new DeliveryService(_store, maxBatchesPerPoll: 3);
+        _store = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
+        _delivery = new DeliveryService(_store.Batches, maxBatchesPerPoll: 3);
     }
 
     public Task InitializeAsync() => _store.MigrateAsync(CancellationToken.None);
@@ -126,8 +126,8 @@ public sealed class DeliveryServiceTests : IAsyncLifetime, IDisposable
         var headers = new List<BatchHeader>();
         for (var i = 0; i < count; i++)
         {
-            var state = await _store.GetDatasetStateAsync(dataset, CancellationToken.None);
-            headers.Add(await _store.AppendBatchAsync(Batches.Make(dataset, 2, state.Watermark, $"w{state.LastSeq + 1}"), CancellationToken.None));
+            var state = await _store.Batches.GetDatasetStateAsync(dataset, CancellationToken.None);
+            headers.Add(await _store.Batches.AppendBatchAsync(Batches.Make(dataset, 2, state.Watermark, $"w{state.LastSeq + 1}"), CancellationToken.None));
         }
 
         return headers;

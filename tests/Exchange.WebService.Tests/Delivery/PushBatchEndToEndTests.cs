@@ -48,7 +48,7 @@ public sealed class PushBatchEndToEndTests
 
         Assert.Equal(first.Element(SoapReply.X + "BatchId")!.Value, again.Element(SoapReply.X + "BatchId")!.Value);
         Assert.Equal("true", again.Element(SoapReply.X + "Duplicate")!.Value);
-        Assert.Equal(1, (await host.Store.GetDatasetStateAsync("AC01", default)).LastSeq);
+        Assert.Equal(1, (await host.Store.Batches.GetDatasetStateAsync("AC01", default)).LastSeq);
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class PushBatchEndToEndTests
 
         reply.AssertFault("InvalidRequest");
         Assert.Contains(named, reply.FaultMessage, StringComparison.Ordinal);
-        Assert.Equal(0, (await host.Store.GetDatasetStateAsync("AC01", default)).LastSeq);
+        Assert.Equal(0, (await host.Store.Batches.GetDatasetStateAsync("AC01", default)).LastSeq);
     }
 
     [Fact]
@@ -98,8 +98,8 @@ public sealed class PushBatchEndToEndTests
 
         (await host.CallAsync(Push("k-1", Gzip("{}\n")))).AssertFault("Forbidden");
         (await host.CallAsync(Push("k-2", Gzip("{}\n"), dataset: "KC24"), user: Source, password: SourcePassword)).AssertFault("Forbidden");
-        Assert.Equal(0, (await host.Store.GetDatasetStateAsync("AC01", default)).LastSeq);
-        Assert.Equal(0, (await host.Store.GetDatasetStateAsync("KC24", default)).LastSeq);
+        Assert.Equal(0, (await host.Store.Batches.GetDatasetStateAsync("AC01", default)).LastSeq);
+        Assert.Equal(0, (await host.Store.Batches.GetDatasetStateAsync("KC24", default)).LastSeq);
     }
 
     [Fact]

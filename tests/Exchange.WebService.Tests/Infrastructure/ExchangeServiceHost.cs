@@ -44,7 +44,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
     private readonly TempDirectory _folder;
     private readonly WebApplication _app;
 
-    private ExchangeServiceHost(TempDirectory folder, WebApplication app, SqliteStagingStore store, CapturingLoggerProvider logs, FakeTimeProvider time, Uri baseAddress)
+    private ExchangeServiceHost(TempDirectory folder, WebApplication app, TestStaging store, CapturingLoggerProvider logs, FakeTimeProvider time, Uri baseAddress)
     {
         _folder = folder;
         _app = app;
@@ -54,7 +54,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         Client = new HttpClient { BaseAddress = baseAddress };
     }
 
-    public SqliteStagingStore Store { get; }
+    public TestStaging Store { get; }
 
     public CapturingLoggerProvider Logs { get; }
 
@@ -66,7 +66,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
     {
         var folder = new TempDirectory();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero));
-        var store = new SqliteStagingStore($"Data Source={folder.File("staging.db")}", time);
+        var store = TestStaging.Sqlite($"Data Source={folder.File("staging.db")}", time);
         await store.MigrateAsync(CancellationToken.None);
 
         // Low iteration counts keep the tests fast; the format and the code path are the production ones.
@@ -101,7 +101,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(logs);
-        builder.Services.AddStagingStore(_ => store);
+        builder.Services.AddStagingStore(_ => store.Database);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(Options.Create(serviceOptions));
@@ -117,8 +117,8 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
     /// <summary>Stores a batch of <paramref name="rows"/> rows in <paramref name="dataset"/>, as the extraction job would.</summary>
     public async Task<BatchHeader> AppendBatchAsync(string dataset, int rows)
     {
-        var state = await Store.GetDatasetStateAsync(dataset, CancellationToken.None);
-        return await Store.AppendBatchAsync(Batches.Make(dataset, rows, state.Watermark, $"w{state.LastSeq + 1}"), CancellationToken.None);
+        var state = await Store.Batches.GetDatasetStateAsync(dataset, CancellationToken.None);
+        return await Store.Batches.AppendBatchAsync(Batches.Make(dataset, rows, state.Watermark, $"w{state.LastSeq + 1}"), CancellationToken.None);
     }
 
     /// <summary>

@@ -11,14 +11,14 @@ public sealed class AuditTrailTests : IDisposable
 {
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _folder = new("exchange-audit-trail");
-    private readonly SqliteStagingStore _sqlite;
+    private readonly TestStaging _sqlite;
     private readonly CountingStore _store;
     private readonly CapturingLoggerProvider _log = new();
     private readonly ILoggerFactory _loggerFactory;
 
     public AuditTrailTests()
     {
-        _sqlite = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
+        _sqlite = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
         _sqlite.MigrateAsync(default).GetAwaiter().GetResult();
         _store = new CountingStore(_sqlite);
         _loggerFactory = LoggerFactory.Create(logging => logging.AddProvider(_log));
@@ -119,7 +119,7 @@ public sealed class AuditTrailTests : IDisposable
     private static AuditEntry Entry(string principal) => new(DateTimeOffset.UtcNow, principal, "Poll", "BX01", "ok", "127.0.0.1");
 
     /// <summary>The real store, with the size of every audit group it was asked to commit (and one failure on request).</summary>
-    private sealed class CountingStore(SqliteStagingStore inner) : IStagingStore, IAuditStore
+    private sealed class CountingStore(TestStaging inner) : IAuditStore
     {
         private readonly ConcurrentQueue<int> _groups = new();
 
@@ -143,7 +143,7 @@ public sealed class AuditTrailTests : IDisposable
             await WriteNowAsync(entries, cancellationToken);
         }
 
-        public Task SetAuditCallsAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) => inner.SetAuditCallsAsync(entries, cancellationToken);
+        public Task SetAuditCallsAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) => inner.Audit.SetAuditCallsAsync(entries, cancellationToken);
 
         private Task WriteNowAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
@@ -154,31 +154,7 @@ public sealed class AuditTrailTests : IDisposable
             }
 
             _groups.Enqueue(entries.Count);
-            return inner.WriteAuditBatchAsync(entries, cancellationToken);
+            return inner.Audit.WriteAuditBatchAsync(entries, cancellationToken);
         }
-
-        public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
-
-        public Task<DatasetState> GetDatasetStateAsync(string dataset, CancellationToken cancellationToken) => inner.GetDatasetStateAsync(dataset, cancellationToken);
-
-        public Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken) => inner.AppendBatchAsync(batch, cancellationToken);
-
-        public Task<(BatchHeader Header, bool Duplicate)> AppendPushedBatchAsync(NewBatch batch, string batchKey, CancellationToken cancellationToken, AuditRecord? audit = null) =>
-            inner.AppendPushedBatchAsync(batch, batchKey, cancellationToken, audit);
-
-        public Task<IReadOnlyList<BatchHeader>> GetBatchHeadersAfterAsync(string dataset, long afterSeq, int max, CancellationToken cancellationToken) =>
-            inner.GetBatchHeadersAfterAsync(dataset, afterSeq, max, cancellationToken);
-
-        public Task<StoredBatch?> GetBatchAsync(long batchId, CancellationToken cancellationToken) => inner.GetBatchAsync(batchId, cancellationToken);
-
-        public Task<IReadOnlyList<BatchHeader>> GetUnacknowledgedHeadersAsync(string insurer, string dataset, int max, CancellationToken cancellationToken) =>
-            inner.GetUnacknowledgedHeadersAsync(insurer, dataset, max, cancellationToken);
-
-        public Task<long> GetCursorAsync(string insurer, string dataset, CancellationToken cancellationToken) => inner.GetCursorAsync(insurer, dataset, cancellationToken);
-
-        public Task<AckResult> AckAsync(string insurer, string dataset, long seq, CancellationToken cancellationToken, AuditRecord? audit = null) =>
-            inner.AckAsync(insurer, dataset, seq, cancellationToken, audit);
-
-        public Task WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken) => inner.WriteAuditAsync(entry, cancellationToken);
     }
 }

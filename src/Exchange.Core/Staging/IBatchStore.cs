@@ -3,15 +3,11 @@ using Exchange.Core.Audit;
 namespace Exchange.Core.Staging;
 
 /// <summary>
-/// The staging store on the front-end machine: batches, watermarks, insurer cursors and the audit log.
-/// Implementations: <c>SqliteStagingStore</c> (embedded default) and <c>PostgresStagingStore</c>.
+/// The batches of the staging store on the front-end machine: batches, dataset watermarks and insurer cursors.
+/// Implemented by <see cref="BatchStore"/> on SQLite and PostgreSQL.
 /// </summary>
-public interface IStagingStore
+public interface IBatchStore
 {
-    /// <summary>Applies the schema scripts not yet applied; refuses a schema newer than this build knows.</summary>
-    /// <exception cref="StagingSchemaException">The stored schema version is unknown to this build.</exception>
-    Task MigrateAsync(CancellationToken cancellationToken);
-
     /// <summary>The dataset's watermark and last sequence number (null watermark, 0 when nothing was stored yet).</summary>
     Task<DatasetState> GetDatasetStateAsync(string dataset, CancellationToken cancellationToken);
 

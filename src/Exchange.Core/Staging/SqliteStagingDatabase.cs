@@ -5,17 +5,17 @@ using Microsoft.Data.Sqlite;
 namespace Exchange.Core.Staging;
 
 /// <summary>
-/// The embedded staging store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed batch
+/// The embedded staging database: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed batch
 /// survives a power cut. Write transactions begin IMMEDIATE, taking the file's write lock up front.
 /// </summary>
-public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
+public sealed class SqliteStagingDatabase : StagingDatabase
 {
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     private readonly string _connectionString;
     private readonly SqliteSessionPool _sessions;
 
-    /// <summary>Creates the store on the file named by <paramref name="connectionString"/> (its folder is created if missing).</summary>
-    public SqliteStagingStore(string connectionString, TimeProvider timeProvider)
+    /// <summary>Creates the database on the file named by <paramref name="connectionString"/> (its folder is created if missing).</summary>
+    public SqliteStagingDatabase(string connectionString, TimeProvider timeProvider)
         : base(timeProvider)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
@@ -34,32 +34,36 @@ public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
         builder.DefaultTimeout = 30;
         _connectionString = builder.ToString();
         FilePath = Path.GetFullPath(builder.DataSource);
-        _sessions = new SqliteSessionPool(_connectionString, SetPragmasAsync);
+        _sessions = new SqliteSessionPool(this);
     }
 
     /// <summary>The database file.</summary>
     public string FilePath { get; }
 
     /// <inheritdoc />
-    protected override string DialectFolder => "sqlite";
+    internal override string ScriptFolder => "sqlite";
 
     /// <inheritdoc />
-    protected override string ForUpdate => "";
+    internal override string ForUpdate => "";
 
     /// <inheritdoc />
-    protected override string SchemaVersionTableExistsSql => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
+    private protected override string SchemaVersionTableExistsSql => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
 
-    /// <summary>The database file a connection string names, as the store would open it (nothing is created).</summary>
+    /// <summary>The database file a connection string names, as the database would open it (nothing is created).</summary>
     public static string DatabaseFile(string connectionString) => Path.GetFullPath(new SqliteConnectionStringBuilder(connectionString).DataSource);
 
     /// <inheritdoc />
-    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    internal override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await SetPragmasAsync(connection, cancellationToken).ConfigureAwait(false);
+            using var pragma = connection.CreateCommand();
+
+            // synchronous is per connection: FULL makes every commit durable in WAL mode.
+            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -70,34 +74,31 @@ public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
     }
 
     /// <inheritdoc />
-    protected override ValueTask<StoreSession> OpenSessionAsync(CancellationToken cancellationToken) => _sessions.RentAsync(cancellationToken);
+    internal override ValueTask<StagingSession> OpenSessionAsync(CancellationToken cancellationToken) => _sessions.RentAsync(cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>
     /// SQLite 3.50 marks a statement whose LIMIT is a bound parameter for recompilation whenever the parameter is bound, so
-    /// a prepared Poll statement would be compiled again on every call. A literal keeps one compiled statement per limit value.
+    /// a kept Poll statement would be compiled again on every call. A literal keeps one compiled statement per limit value.
     /// </remarks>
-    protected internal override string Limit(int max) => string.Create(CultureInfo.InvariantCulture, $" LIMIT {max}");
+    internal override string Limit(int max) => string.Create(CultureInfo.InvariantCulture, $" LIMIT {max}");
 
-    /// <summary>Closes the connections kept open for sessions.</summary>
-    public void Dispose() => _sessions.Dispose();
-
-    private static async Task SetPragmasAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
     {
-        using var pragma = connection.CreateCommand();
-
-        // synchronous is per connection: FULL makes every commit durable in WAL mode.
-        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (disposing)
+        {
+            _sessions.Dispose();
+        }
     }
 
     /// <inheritdoc />
-    protected override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+    internal override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         // deferred: false is BEGIN IMMEDIATE: no read-then-upgrade deadlock between two writers.
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
     /// <inheritdoc />
-    protected override async Task PrepareForMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    private protected override async Task PrepareForMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
@@ -109,10 +110,10 @@ public sealed class SqliteStagingStore : AdoStagingStore, IDisposable
     }
 
     /// <inheritdoc />
-    protected override object ToDb(DateTimeOffset value) => value.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
+    internal override object ToDb(DateTimeOffset value) => value.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
 
     /// <inheritdoc />
-    protected override DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal) =>
+    internal override DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal) =>
         DateTimeOffset.ParseExact(reader.GetString(ordinal), TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     /// <inheritdoc />
