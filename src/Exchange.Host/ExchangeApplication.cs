@@ -50,7 +50,6 @@ internal static class ExchangeApplication
         services.AddSingleton(TimeProvider.System);
         services.AddStagingStore(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
         services.AddExchangeLoadAwareExtraction(location);
-        services.AddSingleton(new SourceProviderRegistry(options.ProvidersDirectory));
         services.AddSingleton<SourceConnector>();
         services.AddSingleton<ChunkStoreRetry>();
         services.AddSingleton<ExtractionEngine>();

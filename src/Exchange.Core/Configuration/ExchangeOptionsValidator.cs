@@ -34,9 +34,9 @@ public static partial class ExchangeOptionsValidator
 
         foreach (var (name, source) in options.Sources)
         {
-            if (!SourceProviderRegistry.ProviderNames.Contains(source.Provider, StringComparer.Ordinal))
+            if (!SourceProviders.Names.Contains(source.Provider, StringComparer.Ordinal))
             {
-                Add($"Sources:{name}:Provider", $"must be one of {string.Join(", ", SourceProviderRegistry.ProviderNames)}, was '{source.Provider}'");
+                Add($"Sources:{name}:Provider", $"must be one of {string.Join(", ", SourceProviders.Names)}, was '{source.Provider}'");
             }
 
             if (string.IsNullOrWhiteSpace(source.ConnectionString))

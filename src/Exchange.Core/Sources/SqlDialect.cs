@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
+using Oracle.ManagedDataAccess.Client;
 
 namespace Exchange.Core.Sources;
 
@@ -69,9 +70,9 @@ public static partial class SqlDialects
     public static void UseNamedParameters(this DbCommand command, SqlDialect dialect)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (dialect == SqlDialect.Oracle)
+        if (dialect == SqlDialect.Oracle && command is OracleCommand oracle)
         {
-            command.GetType().GetProperty("BindByName")?.SetValue(command, true);
+            oracle.BindByName = true;
         }
     }
 

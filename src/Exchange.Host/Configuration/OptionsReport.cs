@@ -9,11 +9,11 @@ internal static class OptionsReport
 {
     public static IEnumerable<string> Describe(ConfigLocation location, ExchangeOptions options, ScheduleOptions schedule)
     {
-        yield return $"Exchange starting: config {location.ConfigDirectory}, data {options.DataDirectory}, logs {options.LogDirectory}, providers {options.ProvidersDirectory ?? "(application folder only)"}";
-        yield return $"Staging store: {options.Staging.Provider} {ConnectionStringDescriber.Describe(SourceProviderRegistry.GetDialect(options.Staging.Provider), options.Staging.ConnectionString)}";
+        yield return $"Exchange starting: config {location.ConfigDirectory}, data {options.DataDirectory}, logs {options.LogDirectory}";
+        yield return $"Staging store: {options.Staging.Provider} {ConnectionStringDescriber.Describe(SourceProviders.GetDialect(options.Staging.Provider), options.Staging.ConnectionString)}";
         foreach (var (name, source) in options.Sources)
         {
-            var dialect = SourceProviderRegistry.GetDialect(source.Provider);
+            var dialect = SourceProviders.GetDialect(source.Provider);
             yield return $"Source {name}: {source.Provider} {ConnectionStringDescriber.Describe(dialect, source.ConnectionString)}, timestamps in UTC{Offset(source.TimeZoneOffset)}";
         }
 

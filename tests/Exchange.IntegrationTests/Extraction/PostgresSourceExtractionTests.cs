@@ -72,7 +72,7 @@ public sealed class PostgresSourceExtractionTests(PostgresCluster cluster) : IDi
         };
         var staging = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
         staging.MigrateAsync(default).GetAwaiter().GetResult();
-        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
+        var connector = new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(options));
         return (new ExtractionEngine(staging, new AlwaysOpenLoadGate(), connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging);
     }
 
