@@ -26,6 +26,9 @@ public sealed partial class ExtractionEngine(
     TimeProvider timeProvider,
     ILogger<ExtractionEngine> logger)
 {
+    private readonly SourceChunkReader _reader = new(sources);
+    private readonly BackgroundChunkStore _store = new(store, storeRetry, timeProvider, logger);
+
     /// <summary>Runs the dataset until it has caught up, the gate closes, or the watermark conflicts.</summary>
     /// <remarks>
     /// At most one source connection is open during a run. Cancellation aborts the chunk in flight and the store in
@@ -99,8 +102,8 @@ public sealed partial class ExtractionEngine(
                     return await SettleAsync(settling, run).ConfigureAwait(false) ?? run.Result(ExtractionStopReason.GateClosed, decision.Reason);
                 }
 
-                connection ??= await OpenSourceAsync(source, cancellationToken).ConfigureAwait(false);
-                plan ??= await PlanAsync(connection, source, dataset, now, cancellationToken).ConfigureAwait(false);
+                connection ??= await _reader.OpenAsync(source, cancellationToken).ConfigureAwait(false);
+                plan ??= await SourceChunkReader.PlanAsync(connection, source, dataset, now, cancellationToken).ConfigureAwait(false);
 
                 var started = timeProvider.GetTimestamp();
                 ReadChunk? chunk;
@@ -109,7 +112,7 @@ public sealed partial class ExtractionEngine(
                 {
                     try
                     {
-                        chunk = await ReadChunkAsync(connection, source, dataset, plan, readAfter, chunkRows, read.Token).ConfigureAwait(false);
+                        chunk = await SourceChunkReader.ReadChunkAsync(connection, source, dataset, plan, readAfter, chunkRows, read.Token).ConfigureAwait(false);
                     }
                     catch (Exception error) when (hibernation.IsCancellationRequested && !cancellationToken.IsCancellationRequested && error is OperationCanceledException or DbException)
                     {
@@ -145,7 +148,7 @@ public sealed partial class ExtractionEngine(
                     // read and is not counted twice; a store slower than the reads slows the pace and so shrinks the chunks.
                     var elapsed = timeProvider.GetElapsedTime(started);
                     readAfter = chunk.Last;
-                    pending = StartStore(chunk, dataset.Name, run.Watermark, started, cancellationToken);
+                    pending = _store.Start(chunk, dataset.Name, run.Watermark, started, cancellationToken);
                     if (pending.Rows < chunkRows)
                     {
                         break;
@@ -234,4 +237,22 @@ public sealed partial class ExtractionEngine(
 
         public ExtractionResult Result(ExtractionStopReason reason, string detail) => new(Dataset, Chunks, Rows, reason, detail, Watermark);
     }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Extracting {Dataset} from source {Source} ({SourceDescription}) after watermark {Watermark}")]
+    private static partial void LogRunStarting(ILogger logger, string dataset, string source, string sourceDescription, string watermark);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Dataset {Dataset} caught up: {Chunks} batches, {Rows} rows this run, watermark {Watermark}")]
+    private static partial void LogCaughtUp(ILogger logger, string dataset, int chunks, long rows, string watermark);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Dataset {Dataset} paused: load gate is {State} ({Reason})")]
+    private static partial void LogGateClosed(ILogger logger, string dataset, GateState state, string reason);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Dataset {Dataset}: chunk of {Rows} rows abandoned because the load gate started hibernating; it will be read again")]
+    private static partial void LogChunkAbandoned(ILogger logger, string dataset, int rows);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Dataset {Dataset} stopped: {Message}")]
+    private static partial void LogWatermarkConflict(ILogger logger, string dataset, string message);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Error, Message = "Dataset {Dataset}: the batch being stored when the run failed was not stored either ({Reason}); it will be read again")]
+    private static partial void LogStoreFailedWhileStopping(ILogger logger, Exception error, string dataset, string reason);
 }
