@@ -64,7 +64,8 @@ internal sealed class SourceChunkReader(SourceConnector sources)
         var kind = SourceTimestamps.KindOf(reader.GetFieldType(tsOrdinal), reader.GetDataTypeName(tsOrdinal), dataset.TimestampColumn);
         return new RunPlan(
             SourceTimestamps.UpperBound(kind, now, dataset.SafetyLag, source.TimeZoneOffset),
-            ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal));
+            ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal),
+            SqlDialects.RowLimitFor(source.Dialect, connection.ServerVersion));
     }
 
     /// <summary>Reads one chunk's rows into a payload writer; null when there are none. The source's reader is closed on return.</summary>
@@ -72,8 +73,8 @@ internal sealed class SourceChunkReader(SourceConnector sources)
         DbConnection connection, SourceInfo source, DatasetOptions dataset, RunPlan plan, Watermark? watermark, int limit, CancellationToken cancellationToken)
     {
         var query = string.IsNullOrWhiteSpace(dataset.Query)
-            ? KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null)
-            : KeysetQuery.BuildCustom(source.Dialect, dataset.Query, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null);
+            ? KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null, plan.RowLimit)
+            : KeysetQuery.BuildCustom(source.Dialect, dataset.Query, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null, plan.RowLimit);
         var command = connection.CreateCommand();
         await using var commandScope = command.ConfigureAwait(false);
         command.CommandText = query.Sql;
@@ -95,7 +96,7 @@ internal sealed class SourceChunkReader(SourceConnector sources)
         await using var readerScope = reader.ConfigureAwait(false);
         var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
         var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
-        var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset);
+        var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset, source.Dialect);
         try
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -129,7 +130,8 @@ internal sealed class SourceChunkReader(SourceConnector sources)
 /// <summary>What every chunk of a run shares.</summary>
 /// <param name="Upper">The upper bound of the watermark timestamp (now minus the safety lag, in the column's kind).</param>
 /// <param name="TextFormat">Per result column, whether PostgreSQL sends it as text; null for none (or another source).</param>
-internal sealed record RunPlan(object Upper, bool[]? TextFormat);
+/// <param name="RowLimit">How a chunk limits its rows on this server (Oracle 11g: ROWNUM), from the version read at connect.</param>
+internal sealed record RunPlan(object Upper, bool[]? TextFormat, RowLimitSyntax RowLimit = RowLimitSyntax.Standard);
 
 /// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and its last row's watermark.</summary>
 /// <remarks>Disposing it drops the chunk, unless <see cref="Release"/> has handed the writer over to its store.</remarks>

@@ -12,7 +12,17 @@ namespace Exchange.Core.Sources;
 /// <param name="TimeZoneOffset">The offset its local timestamps are written in.</param>
 /// <param name="Description"><c>server@database</c> of the primary.</param>
 /// <param name="StandbyDescription"><c>server@database</c> of the standby, or null when reads go to the primary.</param>
-public sealed record SourceInfo(string Name, string Provider, SqlDialect Dialect, TimeSpan TimeZoneOffset, string Description, string? StandbyDescription = null)
+/// <param name="ProbeOn">Which servers the load probes measure when there is a standby.</param>
+/// <param name="MaxReplicaLag">The replica lag above which the source's datasets are held.</param>
+public sealed record SourceInfo(
+    string Name,
+    string Provider,
+    SqlDialect Dialect,
+    TimeSpan TimeZoneOffset,
+    string Description,
+    string? StandbyDescription = null,
+    ProbeTarget ProbeOn = ProbeTarget.Primary,
+    TimeSpan MaxReplicaLag = default)
 {
     /// <summary>True when extraction and request queries read a standby.</summary>
     public bool HasStandby => StandbyDescription is not null;
@@ -33,7 +43,9 @@ public sealed class SourceConnector(IOptionsMonitor<ExchangeOptions> options)
             dialect,
             source.TimeZoneOffset,
             ConnectionStringDescriber.Describe(dialect, connectionString),
-            readConnectionString is null ? null : ConnectionStringDescriber.Describe(dialect, readConnectionString));
+            readConnectionString is null ? null : ConnectionStringDescriber.Describe(dialect, readConnectionString),
+            source.ProbeOn,
+            source.MaxReplicaLag);
     }
 
     /// <summary>Opens a new connection to the named source's primary. The caller disposes it.</summary>
