@@ -59,6 +59,21 @@ public sealed class OracleStatementsTests
     public void ProbePresets_AreAllCoveredAbove() => Assert.Equal(6, ProbePresets.All.Count(p => p.Value.Dialect == SqlDialect.Oracle));
 
     [Fact]
+    public void StandbyReplayedPoint() => Assert.Equal(
+        "SELECT SYS_EXTRACT_UTC(SYSTIMESTAMP) AS now, d.database_role AS role, (SELECT s.value FROM v$dataguard_stats s WHERE s.name = 'apply lag') AS apply_lag FROM v$database d",
+        StandbyReplay.Sql(SqlDialect.Oracle));
+
+    [Theory]
+    [InlineData("+00 00:00:05", 5.0)]
+    [InlineData("+01 02:03:04.5", 93784.5)]
+    [InlineData("-00 00:00:01", -1.0)]
+    public void StandbyReplay_ParsesTheApplyLagInterval(string text, double seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), StandbyReplay.ParseOracleInterval(text));
+
+    [Fact]
+    public void StandbyReplay_AnApplyLagThatIsNoInterval_IsUnknown() => Assert.Null(StandbyReplay.ParseOracleInterval("unknown"));
+
+    [Fact]
     public void Canary() => Assert.Equal("SELECT 1 FROM dual", ProbePresets.CanarySql(SqlDialect.Oracle));
 
     [Theory]

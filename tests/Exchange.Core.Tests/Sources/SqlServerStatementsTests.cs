@@ -10,7 +10,10 @@ public sealed class SqlServerStatementsTests
 {
     private const string CustomQuery = "SELECT a.AAZ223, a.AAC001, a.AAE022, a.AAE036 FROM dbo.AC43 a JOIN dbo.AC01 p ON p.AAC001 = a.AAC001 WHERE a.AAE019 > 0 AND {keyset}";
 
-    /// <summary>The statements, named: chunk queries of every watermark shape, column probes, session settings, load probes, canary.</summary>
+    /// <summary>
+    /// The statements, named: chunk queries of every watermark shape, column probes, session settings, load probes, canary,
+    /// the standby's replayed point. Request queries are the operator's own text, sent as configured: the daemon composes none.
+    /// </summary>
     public static TheoryData<string, string> Statements()
     {
         var data = new TheoryData<string, string>();
@@ -35,6 +38,7 @@ public sealed class SqlServerStatementsTests
         }
 
         data.Add("canary", ProbePresets.CanarySql(SqlDialect.SqlServer));
+        data.Add("standby replayed point", StandbyReplay.Sql(SqlDialect.SqlServer));
         return data;
     }
 
