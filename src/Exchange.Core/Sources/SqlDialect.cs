@@ -89,12 +89,22 @@ public static partial class SqlDialects
     public static string Parameter(this SqlDialect dialect, string name) => dialect.ParameterPrefix() + name;
 
     /// <summary>Adds a named parameter to the command, with the name spelled the way the dialect's provider expects.</summary>
+    /// <remarks>
+    /// On SQL Server a <see cref="DateTime"/> is sent as <c>datetime2</c>: SqlClient would infer the old <c>datetime</c>,
+    /// rounded to 1/300 s, and a watermark compared at that precision repeats or skips rows. (ODP.NET infers
+    /// <c>TIMESTAMP</c>, which keeps the fraction.)
+    /// </remarks>
     public static DbParameter AddParameter(this DbCommand command, SqlDialect dialect, string name, object? value)
     {
         ArgumentNullException.ThrowIfNull(command);
         var parameter = command.CreateParameter();
         parameter.ParameterName = dialect == SqlDialect.Oracle ? name : "@" + name;
         parameter.Value = value ?? DBNull.Value;
+        if (dialect == SqlDialect.SqlServer && value is DateTime)
+        {
+            parameter.DbType = System.Data.DbType.DateTime2;
+        }
+
         command.Parameters.Add(parameter);
         return parameter;
     }
