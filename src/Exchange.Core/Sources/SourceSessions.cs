@@ -18,9 +18,15 @@ public static class SourceSessions
     };
 
     /// <summary>
-    /// Prepares an open session: on SQL Server the isolation level (a pooled connection's reset does not keep it for
-    /// sure, so it is set on every open), on Oracle the module name that the load probes leave out of what they count.
+    /// Prepares an open session: on SQL Server an isolation level other than the default <c>READ COMMITTED</c> (set on
+    /// every open, as a pooled connection's reset returns it to the default), on Oracle the module name that the load
+    /// probes leave out of what they count.
     /// </summary>
+    /// <remarks>
+    /// <c>READ COMMITTED</c> costs no statement: it is what a new or reset session has, and a source's pool holds only
+    /// the daemon's own sessions of that source, all at the source's one level. The probes, which open a session per
+    /// sample, so add no round trip.
+    /// </remarks>
     public static async Task PrepareAsync(DbConnection connection, SqlDialect dialect, SqlServerIsolation isolation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -31,7 +37,7 @@ public static class SourceSessions
             return;
         }
 
-        if (dialect != SqlDialect.SqlServer)
+        if (dialect != SqlDialect.SqlServer || isolation == SqlServerIsolation.ReadCommitted)
         {
             return;
         }

@@ -14,7 +14,10 @@ internal static class OptionsReport
         foreach (var (name, source) in options.Sources)
         {
             var dialect = SourceProviders.GetDialect(source.Provider);
-            yield return $"Source {name}: {source.Provider} {ConnectionStringDescriber.Describe(dialect, source.ConnectionString)}, timestamps in UTC{Offset(source.TimeZoneOffset)}";
+            var standby = string.IsNullOrWhiteSpace(source.ReadConnectionString)
+                ? ""
+                : $", reads standby {ConnectionStringDescriber.Describe(dialect, source.ReadConnectionString)} (probes {source.ProbeOn}, max replica lag {source.MaxReplicaLag})";
+            yield return $"Source {name}: {source.Provider} {ConnectionStringDescriber.Describe(dialect, source.ConnectionString)}, timestamps in UTC{Offset(source.TimeZoneOffset)}{standby}";
         }
 
         yield return $"Web endpoint: {options.Web.Urls} (max body {options.Web.MaxRequestBodyBytes} bytes, max {options.Web.MaxBatchesPerPoll} batches per poll)";
