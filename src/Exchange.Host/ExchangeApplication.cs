@@ -1,4 +1,3 @@
-using Exchange.Core.Configuration;
 using Exchange.Core.Demo;
 using Exchange.Core.Extraction;
 using Exchange.Core.Sources;
@@ -21,13 +20,13 @@ namespace Exchange.Host;
 /// <summary>The composition root: one web application that hosts the SOAP endpoint, the Quartz jobs and the demo.</summary>
 internal static class ExchangeApplication
 {
-    public static WebApplication Build(ConfigLocation location, ExchangeOptions options)
+    public static WebApplication Build(ConfigLocation location, LoadedConfiguration loaded)
     {
+        var (options, service) = (loaded.Options, loaded.Service);
         var builder = WebApplication.CreateSlimBuilder(WebApplicationDefaults.Options(location.ContentRoot));
 
-        var appSettings = ExchangeConfiguration.LoadAppSettings(location);
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddConfiguration(appSettings);
+        builder.Configuration.AddConfiguration(loaded.AppSettings);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddNLog();
@@ -36,20 +35,19 @@ internal static class ExchangeApplication
         // at any level, ASP.NET Core starts an Activity and a log scope for every request to feed them.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
-        builder.WebHost.UseUrls(options.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.UseUrls(service.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.Web.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = service.Web.MaxRequestBodyBytes;
         });
 
         var services = builder.Services;
-        services.AddOptions<ExchangeOptions>()
-            .Bind(appSettings.GetSection(ExchangeOptions.SectionName))
-            .PostConfigure(o => ExchangeConfiguration.Resolve(o, location));
+        // Bound once, by ExchangeConfiguration.Load; the host hands out that instance and validates it again at start.
+        services.AddBoundOptions(options, service, location.Resolve);
         services.AddSingleton(TimeProvider.System);
         services.AddStagingStore(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
-        services.AddExchangeLoadAwareExtraction(location);
+        services.AddExchangeLoadAwareExtraction(location, loaded);
         services.AddSingleton<SourceConnector>();
         services.AddSingleton<ChunkStoreRetry>();
         services.AddSingleton<ExtractionEngine>();
@@ -74,7 +72,7 @@ internal static class ExchangeApplication
 
         services.AddExchangeWebService();
         builder.AddExchangeWebSecurity(location, options);
-        services.AddExchangeOperator(options);
+        services.AddExchangeOperator(service);
         services.AddExchangeServiceManagers();
 
         var app = builder.Build();

@@ -3,6 +3,7 @@ using Exchange.Core.Security;
 using Exchange.Core.Staging;
 using Exchange.Host.Cli;
 using Exchange.Host.Configuration;
+using Exchange.Host.Service;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,13 +17,14 @@ internal static partial class ExchangeDaemon
 {
     public static async Task<int> RunAsync(ConfigLocation location, CancellationToken cancellationToken)
     {
-        var problems = ExchangeCommandLine.LoadAndValidate(location, out var options, out var schedule);
-        NLogSetup.Configure(location, location.Resolve(options.LogDirectory));
+        var loaded = ExchangeConfiguration.Load(location);
+        var (options, schedule, problems) = (loaded.Options, loaded.Schedule, loaded.Problems);
+        NLogSetup.Configure(location, loaded.Service.LogDirectory);
         try
         {
             using var bootstrap = LoggerFactory.Create(logging => NLog.Extensions.Logging.ConfigureExtensions.AddNLog(logging));
             var log = bootstrap.CreateLogger("Exchange.Host");
-            var published = PublishedPasswordCheck.Validate(options);
+            var published = PublishedPasswordCheck.Validate(options, loaded.Service.Web.Urls);
             if (problems.Count > 0)
             {
                 foreach (var problem in problems.Concat(published))
@@ -44,16 +46,22 @@ internal static partial class ExchangeDaemon
                 return ExchangeCommandLine.ExitPublishedPassword;
             }
 
-            var app = ExchangeApplication.Build(location, options);
+            using var stagingLock = TryLockStaging(log, options);
+            if (stagingLock is null && options.Staging.Provider == "sqlite")
+            {
+                return 1;
+            }
+
+            var app = ExchangeApplication.Build(location, loaded);
             await using (app.ConfigureAwait(false))
             {
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Exchange.Host");
-                foreach (var line in OptionsReport.Describe(location, options, schedule))
+                foreach (var line in OptionsReport.Describe(location, loaded))
                 {
                     LogEffectiveOption(logger, line);
                 }
 
-                foreach (var warning in OptionsReport.Warnings(options))
+                foreach (var warning in OptionsReport.Warnings(loaded.Service))
                 {
                     LogExposureWarning(logger, warning);
                 }
@@ -103,6 +111,22 @@ internal static partial class ExchangeDaemon
             NLog.LogManager.Shutdown();
         }
     }
+
+    private static SqliteStagingLock? TryLockStaging(ILogger log, Core.Configuration.ExchangeOptions options)
+    {
+        try
+        {
+            return SqliteStagingLock.Acquire(options.Staging);
+        }
+        catch (InvalidOperationException error)
+        {
+            LogStagingInUse(log, error.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(10, LogLevel.Critical, "Exchange did not start: {Reason}")]
+    private static partial void LogStagingInUse(ILogger logger, string reason);
 
     [LoggerMessage(1, LogLevel.Error, "Configuration problem: {Problem}")]
     private static partial void LogConfigurationProblem(ILogger logger, string problem);

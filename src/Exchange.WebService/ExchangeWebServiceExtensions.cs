@@ -2,6 +2,7 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Requests;
 using Exchange.Core.Security;
+using Exchange.Core.Staging;
 using Exchange.WebService.Operations;
 using Exchange.WebService.Soap;
 using Microsoft.AspNetCore.Builder;
@@ -35,7 +36,7 @@ public static class ExchangeWebServiceExtensions
             sp.GetRequiredService<IPasswordHasher>(),
             sp.GetRequiredService<VerifiedCredentialCache>(),
             sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.ConcurrentPasswordChecks));
-        services.TryAddSingleton<DeliveryService>();
+        services.TryAddSingleton(sp => new DeliveryService(sp.GetRequiredService<IStagingStore>(), sp.GetRequiredService<IOptions<ServiceOptions>>().Value.Web.MaxBatchesPerPoll));
         services.TryAddSingleton<PushService>();
         services.TryAddSingleton<PollPacer>();
         services.TryAddSingleton(sp => new DigestSecrets(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.DigestSecrets));
@@ -71,7 +72,7 @@ public static class ExchangeWebServiceExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.StrangerAuditRowsPerMinute));
-        services.TryAddSingleton(sp => new CallerEndpoint(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Web.TrustedProxies));
+        services.TryAddSingleton(sp => new CallerEndpoint(sp.GetRequiredService<IOptions<ServiceOptions>>().Value.Web.TrustedProxies));
         services.TryAddSingleton<SoapAuthentication>();
         services.TryAddSingleton<SoapEndpoint>();
         return services;

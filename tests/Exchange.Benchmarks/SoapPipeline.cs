@@ -57,7 +57,9 @@ internal static class SoapPipeline
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.ClearProviders().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace).AddNLog());
             services.AddStagingStore(_ => store);
+            var service = new ServiceOptions();
             services.AddSingleton(Options.Create(options));
+            services.AddSingleton(Options.Create(service));
             services.AddExchangeWebService();
             await using var provider = services.BuildServiceProvider();
             var endpoint = provider.GetRequiredService<SoapEndpoint>();
@@ -75,7 +77,7 @@ internal static class SoapPipeline
                 Console.WriteLine($"round {r + 1}: {rate:0} calls/s, {cpu:0.0} us CPU/call, {allocated:0} B allocated/call");
             }
 
-            await StepsAsync(provider, endpoint, body, options);
+            await StepsAsync(provider, endpoint, body, service);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soap-pipeline cpu_us_per_call={cpu:0.0} calls_per_s={rate:0} alloc_bytes_per_call={allocated:0}"));
             return 0;
         }
@@ -130,9 +132,9 @@ internal static class SoapPipeline
 
     // Each step of a Poll alone, on one thread: what the concurrent figure is made of (the rest is the audit table's
     // group commit, thread hand-offs and the GC). The whole call with one caller waits for a commit (an fsync) of its own.
-    private static async Task StepsAsync(ServiceProvider provider, SoapEndpoint endpoint, byte[] body, ExchangeOptions options)
+    private static async Task StepsAsync(ServiceProvider provider, SoapEndpoint endpoint, byte[] body, ServiceOptions service)
     {
-        var reader = new SoapEnvelopeReader(SoapReaderLimits.ForBody(options.Web.MaxRequestBodyBytes));
+        var reader = new SoapEnvelopeReader(SoapReaderLimits.ForBody(service.Web.MaxRequestBodyBytes));
         var contract = provider.GetRequiredService<SoapContract>();
         var authenticator = provider.GetRequiredService<PrincipalAuthenticator>();
         var poll = provider.GetServices<ISoapOperation>().Single(o => o.Name == "Poll");

@@ -2,7 +2,11 @@ using Exchange.Core.Sources;
 
 namespace Exchange.Core.Configuration;
 
-/// <summary>The <c>Exchange</c> section of <c>config/appsettings.json</c>.</summary>
+/// <summary>
+/// The <c>Exchange</c> section of <c>config/appsettings.json</c>: what the exchange itself needs (stores, sources,
+/// principals, security, retention, demo). Where the service listens, its operator endpoint and its logs are the
+/// web service's own settings (<c>Exchange.WebService.ServiceOptions</c>), bound from the same section.
+/// </summary>
 public sealed class ExchangeOptions
 {
     /// <summary>The configuration section name.</summary>
@@ -11,17 +15,12 @@ public sealed class ExchangeOptions
     /// <summary>Folder for the embedded staging store, the demo source and other files; relative paths are resolved against the content root.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Folder for the log files (<c>exchange.log</c>, <c>audit.log</c>); relative paths are resolved against the content root.</summary>
-    public string LogDirectory { get; set; } = "logs";
 
     /// <summary>The staging store.</summary>
     public StagingOptions Staging { get; set; } = new();
 
     /// <summary>Source databases by name.</summary>
     public Dictionary<string, SourceOptions> Sources { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>The SOAP/HTTP endpoint.</summary>
-    public WebOptions Web { get; set; } = new();
 
     /// <summary>Insurers and source systems allowed to call the service.</summary>
     public List<PrincipalOptions> Principals { get; set; } = [];
@@ -31,9 +30,6 @@ public sealed class ExchangeOptions
 
     /// <summary>The embedded demo (synthetic source and inserter).</summary>
     public DemoOptions Demo { get; set; } = new();
-
-    /// <summary>The operator endpoint (status page, health, metrics) and service behaviour.</summary>
-    public OperatorOptions Operator { get; set; } = new();
 
     /// <summary>How long acknowledged batches, finished requests and audit rows are kept.</summary>
     public RetentionOptions Retention { get; set; } = new();
@@ -74,26 +70,6 @@ public sealed class SourceOptions
 
     /// <summary>SQL Server only: the isolation level of the daemon's sessions.</summary>
     public SqlServerIsolation Isolation { get; set; } = SqlServerIsolation.ReadCommitted;
-}
-
-/// <summary>The SOAP/HTTP endpoint.</summary>
-public sealed class WebOptions
-{
-    /// <summary>Kestrel URLs, separated by <c>;</c>.</summary>
-    public string Urls { get; set; } = "http://127.0.0.1:8080";
-
-    /// <summary>Largest request body accepted, in bytes.</summary>
-    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
-
-    /// <summary>Most batches one <c>Poll</c> returns.</summary>
-    public int MaxBatchesPerPoll { get; set; } = 100;
-
-    /// <summary>
-    /// Addresses of reverse proxies (TLS terminators, load balancers) whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c>
-    /// are believed: a call arriving from one of them is treated as coming from the last address it forwarded, over the
-    /// scheme it names. Empty (the default): the headers are ignored.
-    /// </summary>
-    public List<string> TrustedProxies { get; set; } = [];
 }
 
 /// <summary>A caller of the service: an insurer or a source system.</summary>

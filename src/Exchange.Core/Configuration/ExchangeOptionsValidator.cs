@@ -52,21 +52,6 @@ public static partial class ExchangeOptionsValidator
             ValidateStandby(name, source, Add);
         }
 
-        if (string.IsNullOrWhiteSpace(options.Web.Urls))
-        {
-            Add("Web:Urls", "must name at least one URL such as http://127.0.0.1:8080, was empty");
-        }
-
-        if (options.Web.MaxRequestBodyBytes < 1024)
-        {
-            Add("Web:MaxRequestBodyBytes", $"must be at least 1024, was {options.Web.MaxRequestBodyBytes}");
-        }
-
-        if (options.Web.MaxBatchesPerPoll < 1)
-        {
-            Add("Web:MaxBatchesPerPoll", $"must be at least 1, was {options.Web.MaxBatchesPerPoll}");
-        }
-
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Principals.Count; i++)
         {

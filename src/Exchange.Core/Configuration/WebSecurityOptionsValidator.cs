@@ -82,22 +82,7 @@ public static class WebSecurityOptionsValidator
             Add("Security:RateLimit:StrangerAuditRowsPerMinute", $"must be at least 1, was {security.RateLimit.StrangerAuditRowsPerMinute}");
         }
 
-        for (var i = 0; i < options.Web.TrustedProxies.Count; i++)
-        {
-            if (!System.Net.IPAddress.TryParse(options.Web.TrustedProxies[i], out _))
-            {
-                Add($"Web:TrustedProxies:{i}", $"must be the IP address of a reverse proxy (e.g. 127.0.0.1 or ::1), was '{options.Web.TrustedProxies[i]}'");
-            }
-        }
-
         var tls = security.Tls;
-        var wantsHttps = options.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
-        if (wantsHttps && string.IsNullOrEmpty(tls.CertificateFile))
-        {
-            Add("Security:Tls:CertificateFile", "must name a PEM certificate file because Web:Urls has an https:// URL, was empty");
-        }
-
         foreach (var (name, path) in new[] { ("CertificateFile", tls.CertificateFile), ("KeyFile", tls.KeyFile) })
         {
             if (!string.IsNullOrEmpty(path) && !System.IO.File.Exists(resolvePath(path)))

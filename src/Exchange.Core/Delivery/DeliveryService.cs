@@ -1,8 +1,6 @@
 using Exchange.Core.Audit;
-using Exchange.Core.Configuration;
 using Exchange.Core.Security;
 using Exchange.Core.Staging;
-using Microsoft.Extensions.Options;
 
 namespace Exchange.Core.Delivery;
 
@@ -13,20 +11,20 @@ namespace Exchange.Core.Delivery;
 public sealed class DeliveryService
 {
     private readonly IStagingStore _store;
-    private readonly IOptions<ExchangeOptions> _options;
+    private readonly int _maxBatchesPerPoll;
 
-    /// <summary>Creates the service over <paramref name="store"/>.</summary>
-    public DeliveryService(IStagingStore store, IOptions<ExchangeOptions> options)
+    /// <summary>Creates the service over <paramref name="store"/>; a poll returns at most <paramref name="maxBatchesPerPoll"/> batches (<c>Web:MaxBatchesPerPoll</c>).</summary>
+    public DeliveryService(IStagingStore store, int maxBatchesPerPoll)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchesPerPoll, 1);
         _store = store;
-        _options = options;
+        _maxBatchesPerPoll = maxBatchesPerPoll;
     }
 
     /// <summary>
     /// The headers of batches after the caller's cursors, in the datasets it may see or in <paramref name="dataset"/> only,
-    /// ordered by dataset then sequence number, at most <paramref name="maxBatches"/> (capped by <see cref="WebOptions.MaxBatchesPerPoll"/>).
+    /// ordered by dataset then sequence number, at most <paramref name="maxBatches"/> (capped by the service's <c>Web:MaxBatchesPerPoll</c>).
     /// </summary>
     /// <exception cref="ExchangeFaultException"><c>Forbidden</c> for a dataset the caller may not see or a non-insurer;
     /// <c>InvalidRequest</c> for a <paramref name="maxBatches"/> below 1.</exception>
@@ -34,7 +32,7 @@ public sealed class DeliveryService
     {
         ArgumentNullException.ThrowIfNull(principal);
         RequireInsurer(principal, "Poll");
-        var cap = Math.Max(1, _options.Value.Web.MaxBatchesPerPoll);
+        var cap = _maxBatchesPerPoll;
         if (maxBatches is < 1)
         {
             throw new ExchangeFaultException(ExchangeFaultCode.InvalidRequest, $"MaxBatches must be at least 1, was {maxBatches}; omit it to get up to {cap}.");

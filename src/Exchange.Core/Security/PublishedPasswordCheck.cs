@@ -12,13 +12,14 @@ public static class PublishedPasswordCheck
     /// <summary>The password of the shipped <c>demo-insurer</c>.</summary>
     public const string DemoPassword = "demo-insurer-password";
 
-    /// <summary>One problem per principal whose hash verifies <see cref="DemoPassword"/> while <c>Web:Urls</c> binds beyond loopback.</summary>
-    public static IReadOnlyList<ConfigurationProblem> Validate(ExchangeOptions options)
+    /// <summary>One problem per principal whose hash verifies <see cref="DemoPassword"/> while <paramref name="webUrls"/> (<c>Web:Urls</c>) binds beyond loopback.</summary>
+    public static IReadOnlyList<ConfigurationProblem> Validate(ExchangeOptions options, string webUrls)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(webUrls);
 
         // Only a binding beyond loopback matters; checking it first also spares a PBKDF2 run per principal on a laptop.
-        var exposed = ListenUrls.BeyondLoopback(options.Web.Urls);
+        var exposed = ListenUrls.BeyondLoopback(webUrls);
         if (exposed.Count == 0)
         {
             return [];

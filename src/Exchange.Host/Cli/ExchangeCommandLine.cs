@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Exchange.Core.Configuration;
-using Exchange.Core.Load;
 using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
 
@@ -70,13 +69,15 @@ internal static class ExchangeCommandLine
             return ExitConfiguration;
         }
 
-        IReadOnlyList<ConfigurationProblem> problems = [.. LoadAndValidate(location, out var options, out _), .. Core.Security.PublishedPasswordCheck.Validate(options)];
+        var loaded = ExchangeConfiguration.Load(location);
+        var options = loaded.Options;
+        IReadOnlyList<ConfigurationProblem> problems = [.. loaded.Problems, .. Core.Security.PublishedPasswordCheck.Validate(options, loaded.Service.Web.Urls)];
         foreach (var problem in problems)
         {
             Console.Error.WriteLine(problem);
         }
 
-        foreach (var warning in OptionsReport.Warnings(options))
+        foreach (var warning in OptionsReport.Warnings(loaded.Service))
         {
             Console.Error.WriteLine("warning: " + warning);
         }
@@ -94,10 +95,10 @@ internal static class ExchangeCommandLine
             return ExitConfiguration;
         }
 
-        var problems = LoadAndValidate(location, out var options, out _);
-        if (problems.Count > 0)
+        var loaded = ExchangeConfiguration.Load(location);
+        if (loaded.Problems.Count > 0)
         {
-            foreach (var problem in problems)
+            foreach (var problem in loaded.Problems)
             {
                 Console.Error.WriteLine(problem);
             }
@@ -105,7 +106,7 @@ internal static class ExchangeCommandLine
             return ExitConfiguration;
         }
 
-        var store = StagingStoreFactory.Create(options.Staging, TimeProvider.System);
+        var store = StagingStoreFactory.Create(loaded.Options.Staging, TimeProvider.System);
         try
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
@@ -121,48 +122,6 @@ internal static class ExchangeCommandLine
         {
             (store as IDisposable)?.Dispose();
         }
-    }
-
-    /// <summary>Loads both files and returns every problem in them.</summary>
-    internal static IReadOnlyList<ConfigurationProblem> LoadAndValidate(ConfigLocation location, out ExchangeOptions options, out ScheduleOptions schedule)
-    {
-        try
-        {
-            options = ExchangeConfiguration.BindExchange(ExchangeConfiguration.LoadAppSettings(location), location);
-        }
-        catch (Exception error) when (error is InvalidOperationException or InvalidDataException or FormatException)
-        {
-            options = new ExchangeOptions();
-            schedule = new ScheduleOptions();
-            return [new ConfigurationProblem("appsettings.json", "(file)", Unwrap(error))];
-        }
-
-        try
-        {
-            schedule = ExchangeConfiguration.BindSchedule(ExchangeConfiguration.LoadSchedule(location));
-        }
-        catch (Exception error) when (error is InvalidOperationException or InvalidDataException or FormatException)
-        {
-            schedule = new ScheduleOptions();
-            return [.. ExchangeOptionsValidator.Validate(options), new ConfigurationProblem("schedule.json", "(file)", Unwrap(error))];
-        }
-
-        return [.. ExchangeOptionsValidator.Validate(options), .. WebSecurityOptionsValidator.Validate(options, location.Resolve), .. ScheduleOptionsValidator.Validate(schedule, options.Sources.Keys, CronCheck.Problem),
-            .. OperatorOptionsValidator.Validate(options, CronCheck.Problem),
-            .. Core.Requests.RequestTypesValidator.Validate(schedule.RequestTypes, options.Sources),
-            .. LoadOptionsValidator.Validate(schedule, options)];
-    }
-
-    private static string Unwrap(Exception error)
-    {
-        // The configuration binder wraps the useful message (e.g. "'abc' is not a valid TimeSpan") one level down.
-        var messages = new List<string>();
-        for (var e = error; e is not null; e = e.InnerException)
-        {
-            messages.Add(e.Message);
-        }
-
-        return string.Join(" ", messages.Distinct(StringComparer.Ordinal));
     }
 
     internal static bool TryLocate(ParseResult result, out ConfigLocation location)

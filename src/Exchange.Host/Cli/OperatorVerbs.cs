@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Exchange.Core.Configuration;
 using Exchange.Core.Staging;
 using Exchange.Host.Configuration;
 
@@ -11,17 +10,17 @@ internal static class OperatorVerbs
     public static void AddTo(RootCommand root)
     {
         var status = new Command("status", "Show the gate, each dataset's watermark and last batch, each insurer's backlog and last poll, and requests by status.");
-        status.SetAction((result, token) => WithStoreAsync(result, StoreUse.ReadCurrentSchema, (location, options, store) => StatusCommand.RunAsync(options, store, Console.Out, token)));
+        status.SetAction((result, token) => WithStoreAsync(result, StoreUse.ReadCurrentSchema, (_, loaded, store) => StatusCommand.RunAsync(loaded.Options, store, Console.Out, token)));
 
         var insurer = new Option<string>("--insurer") { Description = "Insurer (principal name) whose cursor moves back", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "Dataset name", Required = true };
         var fromSeq = new Option<long>("--from-seq") { Description = "First batch sequence number to deliver again", Required = true };
         var replay = new Command("replay", "Move an insurer's cursor back so batches from --from-seq on are delivered again (audited).") { insurer, dataset, fromSeq };
-        replay.SetAction((result, token) => WithStoreAsync(result, StoreUse.Migrate, (_, options, store) => ReplayCommand.RunAsync(
-            options, store, result.GetValue(insurer)!, result.GetValue(dataset)!, result.GetValue(fromSeq), Environment.UserName, Console.Out, Console.Error, token)));
+        replay.SetAction((result, token) => WithStoreAsync(result, StoreUse.Migrate, (_, loaded, store) => ReplayCommand.RunAsync(
+            loaded.Options, store, result.GetValue(insurer)!, result.GetValue(dataset)!, result.GetValue(fromSeq), Environment.UserName, Console.Out, Console.Error, token)));
 
         var purge = new Command("purge", "Apply the retention of Exchange:Retention now and print (and log) what was removed.");
-        purge.SetAction((result, token) => WithStoreAsync(result, StoreUse.Migrate, (location, options, store) => PurgeCommand.RunAsync(location, options, store, Console.Out, token)));
+        purge.SetAction((result, token) => WithStoreAsync(result, StoreUse.Migrate, (location, loaded, store) => PurgeCommand.RunAsync(location, loaded, store, Console.Out, token)));
 
         var to = new Option<FileInfo>("--to") { Description = "File to write the backup to (must not exist)", Required = true };
         var backup = new Command("backup", "Copy the SQLite staging store to --to with SQLite's online backup; the daemon may keep running.") { to };
@@ -53,17 +52,18 @@ internal static class OperatorVerbs
     }
 
     /// <summary>Validates the configuration, opens the staging store as <paramref name="use"/> allows, runs <paramref name="action"/> and closes the store.</summary>
-    private static async Task<int> WithStoreAsync(ParseResult result, StoreUse use, Func<ConfigLocation, ExchangeOptions, AdoStagingStore, Task<int>> action)
+    private static async Task<int> WithStoreAsync(ParseResult result, StoreUse use, Func<ConfigLocation, LoadedConfiguration, AdoStagingStore, Task<int>> action)
     {
         if (!ExchangeCommandLine.TryLocate(result, out var location))
         {
             return ExchangeCommandLine.ExitConfiguration;
         }
 
-        var problems = ExchangeCommandLine.LoadAndValidate(location, out var options, out _);
-        if (problems.Count > 0)
+        var loaded = ExchangeConfiguration.Load(location);
+        var options = loaded.Options;
+        if (loaded.Problems.Count > 0)
         {
-            foreach (var problem in problems)
+            foreach (var problem in loaded.Problems)
             {
                 await Console.Error.WriteLineAsync(problem.ToString()).ConfigureAwait(false);
             }
@@ -97,7 +97,7 @@ internal static class OperatorVerbs
                 return ExchangeCommandLine.ExitSchema;
             }
 
-            return await action(location, options, store).ConfigureAwait(false);
+            return await action(location, loaded, store).ConfigureAwait(false);
         }
         catch (StagingSchemaException error)
         {

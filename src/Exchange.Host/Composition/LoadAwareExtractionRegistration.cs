@@ -16,13 +16,11 @@ internal static class LoadAwareExtractionRegistration
     /// Registers the real <see cref="ILoadGate"/> and <see cref="IOptionsMonitor{TOptions}"/> of <see cref="ScheduleOptions"/>
     /// fed by <see cref="ScheduleReloader"/> (consumers get reloads through <c>CurrentValue</c> and <c>OnChange</c>).
     /// </summary>
-    public static IServiceCollection AddExchangeLoadAwareExtraction(this IServiceCollection services, ConfigLocation location)
+    public static IServiceCollection AddExchangeLoadAwareExtraction(this IServiceCollection services, ConfigLocation location, LoadedConfiguration loaded)
     {
-        services.AddSingleton(_ =>
-        {
-            var content = File.Exists(location.SchedulePath) ? File.ReadAllBytes(location.SchedulePath) : [];
-            return new ScheduleMonitor(ScheduleFile.Parse(content), ScheduleFile.Hash(content));
-        });
+        ArgumentNullException.ThrowIfNull(loaded);
+        services.AddSingleton(new ScheduleMonitor(loaded.Schedule, loaded.ScheduleHash));
+        services.AddSingleton<IValidateOptions<ScheduleOptions>>(new ScheduleOptionsValidation(loaded.Options));
         services.AddSingleton<IOptionsMonitor<ScheduleOptions>>(sp => sp.GetRequiredService<ScheduleMonitor>());
         services.AddSingleton(location);
         services.AddHostedService<ScheduleReloader>();

@@ -1,8 +1,8 @@
-using Exchange.Core.Configuration;
 using Exchange.Core.Diagnostics;
 using Exchange.Core.Operations;
 using Exchange.Host.Jobs;
 using Exchange.Host.Operator;
+using Exchange.WebService;
 using Exchange.WebService.Operator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +12,7 @@ namespace Exchange.Host.Composition;
 /// <summary>Wiring for operators: the operator endpoint, metrics, status figures and the scheduled purge.</summary>
 internal static class OperatorRegistration
 {
-    public static IServiceCollection AddExchangeOperator(this IServiceCollection services, ExchangeOptions options)
+    public static IServiceCollection AddExchangeOperator(this IServiceCollection services, ServiceOptions options)
     {
         // A stop waits for the chunk in flight (Quartz WaitForJobsToComplete) and for web requests, but not longer than this.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Operator.ShutdownTimeout);

@@ -5,7 +5,6 @@ using Exchange.Host.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Exchange.Host.Composition;
 
@@ -22,7 +21,7 @@ internal static class WebSecurityRegistration
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(options);
-        builder.Services.PostConfigure<ExchangeOptions>(o => ResolvePaths(o.Security, location));
+        // The options are the instance the host hands out (bound once), so resolving them here resolves them for everyone.
         ResolvePaths(options.Security, location);
 
         var tls = options.Security.Tls;

@@ -1,15 +1,17 @@
 using System.Globalization;
 using Exchange.Core.Configuration;
 using Exchange.Core.Sources;
+using Exchange.WebService;
 
 namespace Exchange.Host.Configuration;
 
 /// <summary>The effective options as log lines: connections reduced to <c>server@database</c>, no password, no hash.</summary>
 internal static class OptionsReport
 {
-    public static IEnumerable<string> Describe(ConfigLocation location, ExchangeOptions options, ScheduleOptions schedule)
+    public static IEnumerable<string> Describe(ConfigLocation location, LoadedConfiguration loaded)
     {
-        yield return $"Exchange starting: config {location.ConfigDirectory}, data {options.DataDirectory}, logs {options.LogDirectory}";
+        var (options, service, schedule) = (loaded.Options, loaded.Service, loaded.Schedule);
+        yield return $"Exchange starting: config {location.ConfigDirectory}, data {options.DataDirectory}, logs {service.LogDirectory}";
         yield return $"Staging store: {options.Staging.Provider} {ConnectionStringDescriber.Describe(SourceProviders.GetDialect(options.Staging.Provider), options.Staging.ConnectionString)}";
         foreach (var (name, source) in options.Sources)
         {
@@ -20,7 +22,7 @@ internal static class OptionsReport
             yield return $"Source {name}: {source.Provider} {ConnectionStringDescriber.Describe(dialect, source.ConnectionString)}, timestamps in UTC{Offset(source.TimeZoneOffset)}{standby}";
         }
 
-        yield return $"Web endpoint: {options.Web.Urls} (max body {options.Web.MaxRequestBodyBytes} bytes, max {options.Web.MaxBatchesPerPoll} batches per poll)";
+        yield return $"Web endpoint: {service.Web.Urls} (max body {service.Web.MaxRequestBodyBytes} bytes, max {service.Web.MaxBatchesPerPoll} batches per poll)";
         foreach (var principal in options.Principals)
         {
             yield return $"Principal {principal.Name}: role {principal.Role}, datasets [{string.Join(", ", principal.Datasets)}], minimum poll interval {principal.MinPollInterval}";
@@ -54,9 +56,9 @@ internal static class OptionsReport
     /// What the configuration exposes that an operator should know about but that is not an error: plain HTTP served
     /// beyond loopback (clear-text credentials are refused there, but the data itself travels unencrypted).
     /// </summary>
-    public static IEnumerable<string> Warnings(ExchangeOptions options)
+    public static IEnumerable<string> Warnings(ServiceOptions service)
     {
-        foreach (var url in ListenUrls.PlainHttpOutsideLoopback(options.Web.Urls))
+        foreach (var url in ListenUrls.PlainHttpOutsideLoopback(service.Web.Urls))
         {
             yield return $"Web:Urls serves plain HTTP beyond loopback ({url}): batches and answers cross the network unencrypted, and HTTP Basic and PasswordText credentials from other addresses are refused. Serve https:// (Security:Tls:CertificateFile) or put a TLS proxy in front (Web:TrustedProxies).";
         }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Exchange.Core.Configuration;
-using Exchange.Core.Load;
 using Microsoft.Extensions.Configuration;
 
 namespace Exchange.Host.Configuration;
@@ -29,17 +28,7 @@ internal static class ScheduleFile
         }
         catch (Exception error) when (error is InvalidOperationException or FormatException or InvalidDataException or System.Text.Json.JsonException)
         {
-            var messages = new List<string>();
-            for (var e = error; e is not null; e = e.InnerException)
-            {
-                messages.Add(e.Message);
-            }
-
-            throw new InvalidDataException(string.Join(" ", messages.Distinct(StringComparer.Ordinal)), error);
+            throw new InvalidDataException(ExchangeConfiguration.Describe(error), error);
         }
     }
-
-    /// <summary>Every problem of a schedule against the running daemon's sources.</summary>
-    public static IReadOnlyList<ConfigurationProblem> Validate(ScheduleOptions schedule, ExchangeOptions exchange) =>
-        [.. ScheduleOptionsValidator.Validate(schedule, exchange.Sources.Keys, CronCheck.Problem), .. LoadOptionsValidator.Validate(schedule, exchange)];
 }

@@ -14,7 +14,7 @@ namespace Exchange.Host.Configuration;
 internal sealed partial class ScheduleReloader(
     ConfigLocation location,
     ScheduleMonitor monitor,
-    IOptionsMonitor<ExchangeOptions> exchange,
+    IValidateOptions<ScheduleOptions> validation,
     TimeProvider timeProvider,
     ILogger<ScheduleReloader> logger) : IHostedService, IDisposable
 {
@@ -119,12 +119,12 @@ internal sealed partial class ScheduleReloader(
                 return;
             }
 
-            var problems = ScheduleFile.Validate(schedule, exchange.CurrentValue);
-            if (problems.Count > 0)
+            var result = validation.Validate(Options.DefaultName, schedule);
+            if (result.Failed)
             {
-                foreach (var problem in problems)
+                foreach (var failure in result.Failures)
                 {
-                    LogRefused(logger, problem.ToString());
+                    LogRefused(logger, failure);
                 }
 
                 LogKeptLastGood(logger);

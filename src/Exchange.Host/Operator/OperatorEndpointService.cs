@@ -2,6 +2,7 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Operations;
 using Exchange.Core.Security;
 using Exchange.Host.Configuration;
+using Exchange.WebService;
 using Exchange.WebService.Operator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -19,7 +20,7 @@ namespace Exchange.Host.Operator;
 /// The operator endpoint as its own small Kestrel server (loopback by default), so the status page, health and metrics
 /// never share a port, a firewall rule or a rate limit with the insurers' SOAP endpoint.
 /// </summary>
-internal sealed partial class OperatorEndpointService(IServiceProvider root, IOptions<ExchangeOptions> options, ILogger<OperatorEndpointService> logger) : IHostedService, IAsyncDisposable
+internal sealed partial class OperatorEndpointService(IServiceProvider root, IOptions<ServiceOptions> options, ILogger<OperatorEndpointService> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -44,6 +45,7 @@ internal sealed partial class OperatorEndpointService(IServiceProvider root, IOp
         var services = builder.Services;
         services.AddSingleton(root.GetRequiredService<TimeProvider>());
         services.AddSingleton(root.GetRequiredService<IOptions<ExchangeOptions>>());
+        services.AddSingleton(options);
         services.AddSingleton(root.GetRequiredService<IOperationsStore>());
         services.AddSingleton(root.GetRequiredService<OperatorSnapshotSource>());
         services.AddSingleton(root.GetRequiredService<ReadinessCheck>());

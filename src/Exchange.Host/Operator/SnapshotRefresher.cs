@@ -1,5 +1,6 @@
-using Exchange.Core.Configuration;
 using Exchange.Core.Operations;
+using Exchange.WebService;
+using Exchange.WebService.Operator;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace Exchange.Host.Operator;
 /// <summary>Reads the operator figures from the staging store every <see cref="OperatorOptions.SnapshotInterval"/> (metrics, systemd STATUS).</summary>
 internal sealed partial class SnapshotRefresher(
     OperatorSnapshotSource snapshots,
-    IOptions<ExchangeOptions> options,
+    IOptions<ServiceOptions> options,
     TimeProvider timeProvider,
     ILogger<SnapshotRefresher> logger) : BackgroundService
 {

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
 using Exchange.WebService.Soap;
@@ -188,7 +187,7 @@ public static class OperatorAccessExtensions
         ArgumentNullException.ThrowIfNull(app);
         var services = app.ApplicationServices;
         var access = new OperatorAccess(
-            services.GetRequiredService<IOptions<ExchangeOptions>>().Value.Operator,
+            services.GetRequiredService<IOptions<ServiceOptions>>().Value.Operator,
             services.GetService<IPasswordHasher>() ?? new Pbkdf2PasswordHasher(),
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetService<ILoggerFactory>()?.CreateLogger<OperatorAccess>());

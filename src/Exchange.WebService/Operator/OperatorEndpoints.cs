@@ -1,5 +1,4 @@
 using System.Text;
-using Exchange.Core.Configuration;
 using Exchange.Core.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -55,7 +54,7 @@ public static class OperatorEndpoints
         var services = context.RequestServices;
         var store = services.GetRequiredService<IOperationsStore>();
         var snapshots = services.GetRequiredService<OperatorSnapshotSource>();
-        var options = services.GetRequiredService<IOptions<ExchangeOptions>>().Value.Operator;
+        var options = services.GetRequiredService<IOptions<ServiceOptions>>().Value.Operator;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var from = now.AddHours(-options.ChartHours);
         var token = context.RequestAborted;

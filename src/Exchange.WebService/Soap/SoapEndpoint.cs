@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Xml;
 using Exchange.Core.Audit;
-using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
 using Exchange.Core.Staging;
@@ -51,7 +50,7 @@ internal sealed class SoapEndpoint
         StrangerAudit strangers,
         CallerEndpoint callers,
         TimeProvider timeProvider,
-        IOptions<ExchangeOptions> options,
+        IOptions<ServiceOptions> service,
         ILoggerFactory loggerFactory)
     {
         _contract = contract;
@@ -64,7 +63,7 @@ internal sealed class SoapEndpoint
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<SoapEndpoint>();
         _operations = operations.ToDictionary(o => o.Name, StringComparer.Ordinal);
-        _maxBodyBytes = options.Value.Web.MaxRequestBodyBytes;
+        _maxBodyBytes = service.Value.Web.MaxRequestBodyBytes;
         _reader = new SoapEnvelopeReader(SoapReaderLimits.ForBody(_maxBodyBytes));
     }
 

@@ -31,9 +31,9 @@ public sealed class PublishedPasswordCheckTests
     [Fact]
     public void Validate_TheShippedDemoPrincipalBeyondLoopback_IsOneProblemNamingThePrincipalTheUrlAndTheFix()
     {
-        var options = Options("http://127.0.0.1:8080;http://0.0.0.0:8080", ("other", new Pbkdf2PasswordHasher(1000).Hash("a long secret password")), ("demo-insurer", ShippedDemoHash));
+        var options = Options(("other", new Pbkdf2PasswordHasher(1000).Hash("a long secret password")), ("demo-insurer", ShippedDemoHash));
 
-        var problem = Assert.Single(PublishedPasswordCheck.Validate(options));
+        var problem = Assert.Single(PublishedPasswordCheck.Validate(options, "http://127.0.0.1:8080;http://0.0.0.0:8080"));
 
         Assert.Equal("Exchange:Principals:1:PasswordHash", problem.Field);
         Assert.Contains("principal 'demo-insurer' has the published demo password 'demo-insurer-password'", problem.Message, StringComparison.Ordinal);
@@ -44,17 +44,16 @@ public sealed class PublishedPasswordCheckTests
 
     [Fact]
     public void Validate_TheShippedDemoPrincipalOnLoopbackOnly_IsFine() =>
-        Assert.Empty(PublishedPasswordCheck.Validate(Options("http://127.0.0.1:8080;http://[::1]:8080;http://localhost:9", ("demo-insurer", ShippedDemoHash))));
+        Assert.Empty(PublishedPasswordCheck.Validate(Options(("demo-insurer", ShippedDemoHash)), "http://127.0.0.1:8080;http://[::1]:8080;http://localhost:9"));
 
     [Fact]
     public void Validate_AnotherPasswordOrAMalformedHashBeyondLoopback_IsNotThisProblem() =>
-        Assert.Empty(PublishedPasswordCheck.Validate(Options("http://0.0.0.0:8080",
-            ("demo-insurer", new Pbkdf2PasswordHasher(1000).Hash("not the published one")), ("broken", "pbkdf2-sha256$x"))));
+        Assert.Empty(PublishedPasswordCheck.Validate(
+            Options(("demo-insurer", new Pbkdf2PasswordHasher(1000).Hash("not the published one")), ("broken", "pbkdf2-sha256$x")), "http://0.0.0.0:8080"));
 
-    private static ExchangeOptions Options(string urls, params (string Name, string Hash)[] principals)
+    private static ExchangeOptions Options(params (string Name, string Hash)[] principals)
     {
         var options = new ExchangeOptions();
-        options.Web.Urls = urls;
         options.Principals.AddRange(principals.Select(p => new PrincipalOptions { Name = p.Name, PasswordHash = p.Hash }));
         return options;
     }

@@ -70,7 +70,13 @@ public sealed class ScheduleReloadTests : IAsyncLifetime
         await File.WriteAllTextAsync(SchedulePath, badProbe.ToJsonString());
         await _daemon.WaitForLineAsync("Schedule edit refused: schedule.json: Load:Sources:demo:Probes:0:Kind: unknown probe 'oracle.cpu'", Wait);
         await _daemon.WaitForLineAsync("Load:Sources:demo:Probes:0:Idle: the idle threshold must be below the busy threshold (200), was 300", Wait);
-        Assert.Equal(2, Count("The last good schedule keeps running"));
+
+        // The request types are part of the schedule too: an edit the start would refuse is refused on reload.
+        var badWorker = Schedule();
+        badWorker["RequestTypes"] = new JsonObject { ["WorkerInterval"] = "-00:00:05" };
+        SaveByRename(badWorker);
+        await _daemon.WaitForLineAsync("Schedule edit refused: schedule.json: RequestTypes:WorkerInterval: must be between 00:00:00 (worker off) and 1.00:00:00, was -00:00:05", Wait);
+        Assert.Equal(3, Count("The last good schedule keeps running"));
         Assert.Equal(0, Count("Schedule reloaded without restart"));
 
         // The old schedule still runs: AC43 keeps being extracted every second as before the edits.

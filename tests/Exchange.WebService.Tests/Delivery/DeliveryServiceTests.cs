@@ -1,9 +1,7 @@
-using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Security;
 using Exchange.Core.Staging;
 using Exchange.WebService.Tests.Infrastructure;
-using Microsoft.Extensions.Options;
 
 namespace Exchange.WebService.Tests.Delivery;
 
@@ -18,7 +16,7 @@ public sealed class DeliveryServiceTests : IAsyncLifetime, IDisposable
     public DeliveryServiceTests()
     {
         _store = new SqliteStagingStore($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
-        _delivery = new DeliveryService(_store, Options.Create(new ExchangeOptions { Web = new WebOptions { MaxBatchesPerPoll = 3 } }));
+        _delivery = new DeliveryService(_store, maxBatchesPerPoll: 3);
     }
 
     public Task InitializeAsync() => _store.MigrateAsync(CancellationToken.None);

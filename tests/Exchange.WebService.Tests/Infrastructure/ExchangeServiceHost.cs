@@ -62,7 +62,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<ExchangeServiceHost> StartAsync(int maxBatchesPerPoll = 100, Action<ExchangeOptions>? configure = null)
+    public static async Task<ExchangeServiceHost> StartAsync(int maxBatchesPerPoll = 100, Action<ExchangeOptions>? configure = null, Action<ServiceOptions>? service = null)
     {
         var folder = new TempDirectory();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero));
@@ -73,7 +73,6 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         var hasher = new Pbkdf2PasswordHasher(iterations: 1_000);
         var options = new ExchangeOptions
         {
-            Web = new WebOptions { MaxBatchesPerPoll = maxBatchesPerPoll },
             Principals =
             [
                 new PrincipalOptions { Name = InsurerA, Role = "insurer", PasswordHash = hasher.Hash(InsurerAPassword), Datasets = ["KC24", "AC01"], MinPollInterval = TimeSpan.FromSeconds(30) },
@@ -93,6 +92,8 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         options.Security.DigestSecrets.Add(new DigestSecretOptions { Principal = DigestInsurer, File = secretFile });
         options.Security.RateLimit.PermitsPerSecond = 0;
         configure?.Invoke(options);
+        var serviceOptions = new ServiceOptions { Web = new WebOptions { MaxBatchesPerPoll = maxBatchesPerPoll } };
+        service?.Invoke(serviceOptions);
 
         var logs = new CapturingLoggerProvider();
         var builder = WebApplication.CreateSlimBuilder();
@@ -103,6 +104,7 @@ public sealed class ExchangeServiceHost : IAsyncDisposable
         builder.Services.AddStagingStore(_ => store);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton(Options.Create(serviceOptions));
         builder.Services.AddExchangeWebService();
 
         var app = builder.Build();

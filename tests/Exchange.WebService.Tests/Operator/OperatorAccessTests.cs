@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Exchange.Core.Configuration;
 using Exchange.Core.Security;
 using Exchange.WebService.Operator;
 using Microsoft.AspNetCore.Builder;
@@ -30,7 +29,7 @@ public sealed class OperatorAccessTests : IAsyncDisposable
 
     private async Task StartAsync(Action<OperatorOptions> configure)
     {
-        var options = new ExchangeOptions();
+        var options = new ServiceOptions();
         configure(options.Operator);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));

@@ -22,7 +22,7 @@ public sealed class TrustBoundaryTests
     [InlineData(Credentials.UsernameToken, "PasswordText")]
     public async Task ClearTextCredentials_OverPlainHttpFromANonLoopbackAddress_AreRefused_EvenWhenRight(Credentials credentials, string named)
     {
-        await using var host = await StartAsync(configure: o => o.Web.TrustedProxies = ["127.0.0.1"]);
+        await using var host = await StartAsync(service: s => s.Web.TrustedProxies = ["127.0.0.1"]);
         await host.AppendBatchAsync("AC01", 1);
 
         var reply = await host.CallAsync("<x:Ack><x:Dataset>AC01</x:Dataset><x:Seq>1</x:Seq></x:Ack>", credentials, prepare: From(Stranger));
@@ -38,7 +38,7 @@ public sealed class TrustBoundaryTests
     [Fact]
     public async Task ClearTextCredentials_ForwardedOverHttps_OrFromLoopback_AreAccepted()
     {
-        await using var host = await StartAsync(configure: o => o.Web.TrustedProxies = ["127.0.0.1"]);
+        await using var host = await StartAsync(service: s => s.Web.TrustedProxies = ["127.0.0.1"]);
 
         (await host.CallAsync("<x:Poll/>", Credentials.Basic, prepare: From(Stranger, "https"))).Ok("PollResponse");
         (await host.CallAsync("<x:Poll/>", Credentials.UsernameToken, user: InsurerB, password: InsurerBPassword)).Ok("PollResponse");
@@ -57,7 +57,7 @@ public sealed class TrustBoundaryTests
     [Fact]
     public async Task PasswordDigest_OverPlainHttpFromANonLoopbackAddress_IsAccepted()
     {
-        await using var host = await StartAsync(configure: o => o.Web.TrustedProxies = ["127.0.0.1"]);
+        await using var host = await StartAsync(service: s => s.Web.TrustedProxies = ["127.0.0.1"]);
         var envelope = Envelopes.Of(Envelopes.Soap11, "<x:Poll/>", Envelopes.DigestToken(DigestInsurer, DigestSecret, host.Time.GetUtcNow()));
 
         var reply = await host.SendAsync(Post(envelope, From(Stranger)));
@@ -140,7 +140,7 @@ public sealed class TrustBoundaryTests
     [Fact]
     public async Task Strangers_AreAuditedOneRowPerAddressOutcomeAndMinute_WithTheirCount()
     {
-        await using var host = await StartAsync(configure: o => o.Web.TrustedProxies = ["127.0.0.1"]);
+        await using var host = await StartAsync(service: s => s.Web.TrustedProxies = ["127.0.0.1"]);
         string[] addresses = ["198.51.100.1", "198.51.100.2", "198.51.100.3"];
         foreach (var address in addresses)
         {
@@ -175,11 +175,9 @@ public sealed class TrustBoundaryTests
     [Fact]
     public async Task Strangers_BeyondTheRowsPerMinute_AreCountedInOneSummaryRow()
     {
-        await using var host = await StartAsync(configure: o =>
-        {
-            o.Web.TrustedProxies = ["127.0.0.1"];
-            o.Security.RateLimit.StrangerAuditRowsPerMinute = 3;
-        });
+        await using var host = await StartAsync(
+            configure: o => o.Security.RateLimit.StrangerAuditRowsPerMinute = 3,
+            service: s => s.Web.TrustedProxies = ["127.0.0.1"]);
         for (var i = 1; i <= 10; i++)
         {
             await host.CallAsync("<x:Poll/>", Credentials.None, prepare: From($"198.51.100.{i}"));

@@ -1,50 +1,70 @@
 using Exchange.Core.Configuration;
+using Exchange.WebService.Operator;
 
-namespace Exchange.Core.Tests.Configuration;
+namespace Exchange.WebService.Tests.Operator;
 
-public sealed class OperatorOptionsValidatorTests
+public sealed class ServiceOptionsValidatorTests
 {
-    private static IReadOnlyList<ConfigurationProblem> Validate(ExchangeOptions options) =>
-        OperatorOptionsValidator.Validate(options, cron => cron == "bad" ? "no" : null);
+    private static IReadOnlyList<ConfigurationProblem> Validate(ServiceOptions options, WebSecurityOptions? security = null) =>
+        ServiceOptionsValidator.Validate(options, security ?? new WebSecurityOptions());
 
     [Fact]
-    public void Defaults_AreValid_WithALoopbackEndpointAnd184DaysOfAudit()
+    public void Defaults_AreValid_WithLoopbackEndpoints()
     {
-        var options = new ExchangeOptions();
+        var options = new ServiceOptions();
         Assert.Empty(Validate(options));
         Assert.Equal("http://127.0.0.1:8081", options.Operator.Urls);
-        Assert.True(options.Retention.Audit >= TimeSpan.FromDays(184));
+        Assert.Equal("http://127.0.0.1:8080", options.Web.Urls);
     }
 
     [Fact]
     public void EveryMistake_IsNamedWithFieldAndValue()
     {
-        var options = new ExchangeOptions();
+        var options = new ServiceOptions();
         options.Operator.Urls = "http://127.0.0.1:8081;localhost:9";
         options.Operator.ShutdownTimeout = TimeSpan.Zero;
         options.Operator.PageRefresh = TimeSpan.Zero;
-        options.Retention.Audit = TimeSpan.FromDays(90);
-        options.Retention.Batches = TimeSpan.FromMinutes(5);
-        options.Retention.Cron = "bad";
+        options.Web.MaxRequestBodyBytes = 10;
+        options.Web.MaxBatchesPerPoll = 0;
 
         var problems = Validate(options).Select(p => p.ToString()).ToList();
 
-        Assert.Equal(6, problems.Count);
+        Assert.Equal(5, problems.Count);
         Assert.Contains("appsettings.json: Exchange:Operator:Urls: must be http:// or https:// URLs separated by ';' such as http://127.0.0.1:8081, was 'localhost:9'", problems);
         Assert.Contains("appsettings.json: Exchange:Operator:ShutdownTimeout: must be between 00:00:01 and 00:10:00, was 00:00:00", problems);
         Assert.Contains("appsettings.json: Exchange:Operator:PageRefresh: must be whole seconds between 00:00:01 and 01:00:00, was 00:00:00", problems);
-        Assert.Contains(problems, p => p.StartsWith("appsettings.json: Exchange:Retention:Audit: must be at least 184 days", StringComparison.Ordinal) && p.EndsWith("was 90.00:00:00", StringComparison.Ordinal));
-        Assert.Contains("appsettings.json: Exchange:Retention:Batches: must be at least 01:00:00, was 00:05:00", problems);
-        Assert.Contains(problems, p => p.StartsWith("appsettings.json: Exchange:Retention:Cron: 'bad' is not a valid Quartz cron expression", StringComparison.Ordinal));
+        Assert.Contains("appsettings.json: Exchange:Web:MaxRequestBodyBytes: must be at least 1024, was 10", problems);
+        Assert.Contains("appsettings.json: Exchange:Web:MaxBatchesPerPoll: must be at least 1, was 0", problems);
     }
 
     [Fact]
-    public void EmptyUrls_TurnTheEndpointOff_AndEmptyCron_TurnsTheScheduledPurgeOff()
+    public void EmptyOperatorUrls_TurnTheEndpointOff_ButTheServiceMustListenSomewhere()
     {
-        var options = new ExchangeOptions();
+        var options = new ServiceOptions();
         options.Operator.Urls = "";
-        options.Retention.Cron = "";
         Assert.Empty(Validate(options));
+
+        options.Web.Urls = " ";
+        Assert.Equal("appsettings.json: Exchange:Web:Urls: must name at least one URL such as http://127.0.0.1:8080, was empty", Assert.Single(Validate(options)).ToString());
+    }
+
+    [Fact]
+    public void ATrustedProxyThatIsNotAnAddress_IsRefused()
+    {
+        var options = new ServiceOptions();
+        options.Web.TrustedProxies = ["127.0.0.1", "proxy.example"];
+        Assert.Equal("Exchange:Web:TrustedProxies:1", Assert.Single(Validate(options)).Field);
+    }
+
+    [Fact]
+    public void AnHttpsUrl_NeedsTheSecurityCertificate()
+    {
+        var options = new ServiceOptions();
+        options.Web.Urls = "https://0.0.0.0:8443";
+        var problem = Assert.Single(Validate(options));
+        Assert.Equal("appsettings.json: Exchange:Security:Tls:CertificateFile: must name a PEM certificate file because Web:Urls has an https:// URL, was empty", problem.ToString());
+
+        Assert.Empty(Validate(options, new WebSecurityOptions { Tls = new TlsOptions { CertificateFile = "exchange.pem" } }));
     }
 
     private static readonly string Hash = new Exchange.Core.Security.Pbkdf2PasswordHasher(iterations: 1_000).Hash("pw");
@@ -56,7 +76,7 @@ public sealed class OperatorOptionsValidatorTests
     [InlineData("http://127.0.0.1:8081;https://[::]:8443")]
     public void AnEndpointOutsideLoopback_WithoutOperators_IsRefused_NamingTheUrlAndWhatToDo(string urls)
     {
-        var options = new ExchangeOptions();
+        var options = new ServiceOptions();
         options.Operator.Urls = urls;
         options.Operator.AllowedHosts = ["exchange01.example.org"];
 
@@ -79,7 +99,7 @@ public sealed class OperatorOptionsValidatorTests
     [InlineData("http://127.0.0.2:8081")]
     public void ALoopbackEndpoint_NeedsNoOperators(string urls)
     {
-        var options = new ExchangeOptions();
+        var options = new ServiceOptions();
         options.Operator.Urls = urls;
         Assert.Empty(Validate(options));
     }
@@ -87,7 +107,7 @@ public sealed class OperatorOptionsValidatorTests
     [Fact]
     public void AnEndpointOnEveryAddress_NeedsItsNamesListed()
     {
-        var options = new ExchangeOptions();
+        var options = new ServiceOptions();
         options.Operator.Urls = "http://0.0.0.0:8081";
         options.Operator.Principals = [new OperatorPrincipalOptions { Name = "ops", PasswordHash = Hash }];
 
@@ -100,7 +120,7 @@ public sealed class OperatorOptionsValidatorTests
     [Fact]
     public void BadOperatorsAndHostNames_AreNamedWithFieldAndValue()
     {
-        var options = new ExchangeOptions();
+        var options = new ServiceOptions();
         options.Operator.AllowedHosts = ["exchange01.example.org", "http://x/", "*"];
         options.Operator.FailedLoginsPerMinute = 0;
         options.Operator.Principals =

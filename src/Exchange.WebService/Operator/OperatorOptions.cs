@@ -1,4 +1,4 @@
-namespace Exchange.Core.Configuration;
+namespace Exchange.WebService.Operator;
 
 /// <summary><c>Exchange:Operator</c>: the operator endpoint (status page, health, metrics) and service behaviour.</summary>
 public sealed class OperatorOptions

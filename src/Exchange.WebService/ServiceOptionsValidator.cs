@@ -1,21 +1,54 @@
-namespace Exchange.Core.Configuration;
+using Exchange.Core.Configuration;
+using Exchange.WebService.Operator;
 
-/// <summary>Checks <c>Exchange:Operator</c> and <c>Exchange:Retention</c>; every problem names the field, the value, and what is accepted.</summary>
-public static class OperatorOptionsValidator
+namespace Exchange.WebService;
+
+/// <summary>Checks <c>Exchange:Web</c> and <c>Exchange:Operator</c>; every problem names the field, the value, and what is accepted.</summary>
+public static class ServiceOptionsValidator
 {
     private const string File = "appsettings.json";
 
     /// <summary>All problems found (empty when the options are usable).</summary>
-    /// <param name="options">The bound options.</param>
-    /// <param name="cronProblem">Checks a Quartz cron expression, returning the problem or null (Core knows no Quartz).</param>
-    public static IReadOnlyList<ConfigurationProblem> Validate(ExchangeOptions options, Func<string, string?> cronProblem)
+    /// <param name="service">The bound service options.</param>
+    /// <param name="security">The SOAP service's security settings (an https:// URL needs their certificate).</param>
+    public static IReadOnlyList<ConfigurationProblem> Validate(ServiceOptions service, WebSecurityOptions security)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(cronProblem);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(security);
         var problems = new List<ConfigurationProblem>();
         void Add(string field, string message) => problems.Add(new ConfigurationProblem(File, "Exchange:" + field, message));
 
-        var op = options.Operator;
+        if (string.IsNullOrWhiteSpace(service.Web.Urls))
+        {
+            Add("Web:Urls", "must name at least one URL such as http://127.0.0.1:8080, was empty");
+        }
+
+        if (service.Web.MaxRequestBodyBytes < 1024)
+        {
+            Add("Web:MaxRequestBodyBytes", $"must be at least 1024, was {service.Web.MaxRequestBodyBytes}");
+        }
+
+        if (service.Web.MaxBatchesPerPoll < 1)
+        {
+            Add("Web:MaxBatchesPerPoll", $"must be at least 1, was {service.Web.MaxBatchesPerPoll}");
+        }
+
+        for (var i = 0; i < service.Web.TrustedProxies.Count; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(service.Web.TrustedProxies[i], out _))
+            {
+                Add($"Web:TrustedProxies:{i}", $"must be the IP address of a reverse proxy (e.g. 127.0.0.1 or ::1), was '{service.Web.TrustedProxies[i]}'");
+            }
+        }
+
+        var wantsHttps = service.Web.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+        if (wantsHttps && string.IsNullOrEmpty(security.Tls.CertificateFile))
+        {
+            Add("Security:Tls:CertificateFile", "must name a PEM certificate file because Web:Urls has an https:// URL, was empty");
+        }
+
+        var op = service.Operator;
         foreach (var url in op.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -44,32 +77,6 @@ public static class OperatorOptionsValidator
         if (op.PageRefresh < TimeSpan.FromSeconds(1) || op.PageRefresh > TimeSpan.FromHours(1) || op.PageRefresh.Ticks % TimeSpan.TicksPerSecond != 0)
         {
             Add("Operator:PageRefresh", $"must be whole seconds between 00:00:01 and 01:00:00, was {op.PageRefresh}");
-        }
-
-        var retention = options.Retention;
-        if (retention.Batches < TimeSpan.FromHours(1))
-        {
-            Add("Retention:Batches", $"must be at least 01:00:00, was {retention.Batches}");
-        }
-
-        if (retention.Requests < TimeSpan.FromHours(1))
-        {
-            Add("Retention:Requests", $"must be at least 01:00:00, was {retention.Requests}");
-        }
-
-        if (retention.Audit < RetentionOptions.MinimumAuditRetention)
-        {
-            Add("Retention:Audit", $"must be at least {RetentionOptions.MinimumAuditRetention.TotalDays:0} days (184.00:00:00; 等保 2.0 keeps six months of audit records), was {retention.Audit}");
-        }
-
-        if (retention.LoadSamples < TimeSpan.FromHours(1))
-        {
-            Add("Retention:LoadSamples", $"must be at least 01:00:00, was {retention.LoadSamples}");
-        }
-
-        if (!string.IsNullOrWhiteSpace(retention.Cron) && cronProblem(retention.Cron) is { } problem)
-        {
-            Add("Retention:Cron", $"'{retention.Cron}' is not a valid Quartz cron expression (seconds first, e.g. 0 17 3 * * ?): {problem}");
         }
 
         return problems;
@@ -102,7 +109,7 @@ public static class OperatorOptionsValidator
 
             try
             {
-                Security.Pbkdf2PasswordHasher.Validate(principal.PasswordHash);
+                Core.Security.Pbkdf2PasswordHasher.Validate(principal.PasswordHash);
             }
             catch (FormatException error)
             {

@@ -1,4 +1,6 @@
-namespace Exchange.Core.Configuration;
+using Exchange.Core.Configuration;
+
+namespace Exchange.WebService.Operator;
 
 /// <summary>What <c>Exchange:Operator:Urls</c> binds, and the Host names the operator endpoint answers to.</summary>
 public static class OperatorBinding
