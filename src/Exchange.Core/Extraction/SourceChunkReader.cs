@@ -69,7 +69,8 @@ internal sealed class SourceChunkReader(SourceConnector sources)
             SourceTimestamps.UpperBound(kind, limit.Upper.Instant, dataset.SafetyLag, source.TimeZoneOffset),
             ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal),
             SqlDialects.RowLimitFor(source.Dialect, connection.ServerVersion),
-            limit.Held);
+            limit.Held,
+            reader.GetDataTypeName(tsOrdinal));
     }
 
     /// <summary>Reads one chunk's rows into a payload writer; null when there are none. The source's reader is closed on return.</summary>
@@ -85,11 +86,11 @@ internal sealed class SourceChunkReader(SourceConnector sources)
         command.UseNamedParameters(source.Dialect);
         if (watermark is not null)
         {
-            command.AddParameter(source.Dialect, KeysetQuery.TimestampParameter, watermark.Timestamp);
+            command.AddTimestampParameter(source.Dialect, KeysetQuery.TimestampParameter, watermark.Timestamp, plan.TimestampType);
             command.AddParameter(source.Dialect, KeysetQuery.KeyParameter, watermark.Key);
         }
 
-        command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, plan.Upper);
+        command.AddTimestampParameter(source.Dialect, KeysetQuery.UpperParameter, plan.Upper, plan.TimestampType);
         command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, limit);
         if (plan.TextFormat is not null && command is NpgsqlCommand npgsql)
         {
@@ -136,7 +137,8 @@ internal sealed class SourceChunkReader(SourceConnector sources)
 /// <param name="TextFormat">Per result column, whether PostgreSQL sends it as text; null for none (or another source).</param>
 /// <param name="RowLimit">How a chunk limits its rows on this server (Oracle 11g: ROWNUM), from the version read at connect.</param>
 /// <param name="Held">Why the dataset is not read this run (a standby too far behind), or null.</param>
-internal sealed record RunPlan(object Upper, bool[]? TextFormat, RowLimitSyntax RowLimit = RowLimitSyntax.Standard, string? Held = null);
+/// <param name="TimestampType">The timestamp column's type name as the provider reports it (ODP.NET's <c>Date</c> binds as DATE).</param>
+internal sealed record RunPlan(object Upper, bool[]? TextFormat, RowLimitSyntax RowLimit = RowLimitSyntax.Standard, string? Held = null, string TimestampType = "");
 
 /// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and its last row's watermark.</summary>
 /// <remarks>Disposing it drops the chunk, unless <see cref="Release"/> has handed the writer over to its store.</remarks>

@@ -110,6 +110,22 @@ public static partial class SqlDialects
     }
 
     /// <summary>
+    /// Adds a watermark timestamp parameter bound as the column's own type where the provider would infer another: an
+    /// Oracle <c>DATE</c> column (ODP.NET type name <c>Date</c>) compared with the <c>TIMESTAMP</c> ODP.NET infers for a
+    /// <see cref="DateTime"/> is converted row by row, and the (timestamp, key) index is not used for the range.
+    /// </summary>
+    public static DbParameter AddTimestampParameter(this DbCommand command, SqlDialect dialect, string name, object? value, string columnTypeName)
+    {
+        var parameter = command.AddParameter(dialect, name, value);
+        if (parameter is OracleParameter oracle && value is DateTime && string.Equals(columnTypeName, "Date", StringComparison.OrdinalIgnoreCase))
+        {
+            oracle.OracleDbType = OracleDbType.Date;
+        }
+
+        return parameter;
+    }
+
+    /// <summary>
     /// Prepares a command for named parameters: ODP.NET binds by position unless <c>BindByName</c> is set, and a
     /// parameter used twice in the text would then be bound wrongly.
     /// </summary>

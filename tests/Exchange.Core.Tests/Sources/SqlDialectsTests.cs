@@ -58,4 +58,14 @@ public sealed class SqlDialectsTests
         Assert.Equal("ts", parameter.ParameterName);
         Assert.Equal(Oracle.ManagedDataAccess.Client.OracleDbType.TimeStamp, parameter.OracleDbType);
     }
+
+    [Theory]
+    [InlineData("Date", Oracle.ManagedDataAccess.Client.OracleDbType.Date)]
+    [InlineData("TimeStamp", Oracle.ManagedDataAccess.Client.OracleDbType.TimeStamp)]
+    public void AddTimestampParameter_Oracle_BindsADateColumnAsDate_SoItsIndexServesTheRange(string columnType, Oracle.ManagedDataAccess.Client.OracleDbType expected)
+    {
+        using var command = new Oracle.ManagedDataAccess.Client.OracleCommand();
+        var parameter = (Oracle.ManagedDataAccess.Client.OracleParameter)command.AddTimestampParameter(SqlDialect.Oracle, "upper", new DateTime(2026, 11, 22, 10, 0, 5), columnType);
+        Assert.Equal(expected, parameter.OracleDbType);
+    }
 }
