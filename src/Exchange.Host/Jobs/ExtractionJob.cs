@@ -31,7 +31,7 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMon
         {
             var result = await engine.RunAsync(dataset, cancellationToken).ConfigureAwait(false);
             // One line per run that moved data or hit a conflict; quiet runs and closed gates stay out of the log (the gate logs its own transitions).
-            if (result.Rows > 0 || result.StopReason is ExtractionStopReason.WatermarkConflict or ExtractionStopReason.Held)
+            if (result.Rows > 0 || result.StopReason == ExtractionStopReason.WatermarkConflict)
             {
                 LogRun(logger, name, result.Rows, result.Chunks, result.StopReason, result.Detail);
             }
