@@ -13,7 +13,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NLog.Extensions.Logging;
-using Quartz;
 
 namespace Exchange.Host;
 
@@ -61,12 +60,7 @@ internal static class ExchangeApplication
             services.AddHostedService<DemoService>();
         }
 
-        services.AddQuartz(_ => { });
-        services.AddQuartzHostedService(quartz =>
-        {
-            quartz.WaitForJobsToComplete = true;
-            quartz.AwaitApplicationStarted = true;
-        });
+        services.AddExchangeScheduler(options, service);
         services.AddHostedService<DatasetScheduler>();
         services.AddExchangeRequests();
 

@@ -12,6 +12,12 @@ public sealed class ServiceOptions
     /// <summary>The configuration section name (shared with <c>ExchangeOptions</c>).</summary>
     public const string SectionName = "Exchange";
 
+    /// <summary>
+    /// This node's name among the nodes sharing a PostgreSQL staging store (the scheduler's instance id, shown on the
+    /// status page). Empty: the machine name and the port of the first <c>Web:Urls</c> entry, e.g. <c>fep01:8080</c>.
+    /// </summary>
+    public string NodeName { get; set; } = "";
+
     /// <summary>Folder for the log files (<c>exchange.log</c>, <c>audit.log</c>); relative paths are resolved against the content root.</summary>
     public string LogDirectory { get; set; } = "logs";
 

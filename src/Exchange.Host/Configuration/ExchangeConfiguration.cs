@@ -32,6 +32,10 @@ internal static class ExchangeConfiguration
             service = new ServiceOptions();
             appSettings.GetSection(ServiceOptions.SectionName).Bind(service);
             service.LogDirectory = location.Resolve(service.LogDirectory);
+            if (string.IsNullOrWhiteSpace(service.NodeName))
+            {
+                service.NodeName = DefaultNodeName(service.Web.Urls);
+            }
         }
         catch (Exception error) when (error is InvalidOperationException or InvalidDataException or FormatException)
         {
@@ -60,6 +64,14 @@ internal static class ExchangeConfiguration
         return new LoadedConfiguration(
             appSettings, options, service, schedule, ScheduleFile.Hash(content),
             [.. exchangeProblems, .. new ScheduleOptionsValidation(options).Problems(schedule)]);
+    }
+
+    /// <summary>The machine's name and the port of the first listen URL (<c>fep01:8080</c>): unique among the nodes, also two on one machine.</summary>
+    public static string DefaultNodeName(string webUrls)
+    {
+        var first = ListenUrls.Split(webUrls).FirstOrDefault() ?? "";
+        var port = Uri.TryCreate(first.Replace("://*", "://any", StringComparison.Ordinal).Replace("://+", "://any", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Port : 0;
+        return port > 0 ? $"{Environment.MachineName}:{port}" : Environment.MachineName;
     }
 
     /// <summary>A configuration error's message with the causes the binder wraps one level down (e.g. "'abc' is not a valid TimeSpan").</summary>

@@ -24,6 +24,7 @@ internal sealed partial class DatasetScheduler(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _scheduler = await schedulerFactory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        await ReadStoredJobsAsync(_scheduler, cancellationToken).ConfigureAwait(false);
         await ReconcileAsync(schedule.CurrentValue, cancellationToken).ConfigureAwait(false);
         _subscription = schedule.OnChange(OnScheduleChanged);
     }
@@ -40,6 +41,22 @@ internal sealed partial class DatasetScheduler(
         _subscription?.Dispose();
         _reconciling.Dispose();
     }
+
+    /// <summary>
+    /// Takes the jobs already in the scheduler's store as scheduled: with clustered scheduling they were put there by
+    /// this node's last run or by another node, so a node that starts changes only what its schedule changes, and
+    /// removes the jobs of datasets its schedule no longer has.
+    /// </summary>
+    private async Task ReadStoredJobsAsync(IScheduler scheduler, CancellationToken cancellationToken)
+    {
+        foreach (var key in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(ExtractionJob.Group), cancellationToken).ConfigureAwait(false))
+        {
+            var trigger = await scheduler.GetTrigger(CronTriggerKey(key), cancellationToken).ConfigureAwait(false);
+            _scheduledCron[key.Name] = (trigger as ICronTrigger)?.CronExpressionString ?? "";
+        }
+    }
+
+    private static TriggerKey CronTriggerKey(JobKey job) => new(job.Name + "-cron", job.Group);
 
     private void OnScheduleChanged(ScheduleOptions current, string? name) => _ = ReconcileLoggedAsync(current);
 
@@ -94,11 +111,12 @@ internal sealed partial class DatasetScheduler(
             .WithIdentity(key)
             .UsingJobData(ExtractionJob.DatasetKey, dataset.Name)
             .DisallowConcurrentExecution(true)
+            .RequestRecovery(true) // a run cut short by its node's death is run again by another node
             .Build();
 
         // A missed fire (daemon stopped, machine asleep) is not caught up in a burst: the next cron time reads everything new anyway.
         var trigger = TriggerBuilder.Create(timeProvider)
-            .WithIdentity(key.Name + "-cron", key.Group)
+            .WithIdentity(CronTriggerKey(key))
             .ForJob(key)
             .WithSchedule(CronScheduleBuilder.Create(dataset.Cron).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
             .Build();

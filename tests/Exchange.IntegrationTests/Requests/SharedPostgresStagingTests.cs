@@ -6,7 +6,10 @@ using static Exchange.IntegrationTests.Requests.RequestTestSetup;
 
 namespace Exchange.IntegrationTests.Requests;
 
-/// <summary>Two real daemons sharing one PostgreSQL staging store answer every request exactly once between them.</summary>
+/// <summary>
+/// Two real daemons sharing one PostgreSQL staging store answer every request exactly once between them. Both take
+/// submissions; the clustered scheduler runs the request worker on one node at a time, whichever fires it.
+/// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed partial class SharedPostgresStagingTests(PostgresCluster cluster) : IDisposable
 {
@@ -15,7 +18,7 @@ public sealed partial class SharedPostgresStagingTests(PostgresCluster cluster) 
     private readonly TestConfig _b = new();
 
     [PostgresFact]
-    public async Task TwoDaemonsOnOneStore_AnswerEveryRequestOnce_AndBothTakeAShare()
+    public async Task TwoDaemonsOnOneStore_AnswerEveryRequestOnce_WhicheverNodeRunsTheWorker()
     {
         var staging = await cluster.CreateDatabaseAsync("shared_requests");
         foreach (var config in new[] { _a, _b })
@@ -68,7 +71,6 @@ public sealed partial class SharedPostgresStagingTests(PostgresCluster cluster) 
         var answeredByB = Answered(b.Output);
         Assert.Equal(Requests, answeredByA.Count + answeredByB.Count);
         Assert.Empty(answeredByA.Intersect(answeredByB));
-        Assert.True(answeredByA.Count > 0 && answeredByB.Count > 0, $"both daemons should take a share: {answeredByA.Count} and {answeredByB.Count}");
     }
 
     public void Dispose()

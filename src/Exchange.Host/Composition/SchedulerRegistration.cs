@@ -1,0 +1,58 @@
+using Exchange.Core.Configuration;
+using Exchange.WebService;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace Exchange.Host.Composition;
+
+/// <summary>
+/// The Quartz scheduler. With SQLite staging it keeps its jobs in memory (one node). With PostgreSQL staging it keeps
+/// them in the staging database and runs clustered: every node puts the same jobs there, each trigger fires on one node,
+/// a dataset's extraction runs on one node at a time, and the jobs of a node that stops checking in move to a live node.
+/// </summary>
+internal static class SchedulerRegistration
+{
+    /// <summary>The scheduler's name in <c>qrtz_*</c>: the nodes of one staging database form one cluster.</summary>
+    public const string ClusterName = "Exchange";
+
+    /// <summary>How often a node checks in; a node silent for <see cref="CheckinMisfireThreshold"/> more is taken for dead.</summary>
+    public static readonly TimeSpan CheckinInterval = TimeSpan.FromSeconds(4);
+
+    /// <summary>How late a check-in may be before the other nodes recover the node's jobs.</summary>
+    public static readonly TimeSpan CheckinMisfireThreshold = TimeSpan.FromSeconds(6);
+
+    public static IServiceCollection AddExchangeScheduler(this IServiceCollection services, ExchangeOptions options, ServiceOptions service)
+    {
+        services.AddQuartz(quartz =>
+        {
+            if (!IsClustered(options))
+            {
+                return;
+            }
+
+            quartz.ConfigureScheduler(scheduler =>
+            {
+                scheduler.InstanceName = ClusterName;
+                scheduler.InstanceId = service.NodeName;
+            });
+            quartz.UsePersistentStore(store =>
+            {
+                store.UsePostgres(options.Staging.ConnectionString);
+                store.UseClustering(cluster =>
+                {
+                    cluster.CheckinInterval = CheckinInterval;
+                    cluster.CheckinMisfireThreshold = CheckinMisfireThreshold;
+                });
+            });
+        });
+        services.AddQuartzHostedService(quartz =>
+        {
+            quartz.WaitForJobsToComplete = true;
+            quartz.AwaitApplicationStarted = true;
+        });
+        return services;
+    }
+
+    /// <summary>Whether the nodes share the scheduler (PostgreSQL staging).</summary>
+    public static bool IsClustered(ExchangeOptions options) => options.Staging.Provider == "postgres";
+}
