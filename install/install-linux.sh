@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Exchange as a systemd service:
-#   /opt/exchange        the published executable (+ providers/ for vendor drivers)
+#   /opt/exchange        the published executable (the Oracle and SQL Server drivers are part of it)
 #   /etc/exchange        appsettings.json, schedule.json, nlog.config (kept on reinstall)
 #   /var/lib/exchange    data (staging store), owned by the service user
 #   /var/log/exchange    logs, owned by the service user
@@ -107,8 +107,6 @@ fi
 
 mkdir -p "$opt" "$etc" "$data" "$logs" "$(dirname "$unit")"
 rm -rf "$opt.new" && cp -a "$publish_dir" "$opt.new"
-mkdir -p "$opt.new/providers"
-[ -d "$opt/providers" ] && cp -a "$opt/providers/." "$opt.new/providers/"
 rm -rf "$opt" && mv "$opt.new" "$opt"
 # The published output may carry a config/ folder; the service reads /etc/exchange only.
 rm -rf "$opt/config"

@@ -58,7 +58,7 @@ if (-not $PublishDir) {
 if (-not (Test-Path (Join-Path $PublishDir 'exchange.exe'))) { throw "$PublishDir holds no exchange.exe (not a win-x64 publish of src/Exchange.Host)" }
 
 if ($existing -and $existing.Status -ne 'Stopped') { Stop-Service -Name $ServiceName -Force }
-New-Item -ItemType Directory -Force -Path $InstallDir, (Join-Path $InstallDir 'providers') | Out-Null
+New-Item -ItemType Directory -Force -Path $InstallDir | Out-Null
 Copy-Item -Recurse -Force (Join-Path $PublishDir '*') $InstallDir
 Remove-Item -Recurse -Force (Join-Path $InstallDir 'config') -ErrorAction SilentlyContinue
 
@@ -103,7 +103,7 @@ if ($LASTEXITCODE -ne 0) { throw "icacls on $data failed with exit code $LASTEXI
 & icacls $logs /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' "NT SERVICE\${ServiceName}:(OI)(CI)M" | Out-Null
 if ($LASTEXITCODE -ne 0) { throw "icacls on $logs failed with exit code $LASTEXITCODE" }
 # The service's own environment (REG_MULTI_SZ "Environment" of its key), as the systemd unit's Environment= lines.
-$environment = @("Exchange__DataDirectory=$data", "Exchange__LogDirectory=$logs", "Exchange__ProvidersDirectory=$(Join-Path $InstallDir 'providers')")
+$environment = @("Exchange__DataDirectory=$data", "Exchange__LogDirectory=$logs")
 New-ItemProperty -Path "HKLM:\SYSTEM\CurrentControlSet\Services\$ServiceName" -Name 'Environment' -PropertyType MultiString -Value $environment -Force | Out-Null
 
 Write-Host "Installed: $InstallDir (program), $config (configuration), $data (data), $logs (logs)."

@@ -47,7 +47,6 @@ internal static class ExchangeApplication
         services.AddSingleton(TimeProvider.System);
         services.AddStagingStore(sp => StagingStoreFactory.Create(options.Staging, sp.GetRequiredService<TimeProvider>()));
         services.AddExchangeLoadAwareExtraction(location, loaded);
-        services.AddSingleton(new SourceProviderRegistry(options.ProvidersDirectory));
         services.AddSingleton<SourceConnector>();
         services.AddSingleton<ChunkStoreRetry>();
         services.AddSingleton<ExtractionEngine>();

@@ -38,7 +38,7 @@ internal static class IdleExtraction
 
         var staging = StagingStoreFactory.Create(new StagingOptions { Provider = stagingProvider, ConnectionString = stagingConnectionString }, TimeProvider.System);
         await staging.MigrateAsync(default);
-        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(exchange));
+        var connector = new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(exchange));
         using var http = new HttpClient();
         var gate = new LoadGate(new StaticOptionsMonitor<ScheduleOptions>(schedule), new StaticOptionsMonitor<ExchangeOptions>(exchange), new LoadProbeFactory(connector, http),
             new LoadSampleStore(staging), TimeProvider.System, NullLogger<LoadGate>.Instance);

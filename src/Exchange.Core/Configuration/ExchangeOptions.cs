@@ -1,3 +1,5 @@
+using Exchange.Core.Sources;
+
 namespace Exchange.Core.Configuration;
 
 /// <summary>
@@ -13,8 +15,6 @@ public sealed class ExchangeOptions
     /// <summary>Folder for the embedded staging store, the demo source and other files; relative paths are resolved against the content root.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Folder searched for vendor provider assemblies (Oracle, SQL Server) besides the application folder.</summary>
-    public string? ProvidersDirectory { get; set; }
 
     /// <summary>The staging store.</summary>
     public StagingOptions Staging { get; set; } = new();
@@ -55,6 +55,21 @@ public sealed class SourceOptions
 
     /// <summary>UTC offset the source writes its local timestamps in (金保 systems: +08:00).</summary>
     public TimeSpan TimeZoneOffset { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>
+    /// Connection string of a standby that extraction and request queries read instead of the primary (Oracle Active Data
+    /// Guard, a SQL Server readable secondary with <c>ApplicationIntent=ReadOnly</c>, a PostgreSQL hot standby); empty for none.
+    /// </summary>
+    public string? ReadConnectionString { get; set; }
+
+    /// <summary>Which server the load probes measure when a standby is configured: the primary (default) or both.</summary>
+    public ProbeTarget ProbeOn { get; set; } = ProbeTarget.Primary;
+
+    /// <summary>Replica lag above which the source's datasets are held (not extracted) until the standby catches up.</summary>
+    public TimeSpan MaxReplicaLag { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>SQL Server only: the isolation level of the daemon's sessions.</summary>
+    public SqlServerIsolation Isolation { get; set; } = SqlServerIsolation.ReadCommitted;
 }
 
 /// <summary>A caller of the service: an insurer or a source system.</summary>

@@ -34,9 +34,9 @@ public static partial class ExchangeOptionsValidator
 
         foreach (var (name, source) in options.Sources)
         {
-            if (!SourceProviderRegistry.ProviderNames.Contains(source.Provider, StringComparer.Ordinal))
+            if (!SourceProviders.Names.Contains(source.Provider, StringComparer.Ordinal))
             {
-                Add($"Sources:{name}:Provider", $"must be one of {string.Join(", ", SourceProviderRegistry.ProviderNames)}, was '{source.Provider}'");
+                Add($"Sources:{name}:Provider", $"must be one of {string.Join(", ", SourceProviders.Names)}, was '{source.Provider}'");
             }
 
             if (string.IsNullOrWhiteSpace(source.ConnectionString))
@@ -48,6 +48,8 @@ public static partial class ExchangeOptionsValidator
             {
                 Add($"Sources:{name}:TimeZoneOffset", $"must be between -14:00 and +14:00, was {source.TimeZoneOffset}");
             }
+
+            ValidateStandby(name, source, Add);
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -103,6 +105,30 @@ public static partial class ExchangeOptionsValidator
         }
 
         return problems;
+    }
+
+    private static void ValidateStandby(string name, SourceOptions source, Action<string, string> add)
+    {
+        var hasStandby = !string.IsNullOrWhiteSpace(source.ReadConnectionString);
+        if (hasStandby && source.Provider == "sqlite")
+        {
+            add($"Sources:{name}:ReadConnectionString", "is for postgres, oracle and sqlserver sources (a standby); a sqlite source has none, remove it");
+        }
+
+        if (source.ProbeOn == ProbeTarget.PrimaryAndStandby && !hasStandby)
+        {
+            add($"Sources:{name}:ProbeOn", "is PrimaryAndStandby, but the source has no ReadConnectionString; set one or use Primary");
+        }
+
+        if (source.MaxReplicaLag <= TimeSpan.Zero)
+        {
+            add($"Sources:{name}:MaxReplicaLag", $"must be longer than zero, such as 00:05:00, was {source.MaxReplicaLag}");
+        }
+
+        if (source.Isolation != SqlServerIsolation.ReadCommitted && source.Provider != "sqlserver")
+        {
+            add($"Sources:{name}:Isolation", $"is for sqlserver sources (ReadCommitted, Snapshot, SnapshotWhenAllowed), was {source.Isolation} on a {source.Provider} source");
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]

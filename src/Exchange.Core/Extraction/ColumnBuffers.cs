@@ -1,7 +1,10 @@
 using System.Data.Common;
 using System.Text;
 using System.Text.Json;
+using Exchange.Core.Sources;
+using Microsoft.Data.SqlClient;
 using Npgsql;
+using Oracle.ManagedDataAccess.Client;
 
 namespace Exchange.Core.Extraction;
 
@@ -69,9 +72,13 @@ internal abstract class ColumnBuffer(int capacity)
 /// <summary>Writes a value straight into a row's bytes, as <see cref="ColumnBuffer.TryWriteRaw"/>.</summary>
 internal delegate bool RawJsonWriter<in T>(Span<byte> destination, T value, TimeSpan sourceOffset, out int written);
 
-/// <summary>A column buffer of one CLR type with its typed getter, its <see cref="JsonCell"/> overload and, where there is one, its raw form.</summary>
+/// <summary>
+/// A column buffer of one CLR type with its typed getter, its <see cref="JsonCell"/> overload and, where there is one, its
+/// raw form; <paramref name="box"/> turns a provider's own type into what <see cref="DbDataReader.GetValue"/> returns.
+/// </summary>
 internal sealed class ColumnBuffer<T>(
-    int capacity, Func<DbDataReader, int, T> read, Action<Utf8JsonWriter, T, TimeSpan> write, RawJsonWriter<T>? raw = null) : ColumnBuffer(capacity)
+    int capacity, Func<DbDataReader, int, T> read, Action<Utf8JsonWriter, T, TimeSpan> write, RawJsonWriter<T>? raw = null, Func<T, object>? box = null)
+    : ColumnBuffer(capacity)
 {
     private readonly T[] _values = new T[capacity];
 
@@ -83,7 +90,7 @@ internal sealed class ColumnBuffer<T>(
 
     protected override void WriteValue(Utf8JsonWriter json, int row, TimeSpan sourceOffset) => write(json, _values[row], sourceOffset);
 
-    protected override object GetNonNull(int row) => _values[row]!;
+    protected override object GetNonNull(int row) => box is null ? _values[row]! : box(_values[row]);
 
     protected override bool TryWriteRawValue(Span<byte> destination, int row, TimeSpan sourceOffset, out int written)
     {
@@ -153,8 +160,8 @@ internal sealed class Utf8ColumnBuffer(int capacity, bool number) : ColumnBuffer
 /// <remarks>
 /// Only Npgsql's reader is trusted with typed getters: its column types are fixed by the row description, and its
 /// typed getter for the column's own type is the converter <c>GetValue</c> uses, so the value (and hence the JSON)
-/// is the same, without a box per value. SQLite reports a type per value, not per column, and the run-time loaded
-/// Oracle and SQL Server drivers are not tested here, so they keep the generic path.
+/// is the same, without a box per value. SQLite reports a type per value, not per column, so it keeps the generic path.
+/// Oracle and SQL Server columns go by their dialect's value table, where their provider-specific type is listed.
 /// </remarks>
 internal static class ColumnBuffers
 {
@@ -165,17 +172,38 @@ internal static class ColumnBuffers
     private const uint Numeric = 1700;
 
     /// <summary>One buffer per column of <paramref name="reader"/>'s result set, for <paramref name="capacity"/> rows.</summary>
-    public static ColumnBuffer[] For(DbDataReader reader, int capacity)
+    /// <param name="reader">The reader, positioned anywhere.</param>
+    /// <param name="capacity">Rows per buffer.</param>
+    /// <param name="dialect">
+    /// Whose value table applies (<see cref="OracleValues"/>, <see cref="SqlServerValues"/>); null to go by the reader's type.
+    /// </param>
+    public static ColumnBuffer[] For(DbDataReader reader, int capacity, SqlDialect? dialect = null)
     {
         var columns = new ColumnBuffer[reader.FieldCount];
         var postgres = reader as NpgsqlDataReader;
+        var table = (dialect ?? DialectOf(reader)) switch
+        {
+            SqlDialect.Oracle => OracleValues.Table,
+            SqlDialect.SqlServer => SqlServerValues.Table,
+            _ => null,
+        };
+
         for (var i = 0; i < columns.Length; i++)
         {
-            columns[i] = postgres is null ? Boxed(capacity) : ForPostgres(postgres, i, capacity);
+            columns[i] = postgres is not null ? ForPostgres(postgres, i, capacity)
+                : table is not null && table.TryGetValue(reader.GetProviderSpecificFieldType(i), out var buffer) ? buffer(capacity)
+                : Boxed(capacity);
         }
 
         return columns;
     }
+
+    private static SqlDialect? DialectOf(DbDataReader reader) => reader switch
+    {
+        OracleDataReader => SqlDialect.Oracle,
+        SqlDataReader => SqlDialect.SqlServer,
+        _ => null,
+    };
 
     /// <summary>
     /// For a PostgreSQL result, which columns to request in text format (<c>NpgsqlCommand.UnknownResultTypeList</c>):

@@ -104,6 +104,11 @@ public sealed partial class ExtractionEngine(
 
                 connection ??= await _reader.OpenAsync(source, cancellationToken).ConfigureAwait(false);
                 plan ??= await SourceChunkReader.PlanAsync(connection, source, dataset, now, cancellationToken).ConfigureAwait(false);
+                if (plan.Held is { } held)
+                {
+                    LogHeld(logger, dataset.Name, held);
+                    return run.Result(ExtractionStopReason.Held, held);
+                }
 
                 var started = timeProvider.GetTimestamp();
                 ReadChunk? chunk;
@@ -252,6 +257,9 @@ public sealed partial class ExtractionEngine(
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Dataset {Dataset} stopped: {Message}")]
     private static partial void LogWatermarkConflict(ILogger logger, string dataset, string message);
+
+    [LoggerMessage(EventId = 1120, Level = LogLevel.Warning, Message = "Dataset {Dataset} held: {Reason}")]
+    private static partial void LogHeld(ILogger logger, string dataset, string reason);
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Error, Message = "Dataset {Dataset}: the batch being stored when the run failed was not stored either ({Reason}); it will be read again")]
     private static partial void LogStoreFailedWhileStopping(ILogger logger, Exception error, string dataset, string reason);

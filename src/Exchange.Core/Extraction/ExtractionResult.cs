@@ -14,6 +14,9 @@ public enum ExtractionStopReason
 
     /// <summary>Storing a chunk failed for good recently: the dataset rests (<see cref="ChunkStoreRetry"/>) and its source was not read.</summary>
     StoreFailing = 3,
+
+    /// <summary>The run's plan holds the dataset (its standby is more than <c>MaxReplicaLag</c> behind); nothing was read.</summary>
+    Held = 4,
 }
 
 /// <summary>The outcome of one extraction run of a dataset.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -112,6 +113,14 @@ public static class JsonCell
         }
     }
 
+    /// <summary>A number's exact text from a provider (Oracle's <c>NUMBER</c>, SQL Server's <c>decimal(38, x)</c>), as <see cref="WriteNumberText(Utf8JsonWriter, ReadOnlySpan{byte})"/>.</summary>
+    public static void WriteNumberText(Utf8JsonWriter json, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Span<byte> utf8 = text.Length <= 256 ? stackalloc byte[256] : new byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
+        WriteNumberText(json, utf8[..Encoding.UTF8.GetBytes(text, utf8)]);
+    }
+
     /// <summary>A finite double as a JSON number; NaN and infinities, which JSON has no number for, as text.</summary>
     public static void Write(Utf8JsonWriter json, double value)
     {
@@ -219,7 +228,7 @@ public static class JsonCell
             && TryQuote(destination, length, out written);
     }
 
-    /// <summary>Raw form of <see cref="WriteNumberText"/> for a plain number.</summary>
+    /// <summary>Raw form of <see cref="WriteNumberText(Utf8JsonWriter, ReadOnlySpan{byte})"/> for a plain number.</summary>
     internal static bool TryWriteRawNumberText(Span<byte> destination, ReadOnlySpan<byte> utf8, out int written)
     {
         written = IsPlainNumber(utf8) && utf8.TryCopyTo(destination) ? utf8.Length : 0;

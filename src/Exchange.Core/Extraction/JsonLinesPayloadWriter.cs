@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Text.Json;
 using System.Threading.Channels;
 using Exchange.Core.Buffers;
+using Exchange.Core.Sources;
 
 namespace Exchange.Core.Extraction;
 
@@ -47,6 +48,7 @@ public sealed class JsonLinesPayloadWriter : IDisposable
     private const int BlockCapacity = BlockBytes + 16 * 1024;
 
     private readonly TimeSpan _sourceOffset;
+    private readonly SqlDialect? _dialect;
     private readonly Channel<RowBatch> _batches = Channel.CreateBounded<RowBatch>(
         new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
@@ -64,9 +66,11 @@ public sealed class JsonLinesPayloadWriter : IDisposable
     private bool _completed;
 
     /// <param name="sourceOffset">The source's UTC offset, used for date/times read without a zone.</param>
-    public JsonLinesPayloadWriter(TimeSpan sourceOffset)
+    /// <param name="dialect">Whose value table maps the provider's types (see <see cref="ColumnBuffers.For"/>); null to go by the reader's type.</param>
+    public JsonLinesPayloadWriter(TimeSpan sourceOffset, SqlDialect? dialect = null)
     {
         _sourceOffset = sourceOffset;
+        _dialect = dialect;
         _json = new Utf8JsonWriter(_block, WriterOptions);
     }
 
@@ -145,7 +149,7 @@ public sealed class JsonLinesPayloadWriter : IDisposable
 
     private void Add(DbDataReader reader)
     {
-        _current ??= _free.TryDequeue(out var reused) ? reused : new RowBatch(reader);
+        _current ??= _free.TryDequeue(out var reused) ? reused : new RowBatch(reader, _dialect);
         _current.Add(reader);
         RowCount++;
     }

@@ -32,9 +32,11 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
     /// <param name="timestampColumn">The update-timestamp column.</param>
     /// <param name="keyColumn">The unique key column.</param>
     /// <param name="hasLowerBound">False for the first run of a dataset (no watermark yet).</param>
+    /// <param name="rowLimit">Oracle before 12c: <see cref="RowLimitSyntax.OracleRownum"/>.</param>
     /// <exception cref="ArgumentException">A name is not a plain identifier.</exception>
     public static KeysetQuery Build(
-        SqlDialect dialect, string table, IReadOnlyList<string> columns, string timestampColumn, string keyColumn, bool hasLowerBound)
+        SqlDialect dialect, string table, IReadOnlyList<string> columns, string timestampColumn, string keyColumn, bool hasLowerBound,
+        RowLimitSyntax rowLimit = RowLimitSyntax.Standard)
     {
         ArgumentNullException.ThrowIfNull(columns);
         var ts = dialect.Quote(timestampColumn);
@@ -56,18 +58,19 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         }
 
         sql.Append($"{ts} <= {p}{UpperParameter} ORDER BY {ts}, {key}");
-        switch (dialect)
-        {
-            case SqlDialect.Sqlite or SqlDialect.Postgres:
-                sql.Append($" LIMIT {p}{LimitParameter}");
-                break;
-            case SqlDialect.Oracle:
-                sql.Append($" FETCH FIRST {p}{LimitParameter} ROWS ONLY");
-                break;
-        }
-
-        return new KeysetQuery(dialect, sql.ToString(), hasLowerBound);
+        // SQL Server's TOP is in the SELECT already.
+        return new KeysetQuery(dialect, dialect == SqlDialect.SqlServer ? sql.ToString() : Limit(dialect, sql.ToString(), rowLimit), hasLowerBound);
     }
+
+    // The ordered query with its row limit: LIMIT, FETCH FIRST (Oracle 12c+), ROWNUM around it (Oracle 11g), or OFFSET/FETCH
+    // (SQL Server, for a custom query, which TOP cannot be put into).
+    private static string Limit(SqlDialect dialect, string ordered, RowLimitSyntax rowLimit) => (dialect, rowLimit) switch
+    {
+        (SqlDialect.Oracle, RowLimitSyntax.OracleRownum) => $"SELECT * FROM ({ordered}) WHERE ROWNUM <= :{LimitParameter}",
+        (SqlDialect.Oracle, _) => $"{ordered} FETCH FIRST :{LimitParameter} ROWS ONLY",
+        (SqlDialect.SqlServer, _) => $"{ordered} OFFSET 0 ROWS FETCH NEXT @{LimitParameter} ROWS ONLY",
+        _ => $"{ordered} LIMIT @{LimitParameter}",
+    };
 
     /// <summary>The placeholder a custom query must contain where the watermark condition goes.</summary>
     public const string KeysetPlaceholder = "{keyset}";
@@ -81,8 +84,10 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
     /// <param name="timestampColumn">The update-timestamp column, qualified as the query needs it (<c>a.AAE036</c>).</param>
     /// <param name="keyColumn">The unique key column, qualified as the query needs it.</param>
     /// <param name="hasLowerBound">False for the first run of a dataset (no watermark yet).</param>
+    /// <param name="rowLimit">Oracle before 12c: <see cref="RowLimitSyntax.OracleRownum"/>.</param>
     /// <exception cref="ArgumentException">The query does not contain <c>{keyset}</c> exactly once, or a column is not a plain identifier.</exception>
-    public static KeysetQuery BuildCustom(SqlDialect dialect, string query, string timestampColumn, string keyColumn, bool hasLowerBound)
+    public static KeysetQuery BuildCustom(
+        SqlDialect dialect, string query, string timestampColumn, string keyColumn, bool hasLowerBound, RowLimitSyntax rowLimit = RowLimitSyntax.Standard)
     {
         ArgumentNullException.ThrowIfNull(query);
         var at = query.IndexOf(KeysetPlaceholder, StringComparison.Ordinal);
@@ -103,13 +108,7 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         condition.Append($"{ts} <= {p}{UpperParameter})");
         var sql = new StringBuilder(query.Trim().TrimEnd(';').Replace(KeysetPlaceholder, condition.ToString(), StringComparison.Ordinal));
         sql.Append($" ORDER BY {ts}, {key}");
-        sql.Append(dialect switch
-        {
-            SqlDialect.Sqlite or SqlDialect.Postgres => $" LIMIT {p}{LimitParameter}",
-            SqlDialect.SqlServer => $" OFFSET 0 ROWS FETCH NEXT {p}{LimitParameter} ROWS ONLY",
-            _ => $" FETCH FIRST {p}{LimitParameter} ROWS ONLY",
-        });
-        return new KeysetQuery(dialect, sql.ToString(), hasLowerBound);
+        return new KeysetQuery(dialect, Limit(dialect, sql.ToString(), rowLimit), hasLowerBound);
     }
 
     /// <summary>The custom query with a condition that reads no row, to learn the result's column types.</summary>

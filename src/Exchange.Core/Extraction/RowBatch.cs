@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Exchange.Core.Sources;
 
 namespace Exchange.Core.Extraction;
 
@@ -14,9 +15,9 @@ internal sealed class RowBatch
 
     private readonly ColumnBuffer[] _columns;
 
-    public RowBatch(DbDataReader reader)
+    public RowBatch(DbDataReader reader, SqlDialect? dialect)
     {
-        _columns = ColumnBuffers.For(reader, Capacity);
+        _columns = ColumnBuffers.For(reader, Capacity, dialect);
         WritesRaw = Array.TrueForAll(_columns, c => c.WritesRaw);
     }
 

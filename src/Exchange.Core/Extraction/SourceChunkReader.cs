@@ -21,7 +21,8 @@ internal sealed class SourceChunkReader(SourceConnector sources)
     /// </remarks>
     public async Task<DbConnection> OpenAsync(SourceInfo source, CancellationToken cancellationToken)
     {
-        var connection = await sources.OpenAsync(source.Name, cancellationToken).ConfigureAwait(false);
+        // The standby when the source has one: the primary is only measured, never read.
+        var connection = await sources.OpenAsync(source.Name, SourceRole.Read, cancellationToken).ConfigureAwait(false);
         if (source.Dialect != SqlDialect.Postgres)
         {
             return connection;
@@ -46,12 +47,14 @@ internal sealed class SourceChunkReader(SourceConnector sources)
     }
 
     /// <summary>
-    /// Plans a run from the result's column types, read without reading a row: the upper bound (in the timestamp column's
-    /// kind) and, for PostgreSQL, the numeric columns to be sent as text (see <see cref="ColumnBuffers.PostgresTextFormat"/>).
+    /// Plans a run from its bounds (<see cref="RunBounds"/>: the run's start, what a standby has replayed) and the result's
+    /// column types, read without reading a row: the upper bound (the earliest bound minus the safety lag, in the timestamp
+    /// column's kind) and, for PostgreSQL, the numeric columns to be sent as text (see <see cref="ColumnBuffers.PostgresTextFormat"/>).
     /// </summary>
     public static async Task<RunPlan> PlanAsync(
         DbConnection connection, SourceInfo source, DatasetOptions dataset, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var limit = await RunBounds.ReadAsync(connection, source, now, cancellationToken).ConfigureAwait(false);
         var command = connection.CreateCommand();
         await using var commandScope = command.ConfigureAwait(false);
         command.CommandText = string.IsNullOrWhiteSpace(dataset.Query)
@@ -63,8 +66,11 @@ internal sealed class SourceChunkReader(SourceConnector sources)
         var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
         var kind = SourceTimestamps.KindOf(reader.GetFieldType(tsOrdinal), reader.GetDataTypeName(tsOrdinal), dataset.TimestampColumn);
         return new RunPlan(
-            SourceTimestamps.UpperBound(kind, now, dataset.SafetyLag, source.TimeZoneOffset),
-            ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal));
+            SourceTimestamps.UpperBound(kind, limit.Upper.Instant, dataset.SafetyLag, source.TimeZoneOffset),
+            ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal),
+            SqlDialects.RowLimitFor(source.Dialect, connection.ServerVersion),
+            limit.Held,
+            reader.GetDataTypeName(tsOrdinal));
     }
 
     /// <summary>Reads one chunk's rows into a payload writer; null when there are none. The source's reader is closed on return.</summary>
@@ -72,19 +78,19 @@ internal sealed class SourceChunkReader(SourceConnector sources)
         DbConnection connection, SourceInfo source, DatasetOptions dataset, RunPlan plan, Watermark? watermark, int limit, CancellationToken cancellationToken)
     {
         var query = string.IsNullOrWhiteSpace(dataset.Query)
-            ? KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null)
-            : KeysetQuery.BuildCustom(source.Dialect, dataset.Query, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null);
+            ? KeysetQuery.Build(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null, plan.RowLimit)
+            : KeysetQuery.BuildCustom(source.Dialect, dataset.Query, dataset.TimestampColumn, dataset.KeyColumn, watermark is not null, plan.RowLimit);
         var command = connection.CreateCommand();
         await using var commandScope = command.ConfigureAwait(false);
         command.CommandText = query.Sql;
         command.UseNamedParameters(source.Dialect);
         if (watermark is not null)
         {
-            command.AddParameter(source.Dialect, KeysetQuery.TimestampParameter, watermark.Timestamp);
+            command.AddTimestampParameter(source.Dialect, KeysetQuery.TimestampParameter, watermark.Timestamp, plan.TimestampType);
             command.AddParameter(source.Dialect, KeysetQuery.KeyParameter, watermark.Key);
         }
 
-        command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, plan.Upper);
+        command.AddTimestampParameter(source.Dialect, KeysetQuery.UpperParameter, plan.Upper, plan.TimestampType);
         command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, limit);
         if (plan.TextFormat is not null && command is NpgsqlCommand npgsql)
         {
@@ -95,7 +101,7 @@ internal sealed class SourceChunkReader(SourceConnector sources)
         await using var readerScope = reader.ConfigureAwait(false);
         var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
         var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
-        var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset);
+        var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset, source.Dialect);
         try
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -129,7 +135,10 @@ internal sealed class SourceChunkReader(SourceConnector sources)
 /// <summary>What every chunk of a run shares.</summary>
 /// <param name="Upper">The upper bound of the watermark timestamp (now minus the safety lag, in the column's kind).</param>
 /// <param name="TextFormat">Per result column, whether PostgreSQL sends it as text; null for none (or another source).</param>
-internal sealed record RunPlan(object Upper, bool[]? TextFormat);
+/// <param name="RowLimit">How a chunk limits its rows on this server (Oracle 11g: ROWNUM), from the version read at connect.</param>
+/// <param name="Held">Why the dataset is not read this run (a standby too far behind), or null.</param>
+/// <param name="TimestampType">The timestamp column's type name as the provider reports it (ODP.NET's <c>Date</c> binds as DATE).</param>
+internal sealed record RunPlan(object Upper, bool[]? TextFormat, RowLimitSyntax RowLimit = RowLimitSyntax.Standard, string? Held = null, string TimestampType = "");
 
 /// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and its last row's watermark.</summary>
 /// <remarks>Disposing it drops the chunk, unless <see cref="Release"/> has handed the writer over to its store.</remarks>

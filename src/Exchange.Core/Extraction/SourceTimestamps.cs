@@ -45,6 +45,13 @@ public static class SourceTimestamps
 
         if (fieldType == typeof(DateTime))
         {
+            // ODP.NET reports Oracle's TIMESTAMP WITH [LOCAL] TIME ZONE as TimeStampTZ / TimeStampLTZ with a DateTime field type:
+            // compared with an instant (bound as TIMESTAMP WITH TIME ZONE), not with a wall-clock time in the session's zone.
+            if (dataTypeName.StartsWith("TimeStampTZ", StringComparison.OrdinalIgnoreCase) || dataTypeName.StartsWith("TimeStampLTZ", StringComparison.OrdinalIgnoreCase))
+            {
+                return TimestampKind.Offset;
+            }
+
             return dataTypeName.Contains("with time zone", StringComparison.OrdinalIgnoreCase)
                 || string.Equals(dataTypeName, "timestamptz", StringComparison.OrdinalIgnoreCase)
                 ? TimestampKind.Utc

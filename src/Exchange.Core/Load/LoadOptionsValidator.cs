@@ -29,7 +29,7 @@ public static class LoadOptionsValidator
             SqlDialect? dialect = null;
             try
             {
-                dialect = SourceProviderRegistry.GetDialect(sourceOptions.Provider);
+                dialect = SourceProviders.GetDialect(sourceOptions.Provider);
             }
             catch (SourceProviderException)
             {

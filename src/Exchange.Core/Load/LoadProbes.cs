@@ -15,8 +15,11 @@ public interface ILoadProbe
     Task<double> ReadAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A query returning one number (a preset or the operator's own), run on a short-lived source connection.</summary>
-public sealed class SqlScalarProbe(string name, SourceConnector sources, string source, string sql) : ILoadProbe
+/// <summary>
+/// A query returning one number (a preset or the operator's own), run on a short-lived connection to the source's
+/// primary, or for <see cref="SourceRole.Read"/> to its standby.
+/// </summary>
+public sealed class SqlScalarProbe(string name, SourceConnector sources, string source, string sql, SourceRole role = SourceRole.Primary) : ILoadProbe
 {
     /// <inheritdoc />
     public string Name { get; } = name;
@@ -24,7 +27,7 @@ public sealed class SqlScalarProbe(string name, SourceConnector sources, string 
     /// <inheritdoc />
     public async Task<double> ReadAsync(CancellationToken cancellationToken)
     {
-        var connection = await sources.OpenAsync(source, cancellationToken).ConfigureAwait(false);
+        var connection = await sources.OpenAsync(source, role, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var command = connection.CreateCommand();
@@ -41,7 +44,7 @@ public sealed class SqlScalarProbe(string name, SourceConnector sources, string 
 }
 
 /// <summary>The time in milliseconds a trivial query takes: a loaded server answers it late.</summary>
-public sealed class CanaryLatencyProbe(string name, SourceConnector sources, string source, string sql) : ILoadProbe
+public sealed class CanaryLatencyProbe(string name, SourceConnector sources, string source, string sql, SourceRole role = SourceRole.Primary) : ILoadProbe
 {
     /// <inheritdoc />
     public string Name { get; } = name;
@@ -49,7 +52,7 @@ public sealed class CanaryLatencyProbe(string name, SourceConnector sources, str
     /// <inheritdoc />
     public async Task<double> ReadAsync(CancellationToken cancellationToken)
     {
-        var connection = await sources.OpenAsync(source, cancellationToken).ConfigureAwait(false);
+        var connection = await sources.OpenAsync(source, role, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var command = connection.CreateCommand();
@@ -91,5 +94,20 @@ public sealed class HttpNumberProbe(string name, HttpClient client, Uri url, str
         return document.RootElement.TryGetProperty(jsonProperty, out var property) && property.TryGetDouble(out var value)
             ? value
             : throw new InvalidOperationException($"probe '{Name}': {url} has no number in property '{jsonProperty}'");
+    }
+}
+
+/// <summary>The same probe on the primary and on the standby: the higher reading counts, and either failing fails it.</summary>
+public sealed class PrimaryAndStandbyProbe(ILoadProbe primary, ILoadProbe standby) : ILoadProbe
+{
+    /// <inheritdoc />
+    public string Name => primary.Name;
+
+    /// <inheritdoc />
+    public async Task<double> ReadAsync(CancellationToken cancellationToken)
+    {
+        var onPrimary = await primary.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var onStandby = await standby.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return Math.Max(onPrimary, onStandby);
     }
 }

@@ -129,12 +129,12 @@ public static partial class RequestTypesValidator
             return;
         }
 
-        if (source is null || !SourceProviderRegistry.ProviderNames.Contains(source.Provider, StringComparer.Ordinal))
+        if (source is null || !SourceProviders.Names.Contains(source.Provider, StringComparer.Ordinal))
         {
             return;
         }
 
-        var dialect = SourceProviderRegistry.GetDialect(source.Provider);
+        var dialect = SourceProviders.GetDialect(source.Provider);
         var used = RequestQuery.Placeholders(type.Query, dialect);
         foreach (var name in parameterNames.Where(n => !used.Contains(n)))
         {

@@ -170,7 +170,8 @@ public sealed partial class RequestWorker(
     private async Task<(string Output, bool TooMany)> QueryAsync(RequestTypeOptions type, RequestInput input, CancellationToken cancellationToken)
     {
         var source = sources.Describe(type.Source!);
-        var connection = await sources.OpenAsync(type.Source!, cancellationToken).ConfigureAwait(false);
+        // A request reads where extraction reads: the standby when the source has one.
+        var connection = await sources.OpenAsync(type.Source!, SourceRole.Read, cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var command = connection.CreateCommand();
         await using var commandScope = command.ConfigureAwait(false);
@@ -185,6 +186,9 @@ public sealed partial class RequestWorker(
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         var columns = Columns(type, reader);
+
+        // The payload's value tables: Oracle NUMBER and SQL Server decimal(38, x) exactly, LOBs streamed, as in batches.
+        var values = ColumnBuffers.For(reader, 1, source.Dialect);
         var names = new JsonEncodedText[columns.Length];
         for (var i = 0; i < columns.Length; i++)
         {
@@ -207,7 +211,8 @@ public sealed partial class RequestWorker(
             for (var i = 0; i < columns.Length; i++)
             {
                 json.WritePropertyName(names[i]);
-                JsonCell.Write(json, reader.IsDBNull(columns[i]) ? null : reader.GetValue(columns[i]), source.TimeZoneOffset);
+                values[columns[i]].Read(reader, columns[i], 0);
+                values[columns[i]].Write(json, 0, source.TimeZoneOffset);
             }
 
             json.WriteEndObject();

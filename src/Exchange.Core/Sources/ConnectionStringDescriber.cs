@@ -38,6 +38,68 @@ public static partial class ConnectionStringDescriber
         };
     }
 
+    /// <summary>
+    /// Where a connection goes, for connection errors: <c>host:port</c> (the driver's default port when none is named),
+    /// <c>host\instance</c> for a named SQL Server instance, <c>TNS alias X</c>, or the SQLite file. Never a user or a password.
+    /// </summary>
+    public static string Endpoint(SqlDialect dialect, string? connectionString)
+    {
+        var builder = new DbConnectionStringBuilder();
+        try
+        {
+            builder.ConnectionString = connectionString ?? "";
+        }
+        catch (ArgumentException)
+        {
+            return "(unparseable connection string)";
+        }
+
+        var dataSource = Get(builder, "data source") ?? Get(builder, "datasource");
+        switch (dialect)
+        {
+            case SqlDialect.Sqlite:
+                return dataSource ?? Get(builder, "filename") ?? "?";
+            case SqlDialect.Oracle:
+                return OracleEndpoint(dataSource);
+            case SqlDialect.SqlServer:
+                var server = dataSource ?? First(builder, ServerKeys) ?? "?";
+                server = server.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase) ? server[4..] : server;
+                var comma = server.IndexOf(',', StringComparison.Ordinal);
+                return comma >= 0 ? $"{server[..comma]}:{server[(comma + 1)..].Trim()}"
+                    : server.Contains('\\', StringComparison.Ordinal) ? server : server + ":1433";
+            default:
+                var host = First(builder, ServerKeys) ?? "localhost";
+                return host.Contains(':', StringComparison.Ordinal) || host.Contains(',', StringComparison.Ordinal)
+                    ? host
+                    : $"{host}:{Get(builder, "port") ?? "5432"}";
+        }
+    }
+
+    private static string OracleEndpoint(string? dataSource)
+    {
+        if (string.IsNullOrEmpty(dataSource))
+        {
+            return "?";
+        }
+
+        if (dataSource.Contains('(', StringComparison.Ordinal))
+        {
+            var host = OracleHost().Match(dataSource);
+            var port = OraclePort().Match(dataSource);
+            return $"{(host.Success ? host.Groups[1].Value : "?")}:{(port.Success ? port.Groups[1].Value : "1521")}";
+        }
+
+        var text = dataSource.TrimStart('/');
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 && !text.Contains(':', StringComparison.Ordinal))
+        {
+            return "TNS alias " + text;
+        }
+
+        var hostPart = slash < 0 ? text : text[..slash];
+        return hostPart.Contains(':', StringComparison.Ordinal) ? hostPart : hostPart + ":1521";
+    }
+
     private static string ServerOf(string? value)
     {
         if (string.IsNullOrEmpty(value))
@@ -96,6 +158,9 @@ public static partial class ConnectionStringDescriber
 
     [GeneratedRegex(@"HOST\s*=\s*([^)\s]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex OracleHost();
+
+    [GeneratedRegex(@"PORT\s*=\s*(\d+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex OraclePort();
 
     [GeneratedRegex(@"(SERVICE_NAME|SID)\s*=\s*([^)\s]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex OracleService();

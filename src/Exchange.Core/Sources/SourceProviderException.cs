@@ -1,6 +1,6 @@
 namespace Exchange.Core.Sources;
 
-/// <summary>A provider cannot be used: an unknown name, or a vendor assembly that is not installed.</summary>
+/// <summary>A provider name that is not one of the four the build references.</summary>
 public sealed class SourceProviderException : Exception
 {
     public SourceProviderException(string message)

@@ -2,7 +2,7 @@ namespace Exchange.Host.Configuration;
 
 /// <summary>Where the configuration files are, and the folder relative paths in them are resolved against.</summary>
 /// <param name="ConfigDirectory">The folder holding <c>appsettings.json</c>, <c>schedule.json</c> and <c>nlog.config</c>.</param>
-/// <param name="ContentRoot">The parent of the config folder: <c>data/</c>, <c>logs/</c> and <c>providers/</c> default to it.</param>
+/// <param name="ContentRoot">The parent of the config folder: <c>data/</c> and <c>logs/</c> default to it.</param>
 internal sealed record ConfigLocation(string ConfigDirectory, string ContentRoot)
 {
     /// <summary>Environment variable naming the config folder when <c>--config</c> is not given.</summary>

@@ -104,15 +104,10 @@ internal static class ExchangeConfiguration
         return schedule;
     }
 
-    /// <summary>Makes the data and providers folders absolute and expands <c>{data}</c> in connection strings.</summary>
+    /// <summary>Makes the data and log folders absolute and expands <c>{data}</c> in connection strings.</summary>
     public static void Resolve(ExchangeOptions options, ConfigLocation location)
     {
         options.DataDirectory = location.Resolve(options.DataDirectory);
-        if (!string.IsNullOrWhiteSpace(options.ProvidersDirectory))
-        {
-            options.ProvidersDirectory = location.Resolve(options.ProvidersDirectory);
-        }
-
         options.Staging.ConnectionString = DataDirectory.Expand(options.Staging.ConnectionString, options.DataDirectory);
         foreach (var source in options.Sources.Values)
         {

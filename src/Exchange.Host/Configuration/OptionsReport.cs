@@ -11,12 +11,15 @@ internal static class OptionsReport
     public static IEnumerable<string> Describe(ConfigLocation location, LoadedConfiguration loaded)
     {
         var (options, service, schedule) = (loaded.Options, loaded.Service, loaded.Schedule);
-        yield return $"Exchange starting: config {location.ConfigDirectory}, data {options.DataDirectory}, logs {service.LogDirectory}, providers {options.ProvidersDirectory ?? "(application folder only)"}";
-        yield return $"Staging store: {options.Staging.Provider} {ConnectionStringDescriber.Describe(SourceProviderRegistry.GetDialect(options.Staging.Provider), options.Staging.ConnectionString)}";
+        yield return $"Exchange starting: config {location.ConfigDirectory}, data {options.DataDirectory}, logs {service.LogDirectory}";
+        yield return $"Staging store: {options.Staging.Provider} {ConnectionStringDescriber.Describe(SourceProviders.GetDialect(options.Staging.Provider), options.Staging.ConnectionString)}";
         foreach (var (name, source) in options.Sources)
         {
-            var dialect = SourceProviderRegistry.GetDialect(source.Provider);
-            yield return $"Source {name}: {source.Provider} {ConnectionStringDescriber.Describe(dialect, source.ConnectionString)}, timestamps in UTC{Offset(source.TimeZoneOffset)}";
+            var dialect = SourceProviders.GetDialect(source.Provider);
+            var standby = string.IsNullOrWhiteSpace(source.ReadConnectionString)
+                ? ""
+                : $", reads standby {ConnectionStringDescriber.Describe(dialect, source.ReadConnectionString)} (probes {source.ProbeOn}, max replica lag {source.MaxReplicaLag})";
+            yield return $"Source {name}: {source.Provider} {ConnectionStringDescriber.Describe(dialect, source.ConnectionString)}, timestamps in UTC{Offset(source.TimeZoneOffset)}{standby}";
         }
 
         yield return $"Web endpoint: {service.Web.Urls} (max body {service.Web.MaxRequestBodyBytes} bytes, max {service.Web.MaxBatchesPerPoll} batches per poll)";

@@ -402,7 +402,7 @@ public sealed class ExtractionEngineTests : IDisposable
     private ExtractionEngine Engine(ILoadGate? gate = null, ChunkStoreRetry? storeRetry = null) => new(
         _store.Batches,
         gate ?? new AlwaysOpenLoadGate(),
-        new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(_options)),
+        new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(_options)),
         storeRetry ?? new ChunkStoreRetry(_clock, NullLogger<ChunkStoreRetry>.Instance),
         _clock,
         NullLogger<ExtractionEngine>.Instance);

@@ -32,6 +32,10 @@ public sealed class SourceTimestampsTests
     [InlineData(typeof(DateTime), "timestamp without time zone", TimestampKind.Local)]
     [InlineData(typeof(DateTime), "timestamp with time zone", TimestampKind.Utc)]
     [InlineData(typeof(DateTimeOffset), "datetimeoffset", TimestampKind.Offset)]
+    [InlineData(typeof(DateTime), "Date", TimestampKind.Local)]
+    [InlineData(typeof(DateTime), "TimeStamp", TimestampKind.Local)]
+    [InlineData(typeof(DateTime), "TimeStampTZ", TimestampKind.Offset)]
+    [InlineData(typeof(DateTime), "TimeStampLTZ", TimestampKind.Offset)]
     public void KindOf_FollowsTheReportedType(Type type, string name, TimestampKind expected) =>
         Assert.Equal(expected, SourceTimestamps.KindOf(type, name, "AAE036"));
 

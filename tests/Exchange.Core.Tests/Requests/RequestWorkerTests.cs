@@ -124,7 +124,7 @@ public sealed class RequestWorkerTests : IDisposable
     private RequestWorker Worker(ILoadGate? gate = null) => new(
         _store.Requests,
         gate ?? new AlwaysOpenLoadGate(),
-        new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(_options)),
+        new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(_options)),
         new StaticOptionsMonitor<ScheduleOptions>(_schedule),
         NullLogger<RequestWorker>.Instance);
 

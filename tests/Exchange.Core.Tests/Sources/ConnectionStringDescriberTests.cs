@@ -25,4 +25,21 @@ public sealed class ConnectionStringDescriberTests
         var description = ConnectionStringDescriber.Describe(SqlDialect.Postgres, "Host=db1;Password='secret");
         Assert.DoesNotContain("secret", description, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(SqlDialect.Postgres, "Host=db1;Database=si;Password=secret", "db1:5432")]
+    [InlineData(SqlDialect.Postgres, "Host=db1;Port=5433;Database=si", "db1:5433")]
+    [InlineData(SqlDialect.SqlServer, "Server=tcp:sql1,14330;Initial Catalog=SI;Password=secret", "sql1:14330")]
+    [InlineData(SqlDialect.SqlServer, "Server=sql1;Initial Catalog=SI", "sql1:1433")]
+    [InlineData(SqlDialect.SqlServer, "Data Source=sql1\\PROD;Database=SI", "sql1\\PROD")]
+    [InlineData(SqlDialect.Oracle, "User Id=ex;Password=secret;Data Source=//ora1:1522/SIPROD", "ora1:1522")]
+    [InlineData(SqlDialect.Oracle, "User Id=ex;Password=secret;Data Source=ora1/SIPROD", "ora1:1521")]
+    [InlineData(SqlDialect.Oracle, "Data Source=(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=ora2)(PORT=1525))(CONNECT_DATA=(SERVICE_NAME=si)))", "ora2:1525")]
+    [InlineData(SqlDialect.Oracle, "User Id=ex;Password=secret;Data Source=SIPROD", "TNS alias SIPROD")]
+    public void Endpoint_IsHostAndPort_WithTheDriversDefaultPort(SqlDialect dialect, string connectionString, string expected)
+    {
+        var endpoint = ConnectionStringDescriber.Endpoint(dialect, connectionString);
+        Assert.Equal(expected, endpoint);
+        Assert.DoesNotContain("secret", endpoint, StringComparison.Ordinal);
+    }
 }

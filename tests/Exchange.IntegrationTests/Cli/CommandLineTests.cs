@@ -40,6 +40,16 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task CheckConfig_AnUnknownSourceProvider_IsNamedWithTheFourKnownOnes()
+    {
+        _config.Exchange["Sources"]!["legacy"] = new System.Text.Json.Nodes.JsonObject { ["Provider"] = "db2", ["ConnectionString"] = "Server=db2host" };
+
+        await using var run = ExchangeProcess.Start("check-config", "--config", _config.Write());
+        Assert.Equal(2, await run.WaitForExitAsync(Timeout));
+        Assert.Contains("appsettings.json: Exchange:Sources:legacy:Provider: must be one of sqlite, postgres, oracle, sqlserver, was 'db2'", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_WithABadCron_RefusesToStart_NamingTheFieldAndValue()
     {
         _config.Schedule["Datasets"]![0]!["Cron"] = "61 * * * * ?";

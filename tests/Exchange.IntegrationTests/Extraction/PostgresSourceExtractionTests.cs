@@ -71,7 +71,7 @@ public sealed class PostgresSourceExtractionTests(PostgresCluster cluster) : IDi
         };
         var staging = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
         staging.MigrateAsync(default).GetAwaiter().GetResult();
-        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
+        var connector = new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(options));
         return (new ExtractionEngine(staging.Batches, new AlwaysOpenLoadGate(), connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging);
     }
 

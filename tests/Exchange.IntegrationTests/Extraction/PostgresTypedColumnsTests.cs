@@ -184,7 +184,7 @@ public sealed class PostgresTypedColumnsTests(PostgresCluster cluster) : IDispos
         var staging = TestStaging.Sqlite($"Data Source={_folder.File(stagingFile)}", TimeProvider.System);
         await staging.MigrateAsync(default);
         var options = new ExchangeOptions { Sources = { ["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = Beijing } } };
-        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
+        var connector = new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(options));
         return (new ExtractionEngine(staging.Batches, new AlwaysOpenLoadGate(), connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging, connector);
     }
 

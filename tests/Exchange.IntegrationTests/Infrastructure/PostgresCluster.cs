@@ -10,12 +10,12 @@ namespace Exchange.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class PostgresCluster : IAsyncLifetime
 {
-    private static readonly Lazy<string?> BinDirectory = new(FindBinDirectory);
+    private static readonly Lazy<string?> Bin = new(FindBinDirectory);
     private string _dataDirectory = "";
     private int _databaseCounter;
 
     /// <summary>Why PostgreSQL cannot run here, or null when it can.</summary>
-    public static string? UnavailableReason => BinDirectory.Value is null
+    public static string? UnavailableReason => Bin.Value is null
         ? "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (install Debian's 'postgresql' package: apt-get install -y postgresql)"
         : null;
 
@@ -35,7 +35,7 @@ public sealed class PostgresCluster : IAsyncLifetime
             return;
         }
 
-        var bin = BinDirectory.Value!;
+        var bin = Bin.Value!;
         _dataDirectory = Path.Combine(Path.GetTempPath(), "exchange-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_dataDirectory);
         if (IsRoot)
@@ -53,14 +53,14 @@ public sealed class PostgresCluster : IAsyncLifetime
     public async Task StopAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await RunAsServerUserAsync(Path.Combine(BinDirectory.Value!, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-m", "fast", "-w", "stop"]);
+        await RunAsServerUserAsync(Path.Combine(Bin.Value!, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-m", "fast", "-w", "stop"]);
     }
 
     /// <summary>Starts a stopped server again on the same port.</summary>
     public async Task StartAsync()
     {
         var options = $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses=127.0.0.1 -k {_dataDirectory} -c fsync=off -c full_page_writes=off -c max_connections=200";
-        await RunAsServerUserAsync(Path.Combine(BinDirectory.Value!, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-o", options, "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60", "start"]);
+        await RunAsServerUserAsync(Path.Combine(Bin.Value!, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-o", options, "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60", "start"]);
     }
 
     public async Task DisposeAsync()
@@ -73,7 +73,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await RunAsServerUserAsync(Path.Combine(BinDirectory.Value!, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-m", "immediate", "-w", "stop"]);
+            await RunAsServerUserAsync(Path.Combine(Bin.Value!, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-m", "immediate", "-w", "stop"]);
         }
         finally
         {
@@ -104,9 +104,12 @@ public sealed class PostgresCluster : IAsyncLifetime
         return $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name}";
     }
 
-    private static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The folder of <c>initdb</c>, <c>pg_ctl</c> and <c>pg_basebackup</c>; null when PostgreSQL is not installed.</summary>
+    internal static string? BinDirectory => Bin.Value;
 
-    private static bool IsRoot => OperatingSystem.IsLinux() && Environment.UserName == "root";
+    internal static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    internal static bool IsRoot => OperatingSystem.IsLinux() && Environment.UserName == "root";
 
     private static string? FindBinDirectory()
     {
@@ -124,11 +127,11 @@ public sealed class PostgresCluster : IAsyncLifetime
             .FirstOrDefault();
     }
 
-
-    private static Task RunAsServerUserAsync(string file, string[] arguments) =>
+    /// <summary>Runs a PostgreSQL program, as the <c>postgres</c> user when the tests run as root.</summary>
+    internal static Task RunAsServerUserAsync(string file, string[] arguments) =>
         IsRoot ? RunAsync("runuser", ["-u", "postgres", "--", file, .. arguments]) : RunAsync(file, arguments);
 
-    private static async Task RunAsync(string file, string[] arguments)
+    internal static async Task RunAsync(string file, string[] arguments)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)

@@ -54,7 +54,7 @@ public sealed class PostgresLoadGateTests(PostgresCluster cluster) : IAsyncLifet
         };
         _staging = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
         await _staging.MigrateAsync(default);
-        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(exchange));
+        var connector = new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(exchange));
         _gate = new LoadGate(new StaticOptionsMonitor<ScheduleOptions>(schedule), new StaticOptionsMonitor<ExchangeOptions>(exchange),
             new LoadProbeFactory(connector, new HttpClient()), _staging.LoadSamples, TimeProvider.System, NullLogger<LoadGate>.Instance);
         _engine = new ExtractionEngine(_staging.Batches, _gate, connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance);

@@ -87,7 +87,7 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
         var worker = new RequestWorker(
             store.Requests,
             new AlwaysOpenLoadGate(),
-            new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options)),
+            new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(options)),
             new StaticOptionsMonitor<ScheduleOptions>(_schedule),
             NullLogger<RequestWorker>.Instance);
         return (store, worker);
