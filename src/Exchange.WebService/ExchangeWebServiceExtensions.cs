@@ -1,3 +1,4 @@
+using Exchange.Core.Audit;
 using Exchange.Core.Configuration;
 using Exchange.Core.Delivery;
 using Exchange.Core.Requests;
@@ -67,6 +68,7 @@ public static class ExchangeWebServiceExtensions
         services.TryAddSingleton(sp => new FailedAuthenticationThrottle(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute));
         services.TryAddSingleton<AuditTrail>();
+        services.TryAddSingleton<IAuditBacklog>(sp => sp.GetRequiredService<AuditTrail>());
         services.TryAddSingleton(sp => new StrangerAudit(
             sp.GetRequiredService<AuditTrail>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -43,8 +43,14 @@ public interface IOperationsStore
     /// <summary>Applies the retention policy now and returns what was removed.</summary>
     Task<PurgeResult> PurgeAsync(RetentionPolicy policy, CancellationToken cancellationToken);
 
-    /// <summary>Takes and releases the store's write lock without changing anything: throws when the store cannot be written.</summary>
-    Task CheckWritableAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes and commits this node's heartbeat row (name, address, now): throws when the store cannot be written, a full
+    /// disk included, which a write that changes nothing would not notice.
+    /// </summary>
+    Task WriteHeartbeatAsync(NodeIdentity node, CancellationToken cancellationToken);
+
+    /// <summary>The nodes that wrote a heartbeat, by name, with when each last wrote.</summary>
+    Task<IReadOnlyList<NodeHeartbeat>> GetNodesAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes a consistent copy of the store to <paramref name="path"/> while it stays in use (SQLite online backup).</summary>
     /// <exception cref="NotSupportedException">The store cannot back itself up (PostgreSQL: use pg_dump).</exception>

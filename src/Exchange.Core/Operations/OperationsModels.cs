@@ -57,3 +57,9 @@ public sealed record PurgeResult(IReadOnlyDictionary<string, long> BatchesByData
 
 /// <summary>A replay that would not make sense; nothing was changed.</summary>
 public sealed class ReplayRefusedException(string message) : Exception(message);
+
+/// <summary>This daemon as the nodes sharing a store know it: its name (<c>Exchange:NodeName</c>) and where it listens.</summary>
+public sealed record NodeIdentity(string Name, string Address);
+
+/// <summary>A node's last heartbeat in the store (written by its readiness check).</summary>
+public sealed record NodeHeartbeat(string Node, string Address, DateTimeOffset CheckedAt);

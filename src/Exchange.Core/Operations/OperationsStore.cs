@@ -224,15 +224,31 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
     }
 
     /// <inheritdoc />
-    public Task CheckWritableAsync(CancellationToken cancellationToken) =>
-        database.WriteAsync(
+    public Task WriteHeartbeatAsync(NodeIdentity node, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return database.WriteAsync(
             async (session, transaction) =>
             {
-                // A write that matches no row still needs write permission (and, on SQLite, the write lock).
-                await session.ExecuteAsync("UPDATE schema_version SET name = name WHERE version < 0", transaction, cancellationToken).ConfigureAwait(false);
-                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                await session.ExecuteAsync(
+                    """
+                    INSERT INTO node_heartbeats (node, address, checked_at) VALUES (@node, @address, @now)
+                    ON CONFLICT (node) DO UPDATE SET address = excluded.address, checked_at = excluded.checked_at
+                    """,
+                    transaction,
+                    cancellationToken,
+                    ("node", node.Name), ("address", node.Address), ("now", database.ToDb(timeProvider.GetUtcNow()))).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return true;
             },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<NodeHeartbeat>> GetNodesAsync(CancellationToken cancellationToken) =>
+        database.QueryAsync(
+            "SELECT node, address, checked_at FROM node_heartbeats ORDER BY node",
+            reader => new NodeHeartbeat(reader.GetString(0), reader.GetString(1), database.ReadTimestamp(reader, 2)),
             cancellationToken);
 
     /// <inheritdoc />

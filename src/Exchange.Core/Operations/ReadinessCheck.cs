@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Exchange.Core.Audit;
 using Exchange.Core.Configuration;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
@@ -10,17 +11,24 @@ namespace Exchange.Core.Operations;
 public sealed record ReadinessItem(string Check, bool Ok, string Detail);
 
 /// <summary>
-/// <c>/readyz</c>: the staging store takes its write lock, and each source accepts a connection. A source is connected
-/// to at most once per <see cref="SourceCheckInterval"/> and never while its gate hibernates: readiness probes must not
-/// load the production database.
+/// <c>/readyz</c>, what a load balancer routes by: ready only when the node can serve. The staging store takes this
+/// node's heartbeat (a committed write, so a full disk fails it), the audit queue has room (every call is audited before
+/// it is answered), and each source accepts a connection. A source is connected to at most once per
+/// <see cref="SourceCheckInterval"/> and never while its gate hibernates: readiness probes must not load the production
+/// database. Each check runs anew on every call, so a node recovers by itself once the cause is gone.
 /// </summary>
 public sealed class ReadinessCheck(
     IOperationsStore store,
     SourceConnector sources,
     OperatorSnapshotSource snapshots,
     IOptions<ExchangeOptions> options,
+    NodeIdentity node,
+    IAuditBacklog audit,
     TimeProvider timeProvider)
 {
+    /// <summary>The share of the audit queue in use from which the node stops taking calls (it would soon refuse them).</summary>
+    public const double AuditSaturation = 0.9;
+
     /// <summary>The shortest time between two connection attempts to one source.</summary>
     public static readonly TimeSpan SourceCheckInterval = TimeSpan.FromSeconds(30);
 
@@ -33,13 +41,18 @@ public sealed class ReadinessCheck(
         var items = new List<ReadinessItem>();
         try
         {
-            await store.CheckWritableAsync(cancellationToken).ConfigureAwait(false);
+            await store.WriteHeartbeatAsync(node, cancellationToken).ConfigureAwait(false);
             items.Add(new ReadinessItem("staging", true, "writable"));
         }
         catch (Exception error) when (error is DbException or InvalidOperationException or IOException or TimeoutException)
         {
             items.Add(new ReadinessItem("staging", false, $"not writable: {error.GetType().Name}: {error.Message}"));
         }
+
+        var waiting = audit.Waiting;
+        items.Add(waiting >= audit.Capacity * AuditSaturation
+            ? new ReadinessItem("audit", false, $"saturated: {waiting} of {audit.Capacity} records wait for the staging store")
+            : new ReadinessItem("audit", true, $"{waiting} of {audit.Capacity} records waiting"));
 
         await _sourceCheck.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

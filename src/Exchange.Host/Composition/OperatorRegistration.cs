@@ -17,6 +17,7 @@ internal static class OperatorRegistration
         // A stop waits for the chunk in flight (Quartz WaitForJobsToComplete) and for web requests, but not longer than this.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Operator.ShutdownTimeout);
 
+        services.AddSingleton(new NodeIdentity(options.NodeName, options.Web.Urls));
         services.AddSingleton<OperatorSnapshotSource>();
         services.AddSingleton<ReadinessCheck>();
         services.AddSingleton<RetentionService>();

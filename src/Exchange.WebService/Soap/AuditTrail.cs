@@ -16,7 +16,7 @@ namespace Exchange.WebService.Soap;
 /// The file lines are written here, by the one writer, rather than by each request: the file target takes a lock per line,
 /// and dozens of requests contending for it cost more than the writes themselves.
 /// </remarks>
-internal sealed class AuditTrail : IAsyncDisposable
+internal sealed class AuditTrail : IAuditBacklog, IAsyncDisposable
 {
     /// <summary>Records that may wait for the writer before calls are refused (<see cref="AuditQueueFullException"/>).</summary>
     public const int DefaultCapacity = 8192;
@@ -50,10 +50,17 @@ internal sealed class AuditTrail : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        Capacity = capacity;
         _store = store;
         _file = loggerFactory.CreateLogger(AuditLog.LoggerName);
         _writer = Task.Run(WriteLoopAsync);
     }
+
+    /// <inheritdoc />
+    public int Waiting => _queue.Reader.Count;
+
+    /// <inheritdoc />
+    public int Capacity { get; }
 
     /// <summary>
     /// Completes when <paramref name="entry"/> (its object already masked) is in the audit file and committed to the audit

@@ -235,10 +235,17 @@ public abstract class OperationsStoreContract
     }
 
     [Fact]
-    public async Task CheckWritable_SucceedsOnAWritableStore_AndChangesNothing()
+    public async Task Heartbeats_AreOneRowPerNode_LastWriteWins_AndChangeNothingElse()
     {
         var store = await CreateStoreAsync();
-        await store.Operations.CheckWritableAsync(default);
+        await store.Operations.WriteHeartbeatAsync(new NodeIdentity("fep02:8080", "http://10.0.0.2:8080"), default);
+        await store.Operations.WriteHeartbeatAsync(new NodeIdentity("fep01:8080", "http://10.0.0.1:8080"), default);
+        Clock.Advance(TimeSpan.FromSeconds(7));
+        await store.Operations.WriteHeartbeatAsync(new NodeIdentity("fep01:8080", "https://10.0.0.1:8443"), default);
+
+        Assert.Equal(
+            [new NodeHeartbeat("fep01:8080", "https://10.0.0.1:8443", Clock.GetUtcNow()), new NodeHeartbeat("fep02:8080", "http://10.0.0.2:8080", Clock.GetUtcNow() - TimeSpan.FromSeconds(7))],
+            await store.Operations.GetNodesAsync(default));
         Assert.Equal(SchemaScripts.For(DialectFolder).Count, await store.GetSchemaVersionAsync(default));
     }
 

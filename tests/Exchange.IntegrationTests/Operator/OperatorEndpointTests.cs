@@ -19,6 +19,7 @@ public sealed partial class OperatorEndpointTests(DemoDaemon daemon) : IDisposab
         var text = await ready.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Contains("ok   staging: writable", text, StringComparison.Ordinal);
+        Assert.Matches(@"ok   audit: \d+ of 8192 records waiting", text);
         Assert.Contains("ok   source demo: reachable (sqlite@demo-source.db)", text, StringComparison.Ordinal);
     }
 

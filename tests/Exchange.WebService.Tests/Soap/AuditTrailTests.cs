@@ -88,12 +88,15 @@ public sealed class AuditTrailTests : IDisposable
         var first = trail.WriteAsync(Entry("first"), "1.1");
         await _store.Holding.Task.WaitAsync(Hang);
         var queued = new[] { trail.WriteAsync(Entry("queued-1"), "1.1"), trail.WriteAsync(Entry("queued-2"), "1.1") };
+        IAuditBacklog backlog = trail;
+        Assert.Equal((2, 2), (backlog.Waiting, backlog.Capacity)); // what /readyz reports as saturated
         var refused = trail.WriteAsync(Entry("refused"), "1.1");
 
         var error = await Assert.ThrowsAsync<AuditQueueFullException>(() => refused);
         Assert.Contains("cannot keep up", error.Message, StringComparison.Ordinal);
         _store.Hold.SetResult();
         await Task.WhenAll([first, .. queued]).WaitAsync(Hang);
+        Assert.Equal(0, backlog.Waiting);
         var stored = await _sqlite.ReadAuditAsync(DateTimeOffset.MinValue.AddYears(1), 10, default);
         Assert.Equal(["first", "queued-1", "queued-2"], stored.Select(e => e.Principal).Order(StringComparer.Ordinal));
     }
