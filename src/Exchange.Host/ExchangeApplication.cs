@@ -66,7 +66,7 @@ internal static class ExchangeApplication
 
         services.AddExchangeWebService();
         builder.AddExchangeWebSecurity(location, options);
-        services.AddExchangeOperator(service);
+        services.AddExchangeOperator(service, SchedulerRegistration.IsClustered(options));
         services.AddExchangeServiceManagers();
 
         var app = builder.Build();

@@ -58,6 +58,7 @@ public sealed class ExchangeMetrics : IDisposable
         _meter.CreateObservableGauge("requests", ObserveRequests, "{request}", "Requests by status");
         _meter.CreateObservableGauge("dataset.last_seq", ObserveLastSeq, "{batch}", "Sequence number of the dataset's last batch");
         _meter.CreateObservableGauge("snapshot.age.seconds", ObserveSnapshotAge, "s", "Seconds since the status figures were last read from the staging store");
+        _meter.CreateObservableGauge("node.checkin.age.seconds", ObserveNodes, "s", "Seconds since each node sharing the staging store last wrote its heartbeat");
     }
 
     /// <summary>The time source for <c>snapshot.age.seconds</c>.</summary>
@@ -152,6 +153,13 @@ public sealed class ExchangeMetrics : IDisposable
 
     private IEnumerable<Measurement<long>> ObserveLastSeq() =>
         _snapshot().Datasets.Select(d => new Measurement<long>(d.LastSeq, new KeyValuePair<string, object?>("dataset", d.Dataset)));
+
+    private IEnumerable<Measurement<double>> ObserveNodes()
+    {
+        var snapshot = _snapshot();
+        return snapshot.Nodes.Select(n => new Measurement<double>(
+            (snapshot.TakenAt - n.CheckedAt).TotalSeconds, new KeyValuePair<string, object?>("node", n.Node)));
+    }
 
     private IEnumerable<Measurement<double>> ObserveSnapshotAge()
     {

@@ -58,8 +58,21 @@ public sealed record PurgeResult(IReadOnlyDictionary<string, long> BatchesByData
 /// <summary>A replay that would not make sense; nothing was changed.</summary>
 public sealed class ReplayRefusedException(string message) : Exception(message);
 
-/// <summary>This daemon as the nodes sharing a store know it: its name (<c>Exchange:NodeName</c>) and where it listens.</summary>
-public sealed record NodeIdentity(string Name, string Address);
+/// <summary>This daemon as the nodes sharing a store know it.</summary>
+/// <param name="Name">Its name (<c>Exchange:NodeName</c>), also its id in the clustered scheduler.</param>
+/// <param name="Address">Where insurers reach it (<c>Web:Urls</c>).</param>
+/// <param name="ClusterCheckInLimit">With clustered scheduling, how old its scheduler's last check-in may be before it is
+/// taken for dead by the others (and so is not ready); null without clustering.</param>
+public sealed record NodeIdentity(string Name, string Address, TimeSpan? ClusterCheckInLimit = null);
 
-/// <summary>A node's last heartbeat in the store (written by its readiness check).</summary>
-public sealed record NodeHeartbeat(string Node, string Address, DateTimeOffset CheckedAt);
+/// <summary>A node as the shared store shows it.</summary>
+/// <param name="Node">Its name.</param>
+/// <param name="Address">Where it listens.</param>
+/// <param name="CheckedAt">Its last heartbeat (written every status refresh and by each readiness check).</param>
+/// <param name="SchedulerCheckIn">Its scheduler's last check-in in the clustered job store; null without one.</param>
+/// <param name="Running">The jobs it runs now (dataset extractions by name, <c>request-worker</c>, <c>purge</c>).</param>
+public sealed record NodeHeartbeat(string Node, string Address, DateTimeOffset CheckedAt, DateTimeOffset? SchedulerCheckIn, IReadOnlyList<string> Running)
+{
+    /// <summary>Whether the node stopped checking in: no heartbeat for longer than <paramref name="limit"/>.</summary>
+    public bool IsSilent(DateTimeOffset now, TimeSpan limit) => now - CheckedAt > limit;
+}

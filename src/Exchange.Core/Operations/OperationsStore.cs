@@ -245,11 +245,28 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<NodeHeartbeat>> GetNodesAsync(CancellationToken cancellationToken) =>
-        database.QueryAsync(
+    public async Task<IReadOnlyList<NodeHeartbeat>> GetNodesAsync(CancellationToken cancellationToken)
+    {
+        var heartbeats = await database.QueryAsync(
             "SELECT node, address, checked_at FROM node_heartbeats ORDER BY node",
-            reader => new NodeHeartbeat(reader.GetString(0), reader.GetString(1), database.ReadTimestamp(reader, 2)),
-            cancellationToken);
+            reader => (Node: reader.GetString(0), Address: reader.GetString(1), At: database.ReadTimestamp(reader, 2)),
+            cancellationToken).ConfigureAwait(false);
+        if (!database.HasClusterScheduler)
+        {
+            return [.. heartbeats.Select(h => new NodeHeartbeat(h.Node, h.Address, h.At, null, []))];
+        }
+
+        // Quartz keeps times as .NET ticks (UTC); the scheduler id of a node is its name.
+        var checkIns = (await database.QueryAsync(
+            "SELECT instance_name, last_checkin_time FROM qrtz_scheduler_state",
+            reader => (Node: reader.GetString(0), At: new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero)),
+            cancellationToken).ConfigureAwait(false)).ToDictionary(c => c.Node, c => c.At, StringComparer.Ordinal);
+        var running = (await database.QueryAsync(
+            "SELECT instance_name, job_name FROM qrtz_fired_triggers WHERE state = 'EXECUTING' ORDER BY job_name",
+            reader => (Node: reader.GetString(0), Job: reader.GetString(1)),
+            cancellationToken).ConfigureAwait(false)).ToLookup(r => r.Node, r => r.Job, StringComparer.Ordinal);
+        return [.. heartbeats.Select(h => new NodeHeartbeat(h.Node, h.Address, h.At, checkIns.TryGetValue(h.Node, out var at) ? at : null, [.. running[h.Node]]))];
+    }
 
     /// <inheritdoc />
     public Task BackupAsync(string path, CancellationToken cancellationToken) => database.BackupAsync(path, cancellationToken);

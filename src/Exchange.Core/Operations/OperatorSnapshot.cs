@@ -13,10 +13,17 @@ public sealed record OperatorSnapshot(
     IReadOnlyList<InsurerBacklog> Backlog,
     IReadOnlyDictionary<RequestStatus, long> Requests,
     IReadOnlyList<LoadSample> Gate,
+    IReadOnlyList<NodeHeartbeat> Nodes,
     string? Error)
 {
     /// <summary>Before the first read.</summary>
-    public static OperatorSnapshot Empty { get; } = new(DateTimeOffset.MinValue, [], [], new Dictionary<RequestStatus, long>(), [], "not read yet");
+    public static OperatorSnapshot Empty { get; } = new(DateTimeOffset.MinValue, [], [], new Dictionary<RequestStatus, long>(), [], [], "not read yet");
+
+    /// <summary>
+    /// How long a node may go without a heartbeat before it is shown as having stopped checking in: three status refreshes
+    /// of the default 5 s, so one slow refresh does not mark a live node.
+    /// </summary>
+    public static readonly TimeSpan SilentNodeLimit = TimeSpan.FromSeconds(15);
 
     /// <summary>The latest gate state per source (from the last probe reading recorded for it).</summary>
     public IEnumerable<LoadSample> GateBySource => Gate.GroupBy(s => s.Source, StringComparer.Ordinal).Select(g => g.MaxBy(s => s.At)!);
@@ -61,7 +68,8 @@ public sealed class OperatorSnapshotSource(IOperationsStore store, IOptions<Exch
             var backlog = await store.GetInsurerBacklogAsync(RetentionPolicyFactory.InsurerDatasets(options.Value), cancellationToken).ConfigureAwait(false);
             var requests = await store.GetRequestCountsAsync(cancellationToken).ConfigureAwait(false);
             var gate = await store.GetLatestLoadSamplesAsync(cancellationToken).ConfigureAwait(false);
-            _current = new OperatorSnapshot(now, datasets, backlog, requests, gate, null);
+            var nodes = await store.GetNodesAsync(cancellationToken).ConfigureAwait(false);
+            _current = new OperatorSnapshot(now, datasets, backlog, requests, gate, nodes, null);
         }
         catch (Exception error) when (error is System.Data.Common.DbException or InvalidOperationException or IOException or TimeoutException)
         {

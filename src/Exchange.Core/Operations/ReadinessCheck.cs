@@ -49,6 +49,11 @@ public sealed class ReadinessCheck(
             items.Add(new ReadinessItem("staging", false, $"not writable: {error.GetType().Name}: {error.Message}"));
         }
 
+        if (node.ClusterCheckInLimit is { } limit)
+        {
+            items.Add(await CheckClusterAsync(limit, cancellationToken).ConfigureAwait(false));
+        }
+
         var waiting = audit.Waiting;
         items.Add(waiting >= audit.Capacity * AuditSaturation
             ? new ReadinessItem("audit", false, $"saturated: {waiting} of {audit.Capacity} records wait for the staging store")
@@ -68,6 +73,24 @@ public sealed class ReadinessCheck(
         }
 
         return items;
+    }
+
+    private async Task<ReadinessItem> CheckClusterAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var self = (await store.GetNodesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(n => n.Node == node.Name);
+            var age = self?.SchedulerCheckIn is { } at ? timeProvider.GetUtcNow() - at : (TimeSpan?)null;
+            return age is { } checkedIn && checkedIn <= limit
+                ? new ReadinessItem("cluster", true, $"node {node.Name} checked in {checkedIn.TotalSeconds:0} s ago")
+                : new ReadinessItem("cluster", false, age is null
+                    ? $"node {node.Name} has not checked in to the cluster (its scheduler has not started, or it stopped)"
+                    : $"node {node.Name} last checked in {age.Value.TotalSeconds:0} s ago, more than {limit.TotalSeconds:0} s: the other nodes take it for dead and take over its work");
+        }
+        catch (Exception error) when (error is DbException or InvalidOperationException or IOException or TimeoutException)
+        {
+            return new ReadinessItem("cluster", false, $"check-in unreadable: {error.GetType().Name}: {error.Message}");
+        }
     }
 
     private async Task<ReadinessItem> CheckSourceAsync(string name, CancellationToken cancellationToken)

@@ -27,6 +27,9 @@ public sealed class PostgresStagingDatabase : StagingDatabase
     internal override string ForUpdate => " FOR UPDATE";
 
     /// <inheritdoc />
+    internal override bool HasClusterScheduler => true;
+
+    /// <inheritdoc />
     private protected override string SchemaVersionTableExistsSql => "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0 ELSE 1 END";
 
     /// <inheritdoc />

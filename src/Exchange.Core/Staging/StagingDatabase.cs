@@ -32,6 +32,9 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
     /// <summary>The clause that locks the rows a SELECT reads until the transaction ends ("" where the transaction already holds the write lock).</summary>
     internal abstract string ForUpdate { get; }
 
+    /// <summary>Whether the nodes sharing this store schedule through Quartz's clustered job store in it (its <c>qrtz_*</c> tables).</summary>
+    internal virtual bool HasClusterScheduler => false;
+
     /// <summary>A query returning 1 when the <c>schema_version</c> table exists and 0 when not, creating nothing.</summary>
     private protected abstract string SchemaVersionTableExistsSql { get; }
 

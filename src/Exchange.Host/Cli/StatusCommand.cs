@@ -25,6 +25,13 @@ internal static class StatusCommand
             : gates.Select(g => $"  {g.Source,-16} {g.State,-12} {g.Reason} (reading of {Time(g.At)})"));
 
         lines.Add("");
+        lines.Add("Nodes:");
+        lines.AddRange(snapshot.Nodes.Count == 0
+            ? ["  no node has written a heartbeat yet"]
+            : snapshot.Nodes.Select(n => string.Create(CultureInfo.InvariantCulture,
+                $"  {n.Node,-20} {n.Address,-28} last check-in {Time(n.CheckedAt)}{(n.IsSilent(snapshot.TakenAt, OperatorSnapshot.SilentNodeLimit) ? " (stopped checking in)" : "")}; running: {(n.Running.Count == 0 ? "-" : string.Join(", ", n.Running))}")));
+
+        lines.Add("");
         lines.Add("Datasets:      last seq  last batch at        batches/h  rows/h  watermark");
         lines.AddRange(snapshot.Datasets.Count == 0
             ? ["  nothing extracted yet"]

@@ -12,12 +12,13 @@ namespace Exchange.Host.Composition;
 /// <summary>Wiring for operators: the operator endpoint, metrics, status figures and the scheduled purge.</summary>
 internal static class OperatorRegistration
 {
-    public static IServiceCollection AddExchangeOperator(this IServiceCollection services, ServiceOptions options)
+    public static IServiceCollection AddExchangeOperator(this IServiceCollection services, ServiceOptions options, bool clustered)
     {
         // A stop waits for the chunk in flight (Quartz WaitForJobsToComplete) and for web requests, but not longer than this.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Operator.ShutdownTimeout);
 
-        services.AddSingleton(new NodeIdentity(options.NodeName, options.Web.Urls));
+        services.AddSingleton(new NodeIdentity(
+            options.NodeName, options.Web.Urls, clustered ? SchedulerRegistration.CheckinInterval + SchedulerRegistration.CheckinMisfireThreshold : null));
         services.AddSingleton<OperatorSnapshotSource>();
         services.AddSingleton<ReadinessCheck>();
         services.AddSingleton<RetentionService>();

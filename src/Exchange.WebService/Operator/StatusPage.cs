@@ -64,6 +64,7 @@ public static class StatusPage
         html.Append(CultureInfo.InvariantCulture, $"<h2>Probe readings and extraction, last {(model.Now - model.ChartFrom).TotalHours:0.#} h</h2>");
         AppendChart(html, model);
         AppendDatasets(html, snapshot);
+        AppendNodes(html, snapshot, model.Now);
         AppendBacklog(html, snapshot, model.Now);
         AppendRequests(html, snapshot);
         AppendFailures(html, model.Failures);
@@ -172,6 +173,26 @@ public static class StatusPage
             $"<line class=\"threshold threshold-{kind}\" data-probe=\"{E(threshold.Source)}/{E(threshold.Probe)}\" x1=\"{Left}\" x2=\"{ChartWidth - Right}\" y1=\"{y(v):0.#}\" y2=\"{y(v):0.#}\" stroke=\"{colour}\" stroke-dasharray=\"6 4\" stroke-width=\"1.2\"/>");
         html.Append(CultureInfo.InvariantCulture,
             $"<text x=\"{ChartWidth - Right - 4}\" y=\"{y(v) - 3:0.#}\" font-size=\"10\" text-anchor=\"end\" fill=\"{colour}\">{E(threshold.Probe)} {kind} {v:0.##}</text>");
+    }
+
+    private static void AppendNodes(StringBuilder html, OperatorSnapshot snapshot, DateTimeOffset now)
+    {
+        html.Append("<h2>Nodes</h2><table id=\"nodes\"><tr><th>node</th><th>address</th><th>last check-in</th><th>scheduler check-in</th><th>running now</th></tr>");
+        if (snapshot.Nodes.Count == 0)
+        {
+            html.Append("<tr><td colspan=\"5\" class=\"muted\">No node has written a heartbeat yet.</td></tr>");
+        }
+
+        foreach (var n in snapshot.Nodes)
+        {
+            var silent = n.IsSilent(now, OperatorSnapshot.SilentNodeLimit);
+            var checkIn = $"{Time(n.CheckedAt)} ({Ago(now - n.CheckedAt)} ago){(silent ? ": stopped checking in" : "")}";
+            var scheduler = n.SchedulerCheckIn is { } at ? $"{Ago(now - at)} ago" : "-";
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr class=\"node-row{(silent ? " silent" : "")}\" data-silent=\"{(silent ? "true" : "false")}\"><td>{E(n.Node)}</td><td>{E(n.Address)}</td><td>{E(checkIn)}</td><td>{E(scheduler)}</td><td>{E(n.Running.Count == 0 ? "-" : string.Join(", ", n.Running))}</td></tr>");
+        }
+
+        html.Append("</table>");
     }
 
     private static void AppendDatasets(StringBuilder html, OperatorSnapshot snapshot)

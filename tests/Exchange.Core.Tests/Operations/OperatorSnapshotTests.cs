@@ -16,6 +16,7 @@ public sealed class OperatorSnapshotTests
             [new InsurerBacklog("ins-a", "AC01", 4, 7, null), new InsurerBacklog("ins-a", "KC24", 0, 2, null)],
             new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 2, [RequestStatus.Processing] = 1, [RequestStatus.Completed] = 9 },
             [new LoadSample(at, "prod", "sessions", 50, GateState.Busy, "sessions 50 >= 40")],
+            [],
             null);
 
         Assert.Equal("gate: prod Busy; backlog: ins-a 5; last batch AC01#7; 3 requests open", snapshot.Summary());

@@ -35,6 +35,9 @@ public sealed class ClusteredSchedulingTests(PostgresCluster cluster) : IDisposa
         await WaitForAsync(async () => (await ColumnAsync(staging, "SELECT instance_name FROM qrtz_scheduler_state")).Count == 2, b);
         Assert.Equal(["node-a", "node-b"], await ColumnAsync(staging, "SELECT instance_name FROM qrtz_scheduler_state ORDER BY 1"));
         Assert.Equal(["AC43"], await ColumnAsync(staging, "SELECT job_name FROM qrtz_job_details WHERE job_group = 'extraction'"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var readyA = await http.GetStringAsync(OperatorUrl(_a) + "/readyz");
+        Assert.Contains("ok   cluster: node node-a checked in", readyA, StringComparison.Ordinal);
 
         // Kill the node that is running AC43's extraction, in the middle of a run.
         await PostgresSourceConfig.AppendRowsAsync(source, 3_000);
@@ -67,8 +70,15 @@ public sealed class ClusteredSchedulingTests(PostgresCluster cluster) : IDisposa
         var staged = (await StagedRows.ReadAllAsync(store, "AC43")).Select(r => r.GetProperty("aaz223").GetInt64()).ToList();
         Assert.Equal(sourceKeys.Count, staged.Count);
         Assert.Equal(sourceKeys, staged.Order());
+        // The survivor's status page marks the killed node as having stopped checking in.
+        var survivorConfig = survivor == a ? _a : _b;
+        var victimName = running;
+        await WaitForAsync(async () => (await http.GetStringAsync(OperatorUrl(survivorConfig) + "/")).Contains(
+            $"<tr class=\"node-row silent\" data-silent=\"true\"><td>{victimName}</td>", StringComparison.Ordinal), survivor);
         Assert.Equal(0, await survivor.TerminateAsync(TimeSpan.FromSeconds(30)));
     }
+
+    private static string OperatorUrl(TestConfig config) => config.Exchange["Operator"]!["Urls"]!.GetValue<string>();
 
     private static async Task<List<string>> ColumnAsync(string connectionString, string sql)
     {

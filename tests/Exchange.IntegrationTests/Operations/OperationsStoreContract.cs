@@ -243,9 +243,11 @@ public abstract class OperationsStoreContract
         Clock.Advance(TimeSpan.FromSeconds(7));
         await store.Operations.WriteHeartbeatAsync(new NodeIdentity("fep01:8080", "https://10.0.0.1:8443"), default);
 
+        var nodes = await store.Operations.GetNodesAsync(default);
         Assert.Equal(
-            [new NodeHeartbeat("fep01:8080", "https://10.0.0.1:8443", Clock.GetUtcNow()), new NodeHeartbeat("fep02:8080", "http://10.0.0.2:8080", Clock.GetUtcNow() - TimeSpan.FromSeconds(7))],
-            await store.Operations.GetNodesAsync(default));
+            [("fep01:8080", "https://10.0.0.1:8443", Clock.GetUtcNow()), ("fep02:8080", "http://10.0.0.2:8080", Clock.GetUtcNow() - TimeSpan.FromSeconds(7))],
+            nodes.Select(n => (n.Node, n.Address, n.CheckedAt)));
+        Assert.All(nodes, n => Assert.Empty(n.Running)); // no scheduler runs anything in this store
         Assert.Equal(SchemaScripts.For(DialectFolder).Count, await store.GetSchemaVersionAsync(default));
     }
 

@@ -24,6 +24,7 @@ public sealed class PrometheusMetricsTests
             [new InsurerBacklog("ins-" + dataset, dataset, 5, 7, null)],
             new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 2 },
             [],
+            [new NodeHeartbeat("fep01:8080", "http://10.0.0.1:8080", time.GetUtcNow() - TimeSpan.FromSeconds(10), null, [])],
             null);
         instruments.ObserveSnapshots(() => snapshot);
 
@@ -41,7 +42,8 @@ public sealed class PrometheusMetricsTests
             ("exchange_extraction_chunk_duration_seconds", "histogram"), ("exchange_gate_transitions_total", "gauge"),
             ("exchange_soap_calls_total", "gauge"), ("exchange_soap_duration_seconds", "histogram"),
             ("exchange_retention_removed_total", "gauge"), ("exchange_gate_state", "gauge"), ("exchange_insurer_backlog", "gauge"),
-            ("exchange_requests", "gauge"), ("exchange_dataset_last_seq", "gauge"), ("exchange_snapshot_age_seconds", "gauge")])
+            ("exchange_requests", "gauge"), ("exchange_dataset_last_seq", "gauge"), ("exchange_snapshot_age_seconds", "gauge"),
+            ("exchange_node_checkin_age_seconds", "gauge")])
         {
             Assert.Contains($"# TYPE {name} {type}", lines);
         }
@@ -55,6 +57,7 @@ public sealed class PrometheusMetricsTests
         Assert.Contains($"exchange_gate_state{{source=\"{source}\",state=\"Idle\"}} 0", lines);
         Assert.Contains($"exchange_insurer_backlog{{dataset=\"{dataset}\",insurer=\"ins-{dataset}\"}} 2", lines);
         Assert.Contains($"exchange_dataset_last_seq{{dataset=\"{dataset}\"}} 7", lines);
+        Assert.Contains("exchange_node_checkin_age_seconds{node=\"fep01:8080\"} 6", lines); // heartbeat 10 s old, figures read 4 s ago
         Assert.Contains(lines, l => l.StartsWith("exchange_soap_calls_total{operation=\"Poll\",outcome=\"ok\"} ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("process_cpu_seconds_total ", StringComparison.Ordinal));
 

@@ -14,7 +14,9 @@ public sealed class StatusPageTests
         Now,
         Now.AddHours(-2),
         new OperatorSnapshot(Now, [new DatasetStatus("AC01", "w1", 3, Now, 3, 3, 30)], [new InsurerBacklog("ins-a", "AC01", 1, 3, Now.AddSeconds(-30))],
-            new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 4 }, [new LoadSample(Now, "prod", "sessions", 55, GateState.Busy, "sessions 55 >= 40")], null),
+            new Dictionary<RequestStatus, long> { [RequestStatus.Pending] = 4 }, [new LoadSample(Now, "prod", "sessions", 55, GateState.Busy, "sessions 55 >= 40")],
+            [new NodeHeartbeat("fep01:8080", "10.0.0.1:8080", Now.AddSeconds(-3), Now.AddSeconds(-2), ["AC01"]), new NodeHeartbeat("fep02:8080", "10.0.0.2:8080", Now.AddMinutes(-2), Now.AddMinutes(-2), [])],
+            null),
         [new LoadSample(Now.AddMinutes(-60), "prod", "sessions", 10, GateState.Idle, ""), new LoadSample(Now, "prod", "sessions", 55, GateState.Busy, "sessions 55 >= 40")],
         [new ActivityBucket(Now.AddMinutes(-3), 2, 20)],
         [new ProbeThreshold("prod", "sessions", 20, 40, 80)],
@@ -34,6 +36,10 @@ public sealed class StatusPageTests
         Assert.Contains("<tr class=\"backlog-row\"><td>ins-a</td><td>AC01</td><td class=\"n\">2</td>", html, StringComparison.Ordinal);
         Assert.Contains("(30 s ago)", html, StringComparison.Ordinal);
         Assert.Contains("<td class=\"n\">4</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"node-row\" data-silent=\"false\"><td>fep01:8080</td><td>10.0.0.1:8080</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>AC01</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"node-row silent\" data-silent=\"true\"><td>fep02:8080</td>", html, StringComparison.Ordinal);
+        Assert.Contains("stopped checking in", html, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
