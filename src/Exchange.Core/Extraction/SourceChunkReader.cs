@@ -46,25 +46,33 @@ internal sealed class SourceChunkReader(SourceConnector sources)
     }
 
     /// <summary>
-    /// Plans a run from the result's column types, read without reading a row: the upper bound (in the timestamp column's
-    /// kind) and, for PostgreSQL, the numeric columns to be sent as text (see <see cref="ColumnBuffers.PostgresTextFormat"/>).
+    /// Plans a run from the result's column types, read without reading a row: the upper bound (an instant on the source's
+    /// clock, typed here in the timestamp column's kind) and, for PostgreSQL, the numeric columns to be sent as text (see
+    /// <see cref="ColumnBuffers.PostgresTextFormat"/>).
     /// </summary>
     public static async Task<RunPlan> PlanAsync(
-        DbConnection connection, SourceInfo source, DatasetOptions dataset, DateTimeOffset now, CancellationToken cancellationToken)
+        DbConnection connection, SourceInfo source, DatasetOptions dataset, DateTimeOffset upper, CancellationToken cancellationToken)
+    {
+        var probe = string.IsNullOrWhiteSpace(dataset.Query)
+            ? KeysetQuery.ColumnsProbe(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn)
+            : KeysetQuery.CustomColumnsProbe(dataset.Query);
+        var (kind, textFormat) = await ProbeColumnsAsync(connection, probe, dataset.TimestampColumn, dataset.KeyColumn, cancellationToken).ConfigureAwait(false);
+        return new RunPlan(SourceTimestamps.UpperBound(kind!.Value, upper, TimeSpan.Zero, source.TimeZoneOffset), textFormat);
+    }
+
+    /// <summary>Runs a probe that reads no row: the timestamp column's kind (null without one) and the PostgreSQL text-format columns.</summary>
+    public static async Task<(TimestampKind? Kind, bool[]? TextFormat)> ProbeColumnsAsync(
+        DbConnection connection, string probe, string? timestampColumn, string keyColumn, CancellationToken cancellationToken)
     {
         var command = connection.CreateCommand();
         await using var commandScope = command.ConfigureAwait(false);
-        command.CommandText = string.IsNullOrWhiteSpace(dataset.Query)
-            ? KeysetQuery.ColumnsProbe(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn)
-            : KeysetQuery.CustomColumnsProbe(dataset.Query);
+        command.CommandText = probe;
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
-        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
-        var kind = SourceTimestamps.KindOf(reader.GetFieldType(tsOrdinal), reader.GetDataTypeName(tsOrdinal), dataset.TimestampColumn);
-        return new RunPlan(
-            SourceTimestamps.UpperBound(kind, now, dataset.SafetyLag, source.TimeZoneOffset),
-            ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal));
+        var tsOrdinal = string.IsNullOrWhiteSpace(timestampColumn) ? -1 : reader.GetOrdinal(KeysetQuery.ResultName(timestampColumn));
+        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(keyColumn));
+        TimestampKind? kind = tsOrdinal < 0 ? null : SourceTimestamps.KindOf(reader.GetFieldType(tsOrdinal), reader.GetDataTypeName(tsOrdinal), timestampColumn!);
+        return (kind, ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal));
     }
 
     /// <summary>Reads one chunk's rows into a payload writer; null when there are none. The source's reader is closed on return.</summary>
@@ -86,15 +94,27 @@ internal sealed class SourceChunkReader(SourceConnector sources)
 
         command.AddParameter(source.Dialect, KeysetQuery.UpperParameter, plan.Upper);
         command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, limit);
-        if (plan.TextFormat is not null && command is NpgsqlCommand npgsql)
+        return await ReadRowsAsync(command, source, plan.TextFormat, (reader, writer) => Watermark.Create(
+            writer.LastValue(reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn))),
+            writer.LastValue(reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn)))).ToText(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads a chunk query's rows into a payload writer; null when there are none. <paramref name="endWatermark"/> gives the
+    /// chunk's end watermark text from the last row (kept by the writer) while the reader is still open.
+    /// </summary>
+    public static async Task<ReadChunk?> ReadRowsAsync(
+        DbCommand command, SourceInfo source, bool[]? textFormat, Func<DbDataReader, JsonLinesPayloadWriter, string> endWatermark, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(endWatermark);
+        if (textFormat is not null && command is NpgsqlCommand npgsql)
         {
-            npgsql.UnknownResultTypeList = plan.TextFormat;
+            npgsql.UnknownResultTypeList = textFormat;
         }
 
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
-        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
         var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset);
         try
         {
@@ -110,7 +130,7 @@ internal sealed class SourceChunkReader(SourceConnector sources)
             }
 
             // The last row's values, kept by the writer: reading them from every row cost two more values and boxes per row.
-            return new ReadChunk(writer, Watermark.Create(writer.LastValue(tsOrdinal), writer.LastValue(keyOrdinal)));
+            return new ReadChunk(writer, endWatermark(reader, writer));
         }
         catch
         {
@@ -127,21 +147,21 @@ internal sealed class SourceChunkReader(SourceConnector sources)
 }
 
 /// <summary>What every chunk of a run shares.</summary>
-/// <param name="Upper">The upper bound of the watermark timestamp (now minus the safety lag, in the column's kind).</param>
+/// <param name="Upper">The upper bound of the watermark timestamp (the earliest <see cref="RunBound"/>, in the column's kind).</param>
 /// <param name="TextFormat">Per result column, whether PostgreSQL sends it as text; null for none (or another source).</param>
 internal sealed record RunPlan(object Upper, bool[]? TextFormat);
 
-/// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and its last row's watermark.</summary>
+/// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and the watermark it ends at.</summary>
 /// <remarks>Disposing it drops the chunk, unless <see cref="Release"/> has handed the writer over to its store.</remarks>
-internal sealed class ReadChunk(JsonLinesPayloadWriter writer, Watermark last) : IDisposable
+internal sealed class ReadChunk(JsonLinesPayloadWriter writer, string watermarkTo) : IDisposable
 {
     private JsonLinesPayloadWriter? _writer = writer;
 
     /// <summary>Rows in the chunk.</summary>
     public int Rows { get; } = writer.RowCount;
 
-    /// <summary>The watermark of the chunk's last row.</summary>
-    public Watermark Last { get; } = last;
+    /// <summary>The dataset's watermark text once this chunk is stored.</summary>
+    public string WatermarkTo { get; } = watermarkTo;
 
     /// <summary>Hands the writer over to the store task, which disposes it.</summary>
     public JsonLinesPayloadWriter Release()
@@ -157,4 +177,3 @@ internal sealed class ReadChunk(JsonLinesPayloadWriter writer, Watermark last) :
         _writer = null;
     }
 }
-
