@@ -1,10 +1,7 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
-using Exchange.Core.Load;
-using Exchange.Core.Sources;
 using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Exchange.IntegrationTests.Extraction;
@@ -158,17 +155,8 @@ public sealed class CommitHorizonExtractionTests(PostgresCluster cluster) : IDis
         ChunkRows = 100, TargetChunkTime = TimeSpan.Zero, SafetyLag = SafetyLag, Watermark = watermark, CommitHorizon = commitHorizon,
     };
 
-    private (ExtractionEngine Engine, AdoStagingStore Staging) CreateEngine(string sourceConnectionString)
-    {
-        var options = new ExchangeOptions
-        {
-            Sources = { ["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = sourceConnectionString, TimeZoneOffset = TimeSpan.FromHours(8) } },
-        };
-        var staging = new SqliteStagingStore($"Data Source={_folder.File($"staging-{Guid.NewGuid():N}.db")}", TimeProvider.System);
-        staging.MigrateAsync(default).GetAwaiter().GetResult();
-        var connector = new SourceConnector(new SourceProviderRegistry(null), new StaticOptionsMonitor<ExchangeOptions>(options));
-        return (new ExtractionEngine(staging, new AlwaysOpenLoadGate(), connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging);
-    }
+    private (ExtractionEngine Engine, AdoStagingStore Staging) CreateEngine(string sourceConnectionString) =>
+        PostgresSourceEngine.Create(sourceConnectionString, _folder.File($"staging-{Guid.NewGuid():N}.db"));
 
     public void Dispose() => _folder.Dispose();
 }
