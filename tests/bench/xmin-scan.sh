@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a dataset with "Watermark": "xmin" costs the source per run. PostgreSQL cannot index xmin, so every run reads the
-# whole table once, however few rows changed. On the AC43-like benchmark table: the first run (the full load), a run with
-# nothing new, and a run after 1,000 rows were updated, each with Exchange's engine (SQLite staging, gate always open).
+# whole table once, however few rows changed. On the AC43-like benchmark table: the first run (the full load), a run after
+# another table's transaction (nothing of ac43 to read), and a run after 1,000 rows were updated, each with Exchange's engine
+# (SQLite staging, gate always open).
 # Last line: xmin-scan table_rows=… changed_rows=… seconds=… scanned_rows_per_second=…
 # ROWS (default 10000000) sizes the table.
 set -euo pipefail
