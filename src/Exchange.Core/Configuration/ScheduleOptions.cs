@@ -48,6 +48,54 @@ public sealed class DatasetOptions
     /// <summary>Most rows in one chunk (bounds memory: a chunk is compressed in memory before it is stored).</summary>
     public int MaxChunkRows { get; set; } = 20_000;
 
-    /// <summary>Rows newer than now minus this lag are left for a later run, so transactions still committing are not skipped.</summary>
+    /// <summary>Rows newer than the source's now minus this lag are left for a later run, so transactions still committing are not skipped.</summary>
     public TimeSpan SafetyLag { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// What the watermark follows: <c>timestamp</c> (the default: <see cref="TimestampColumn"/> and <see cref="KeyColumn"/>) or,
+    /// on PostgreSQL 13 and later, <c>xmin</c> (the transaction id that wrote each row, with <see cref="KeyColumn"/>).
+    /// </summary>
+    public string Watermark { get; set; } = WatermarkModes.Timestamp;
+
+    /// <summary>
+    /// <c>Required</c> (the default): a timestamp run also stops before the start of the oldest transaction open at the source, and is
+    /// refused when that cannot be read. <c>SafetyLagOnly</c>: the safety lag alone, which loses the rows of a transaction open
+    /// longer than the lag (shown as a risk on the status page).
+    /// </summary>
+    public string CommitHorizon { get; set; } = CommitHorizonModes.Required;
+
+    /// <summary>An open transaction older than this is reported (log, status page, metrics) as blocking the dataset; the dataset keeps waiting for it.</summary>
+    public TimeSpan MaxHorizonAge { get; set; } = TimeSpan.FromHours(6);
+}
+
+/// <summary>Values of <see cref="DatasetOptions.Watermark"/>.</summary>
+public static class WatermarkModes
+{
+    /// <summary>The composite (update timestamp, key) watermark.</summary>
+    public const string Timestamp = "timestamp";
+
+    /// <summary>PostgreSQL's row transaction id, bounded by the snapshot's xmin: exact, independent of clocks.</summary>
+    public const string Xmin = "xmin";
+
+    /// <summary>True for <see cref="Xmin"/>, in any letter case.</summary>
+    public static bool IsXmin(string? mode) => string.Equals(mode, Xmin, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for a value the engine knows.</summary>
+    public static bool IsKnown(string? mode) => IsXmin(mode) || string.Equals(mode, Timestamp, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Values of <see cref="DatasetOptions.CommitHorizon"/>.</summary>
+public static class CommitHorizonModes
+{
+    /// <summary>The run reads the source's commit horizon and is refused when it cannot.</summary>
+    public const string Required = "Required";
+
+    /// <summary>The dataset relies on the safety lag alone (an explicit, displayed risk).</summary>
+    public const string SafetyLagOnly = "SafetyLagOnly";
+
+    /// <summary>True for <see cref="SafetyLagOnly"/>, in any letter case.</summary>
+    public static bool IsSafetyLagOnly(string? mode) => string.Equals(mode, SafetyLagOnly, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for a value the engine knows.</summary>
+    public static bool IsKnown(string? mode) => IsSafetyLagOnly(mode) || string.Equals(mode, Required, StringComparison.OrdinalIgnoreCase);
 }

@@ -50,7 +50,27 @@ public static partial class ScheduleOptionsValidator
                 Add("Table", hasTable ? "give either Table or Query, not both" : "give either Table (the daemon writes the query) or Query (a custom keyset query)");
             }
 
-            if (string.IsNullOrWhiteSpace(d.TimestampColumn))
+            var xmin = WatermarkModes.IsXmin(d.Watermark);
+            if (!WatermarkModes.IsKnown(d.Watermark))
+            {
+                Add("Watermark", $"must be '{WatermarkModes.Timestamp}' (update timestamp and key) or '{WatermarkModes.Xmin}' (PostgreSQL transaction id and key), was '{d.Watermark}'");
+            }
+            else if (xmin && hasQuery)
+            {
+                Add("Watermark", $"'{WatermarkModes.Xmin}' reads the xmin of one table: give Table instead of Query, or use '{WatermarkModes.Timestamp}'");
+            }
+
+            if (!CommitHorizonModes.IsKnown(d.CommitHorizon))
+            {
+                Add("CommitHorizon", $"must be '{CommitHorizonModes.Required}' (stop before the oldest open transaction) or '{CommitHorizonModes.SafetyLagOnly}' (the safety lag alone, a risk), was '{d.CommitHorizon}'");
+            }
+
+            if (d.MaxHorizonAge <= TimeSpan.Zero)
+            {
+                Add("MaxHorizonAge", $"must be positive (default 06:00:00), was {d.MaxHorizonAge}");
+            }
+
+            if (!xmin && string.IsNullOrWhiteSpace(d.TimestampColumn))
             {
                 Add("TimestampColumn", "must name the update-timestamp column of the watermark, was empty");
             }

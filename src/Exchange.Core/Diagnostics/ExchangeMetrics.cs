@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Requests;
@@ -59,6 +60,11 @@ public sealed class ExchangeMetrics : IDisposable
         _meter.CreateObservableGauge("dataset.last_seq", ObserveLastSeq, "{batch}", "Sequence number of the dataset's last batch");
         _meter.CreateObservableGauge("snapshot.age.seconds", ObserveSnapshotAge, "s", "Seconds since the status figures were last read from the staging store");
         _meter.CreateObservableGauge("node.checkin.age.seconds", ObserveNodes, "s", "Seconds since each node sharing the staging store last wrote its heartbeat");
+        _meter.CreateObservableGauge("extraction.horizon.age.seconds", ObserveHorizonAge, "s", "Age of the oldest transaction open at the source when the dataset's last run started");
+        _meter.CreateObservableGauge("extraction.horizon.blocking", ObserveHorizonBlocking, "{session}",
+            "1 while a transaction older than the dataset's MaxHorizonAge holds it back, labelled with the session, user, application and start");
+        _meter.CreateObservableGauge("extraction.horizon.risk", ObserveHorizonRisk, "{dataset}",
+            "1 for a dataset relying on the safety lag alone (reason safety_lag_only) or refused because the horizon cannot be read (reason refused)");
     }
 
     /// <summary>The time source for <c>snapshot.age.seconds</c>.</summary>
@@ -169,6 +175,19 @@ public sealed class ExchangeMetrics : IDisposable
             yield return new Measurement<double>((TimeProvider.GetUtcNow() - snapshot.TakenAt).TotalSeconds);
         }
     }
+
+    private static IEnumerable<Measurement<double>> ObserveHorizonAge() =>
+        CommitHorizonBoard.Instance.Current.Where(h => h.Refused is null)
+            .Select(h => new Measurement<double>(h.Age.TotalSeconds, new KeyValuePair<string, object?>("dataset", h.Dataset)));
+
+    private static IEnumerable<Measurement<int>> ObserveHorizonBlocking() =>
+        CommitHorizonBoard.Instance.Current.Where(h => h is { Blocking: true, Oldest: not null }).Select(h => new Measurement<int>(
+            1, new("dataset", h.Dataset), new("session", h.Oldest!.Session), new("user", h.Oldest.User), new("application", h.Oldest.Application),
+            new("started", h.Oldest.Started.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))));
+
+    private static IEnumerable<Measurement<int>> ObserveHorizonRisk() =>
+        CommitHorizonBoard.Instance.Current.Where(h => h.Risk is not null || h.Refused is not null)
+            .Select(h => new Measurement<int>(1, new("dataset", h.Dataset), new("reason", h.Refused is not null ? "refused" : "safety_lag_only")));
 
     /// <summary>Starts a latency measurement (<see cref="Stopwatch"/> timestamps, no allocation).</summary>
     public static long Start() => Stopwatch.GetTimestamp();

@@ -15,7 +15,7 @@ internal sealed partial class BackgroundChunkStore(IBatchStore store, ChunkStore
     public PendingBatch Start(ReadChunk chunk, string dataset, string? watermarkFrom, long started, CancellationToken cancellationToken)
     {
         var rows = chunk.Rows;
-        var watermarkTo = chunk.Last.ToText();
+        var watermarkTo = chunk.WatermarkTo;
         var writer = chunk.Release();
 
         // CancellationToken.None: the task must run even if the run is cancelled already, so that it disposes the writer.

@@ -28,6 +28,7 @@ public sealed partial class ExtractionEngine(
 {
     private readonly SourceChunkReader _reader = new(sources);
     private readonly BackgroundChunkStore _store = new(store, storeRetry, timeProvider, logger);
+    private readonly CommitHorizonBoard _horizons = CommitHorizonBoard.Instance;
 
     /// <summary>Runs the dataset until it has caught up, the gate closes, or the watermark conflicts.</summary>
     /// <remarks>
@@ -42,6 +43,12 @@ public sealed partial class ExtractionEngine(
         if (string.IsNullOrWhiteSpace(dataset.Table) == string.IsNullOrWhiteSpace(dataset.Query))
         {
             throw new ArgumentException($"Dataset '{dataset.Name}' must have either Table or Query.", nameof(dataset));
+        }
+
+        var xmin = WatermarkModes.IsXmin(dataset.Watermark);
+        if (xmin && string.IsNullOrWhiteSpace(dataset.Table))
+        {
+            throw new ArgumentException($"Dataset '{dataset.Name}' uses the xmin watermark, which needs Table (not Query).", nameof(dataset));
         }
 
         if (!string.IsNullOrWhiteSpace(dataset.Query))
@@ -66,11 +73,9 @@ public sealed partial class ExtractionEngine(
         var state = await store.GetDatasetStateAsync(dataset.Name, cancellationToken).ConfigureAwait(false);
         var run = new RunProgress(dataset.Name, state.Watermark);
 
-        // Where the next read starts: the end of the last chunk read, which may still be being stored.
-        var readAfter = state.Watermark is null ? null : Watermark.Parse(state.Watermark);
-
-        // One instant per run: the run ends at the data that was old enough when it started.
-        var now = timeProvider.GetUtcNow();
+        // Where the next read starts: the end of the last chunk read, which may still be being stored. The run's bounds
+        // are read once, on the source's clock, when it is planned: it ends at the data that was safe to read when it started.
+        var cursor = CreateCursor(source, dataset, state.Watermark);
         LogRunStarting(logger, dataset.Name, source.Name, source.Description, state.Watermark ?? "(none)");
 
         var chunkRows = dataset.ChunkRows;
@@ -79,7 +84,7 @@ public sealed partial class ExtractionEngine(
         DbConnection? connection = null;
         try
         {
-            RunPlan? plan = null;
+            var planned = false;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -103,11 +108,15 @@ public sealed partial class ExtractionEngine(
                 }
 
                 connection ??= await _reader.OpenAsync(source, cancellationToken).ConfigureAwait(false);
-                plan ??= await SourceChunkReader.PlanAsync(connection, source, dataset, now, cancellationToken).ConfigureAwait(false);
-                if (plan.Held is { } held)
+                if (!planned)
                 {
-                    LogHeld(logger, dataset.Name, held);
-                    return run.Result(ExtractionStopReason.Held, held);
+                    await PlanAsync(cursor, connection, source, dataset, cancellationToken).ConfigureAwait(false);
+                    planned = true;
+                    if (cursor.Held is { } held)
+                    {
+                        LogHeld(logger, dataset.Name, held);
+                        return run.Result(ExtractionStopReason.Held, held);
+                    }
                 }
 
                 var started = timeProvider.GetTimestamp();
@@ -117,7 +126,7 @@ public sealed partial class ExtractionEngine(
                 {
                     try
                     {
-                        chunk = await SourceChunkReader.ReadChunkAsync(connection, source, dataset, plan, readAfter, chunkRows, read.Token).ConfigureAwait(false);
+                        chunk = await cursor.ReadAsync(connection, chunkRows, read.Token).ConfigureAwait(false);
                     }
                     catch (Exception error) when (hibernation.IsCancellationRequested && !cancellationToken.IsCancellationRequested && error is OperationCanceledException or DbException)
                     {
@@ -152,9 +161,8 @@ public sealed partial class ExtractionEngine(
                     // the time the source is committed to this run without being asked. Its own store overlaps the next
                     // read and is not counted twice; a store slower than the reads slows the pace and so shrinks the chunks.
                     var elapsed = timeProvider.GetElapsedTime(started);
-                    readAfter = chunk.Last;
                     pending = _store.Start(chunk, dataset.Name, run.Watermark, started, cancellationToken);
-                    if (pending.Rows < chunkRows)
+                    if (cursor.Finished)
                     {
                         break;
                     }
@@ -186,6 +194,52 @@ public sealed partial class ExtractionEngine(
 
         LogCaughtUp(logger, dataset.Name, run.Chunks, run.Rows, run.Watermark ?? "(none)");
         return run.Result(ExtractionStopReason.CaughtUp, "caught up");
+    }
+
+    private IChunkCursor CreateCursor(SourceInfo source, DatasetOptions dataset, string? watermark)
+    {
+        if (WatermarkModes.IsXmin(dataset.Watermark))
+        {
+            return new XminChunkCursor(source, dataset, watermark is null ? null : XminWatermark.Parse(watermark));
+        }
+
+        if (watermark is not null && XminWatermark.IsXminText(watermark))
+        {
+            throw new FormatException($"Dataset '{dataset.Name}' has an xmin watermark stored ({watermark}) but is configured with \"Watermark\": \"{dataset.Watermark}\"; a dataset cannot change its watermark mode.");
+        }
+
+        return new TimestampChunkCursor(source, dataset, watermark is null ? null : Watermark.Parse(watermark), timeProvider);
+    }
+
+    /// <summary>Plans the run; records (and when blocking, logs) the commit horizon it saw, or why it was refused.</summary>
+    private async Task PlanAsync(IChunkCursor cursor, DbConnection connection, SourceInfo source, DatasetOptions dataset, CancellationToken cancellationToken)
+    {
+        var mode = WatermarkModes.IsXmin(dataset.Watermark) ? WatermarkModes.Xmin
+            : CommitHorizonModes.IsSafetyLagOnly(dataset.CommitHorizon) || source.Dialect == SqlDialect.Sqlite ? "safety lag only" : "commit horizon";
+        var risk = mode != "safety lag only" ? null
+            : source.Dialect == SqlDialect.Sqlite ? "SQLite source: no commit horizon, rows of a transaction open longer than the safety lag can be missed"
+            : "CommitHorizon is SafetyLagOnly: rows of a transaction open longer than the safety lag can be missed";
+        HorizonReading reading;
+        try
+        {
+            reading = await cursor.PlanAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommitHorizonUnavailableException refused)
+        {
+            _horizons.Record(new DatasetHorizon(dataset.Name, mode, risk, null, TimeSpan.Zero, false, refused.Message, timeProvider.GetUtcNow()));
+            throw;
+        }
+
+        var blocking = reading.Oldest is not null && reading.Age > dataset.MaxHorizonAge;
+        if (_horizons.Record(new DatasetHorizon(dataset.Name, mode, risk, reading.Oldest, reading.Age, blocking, null, reading.SourceNow)) && reading.Oldest is { } open)
+        {
+            LogHorizonBlocking(logger, dataset.Name, open.Session, open.User, open.Application, open.Started, reading.Age, dataset.MaxHorizonAge);
+        }
+
+        if (cursor is TimestampChunkCursor { Bound: { } bound })
+        {
+            LogRunBound(logger, dataset.Name, bound.Name, bound.At);
+        }
     }
 
     /// <summary>Waits for a chunk's store and counts it; a watermark conflict ends the run with this result.</summary>
@@ -260,6 +314,12 @@ public sealed partial class ExtractionEngine(
 
     [LoggerMessage(EventId = 1120, Level = LogLevel.Warning, Message = "Dataset {Dataset} held: {Reason}")]
     private static partial void LogHeld(ILogger logger, string dataset, string reason);
+
+    [LoggerMessage(EventId = 1121, Level = LogLevel.Warning, Message = "Dataset {Dataset} is waiting for a transaction open since {Started:u} ({Age} old, more than MaxHorizonAge {MaxAge}): session {Session}, user {User}, application {Application}. Rows after its start are extracted once it ends")]
+    private static partial void LogHorizonBlocking(ILogger logger, string dataset, string session, string user, string application, DateTimeOffset started, TimeSpan age, TimeSpan maxAge);
+
+    [LoggerMessage(EventId = 1122, Level = LogLevel.Debug, Message = "Dataset {Dataset}: this run reads rows stamped up to {Upper:O} ({Bound})")]
+    private static partial void LogRunBound(ILogger logger, string dataset, string bound, DateTimeOffset upper);
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Error, Message = "Dataset {Dataset}: the batch being stored when the run failed was not stored either ({Reason}); it will be read again")]
     private static partial void LogStoreFailedWhileStopping(ILogger logger, Exception error, string dataset, string reason);

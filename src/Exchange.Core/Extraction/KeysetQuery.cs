@@ -132,8 +132,8 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         return $"SELECT {SelectList(dialect, columns, dialect.Quote(timestampColumn), dialect.Quote(keyColumn))} FROM {dialect.Quote(table)} WHERE 1 = 0";
     }
 
-    // Every column, or the listed ones with the (quoted) watermark columns added when missing.
-    private static string SelectList(SqlDialect dialect, IReadOnlyList<string> columns, string ts, string key)
+    /// <summary>Every column, or the listed ones with the (quoted) watermark columns added when missing.</summary>
+    internal static string SelectList(SqlDialect dialect, IReadOnlyList<string> columns, string ts, string key)
     {
         if (columns.Count == 0)
         {

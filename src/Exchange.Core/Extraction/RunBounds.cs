@@ -3,47 +3,58 @@ using Exchange.Core.Sources;
 
 namespace Exchange.Core.Extraction;
 
-/// <summary>One limit on how recent the data a run reads may be: an instant on the source's clock, and who sets it.</summary>
-/// <param name="Name">What sets it, for logs (<c>now</c>, <c>standby replayed</c>).</param>
-/// <param name="Instant">Rows stamped after this instant minus the safety lag wait for a later run.</param>
-public readonly record struct RunBound(string Name, DateTimeOffset Instant);
+/// <summary>One limit on how far a timestamp run may read: rows stamped after <paramref name="At"/> wait for a later run.</summary>
+/// <param name="Name">What sets the limit, for logs and the status page (<c>safety lag</c>, <c>commit horizon</c>, …).</param>
+/// <param name="At">The last instant a row may be stamped with and still be read, on the source's clock.</param>
+public sealed record RunBound(string Name, DateTimeOffset At);
 
-/// <summary>What limits a run: the earliest of its bounds, or a reason to hold the dataset.</summary>
-/// <param name="Upper">The earliest bound.</param>
-/// <param name="Held">Why the dataset is held (not read at all), or null.</param>
-public sealed record RunLimit(RunBound Upper, string? Held)
+/// <summary>The limits of a timestamp run; the run's upper bound is the earliest of them.</summary>
+/// <remarks>Each limit is computed on its own (from the source's clock, its open transactions, a standby's replay, …) and composed here.</remarks>
+public static class RunBounds
 {
-    /// <summary>The earliest of <paramref name="bounds"/>; the first of equal ones.</summary>
-    public static RunLimit Earliest(IReadOnlyList<RunBound> bounds, string? held = null)
-    {
-        ArgumentNullException.ThrowIfNull(bounds);
-        var earliest = bounds[0];
-        foreach (var bound in bounds)
-        {
-            if (bound.Instant < earliest.Instant)
-            {
-                earliest = bound;
-            }
-        }
+    /// <summary>Name of the safety-lag bound.</summary>
+    public const string SafetyLagName = "safety lag";
 
-        return new RunLimit(earliest, held);
+    /// <summary>Name of the commit-horizon bound.</summary>
+    public const string CommitHorizonName = "commit horizon";
+
+    /// <summary>Name of the bound a standby's replay sets.</summary>
+    public const string StandbyReplayedName = "standby replayed";
+
+    /// <summary>Rows stamped up to the source's now minus the safety lag.</summary>
+    public static RunBound SafetyLag(DateTimeOffset sourceNow, TimeSpan lag) => new(SafetyLagName, sourceNow - lag);
+
+    /// <summary>
+    /// Rows stamped before the oldest open transaction started: its rows may carry its start time and are not visible yet.
+    /// </summary>
+    /// <remarks>
+    /// The keyset query keeps rows at or before the bound, so the bound lies just before the start; and it lies before the
+    /// start's whole second, because a column of second precision (Oracle <c>DATE</c>) holds that transaction's rows at the
+    /// second itself. Committed rows of that second wait for the next run: a delay, never a loss.
+    /// </remarks>
+    public static RunBound CommitHorizon(DateTimeOffset oldestOpenStart)
+    {
+        var second = new DateTimeOffset(oldestOpenStart.Ticks - (oldestOpenStart.Ticks % TimeSpan.TicksPerSecond), oldestOpenStart.Offset);
+        return new(CommitHorizonName, second - TimeSpan.FromMicroseconds(1));
     }
-}
 
-/// <summary>
-/// Gathers the bounds of a run before its first chunk: the run's start instant and, for a source read on a standby, what
-/// the standby has replayed. The run reads up to the earliest, minus the safety lag.
-/// </summary>
-/// <remarks>A bound is added here as one more entry (the commit horizon, for one): the run takes the minimum.</remarks>
-internal static class RunBounds
-{
-    /// <summary>The bounds of a run that starts at <paramref name="now"/>, read on the run's (standby) connection.</summary>
-    public static async Task<RunLimit> ReadAsync(DbConnection connection, SourceInfo source, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Rows stamped up to what the standby has replayed, minus the safety lag: the standby has not seen later commits.</summary>
+    public static RunBound StandbyReplayed(DateTimeOffset replayedThrough, TimeSpan lag) => new(StandbyReplayedName, replayedThrough - lag);
+
+    /// <summary>
+    /// For a source read on a standby, the bound its replay sets and, when the standby lags more than
+    /// <see cref="SourceInfo.MaxReplicaLag"/> or cannot say how far it has replayed, why the dataset is held this run.
+    /// </summary>
+    /// <param name="connection">The run's connection, to the standby.</param>
+    /// <param name="source">The source.</param>
+    /// <param name="lag">The dataset's safety lag.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<(RunBound? Bound, string? Held)> ReadStandbyAsync(DbConnection connection, SourceInfo source, TimeSpan lag, CancellationToken cancellationToken)
     {
-        var bounds = new List<RunBound>(2) { new("now", now) };
+        ArgumentNullException.ThrowIfNull(source);
         if (!source.HasStandby)
         {
-            return RunLimit.Earliest(bounds);
+            return (null, null);
         }
 
         ReplayState replay;
@@ -53,17 +64,36 @@ internal static class RunBounds
         }
         catch (InvalidOperationException unknown)
         {
-            return RunLimit.Earliest(bounds, $"the standby of source '{source.Name}' ({source.StandbyDescription}) cannot say how far it has replayed: {unknown.Message}");
+            return (null, $"the standby of source '{source.Name}' ({source.StandbyDescription}) cannot say how far it has replayed: {unknown.Message}");
         }
 
-        bounds.Add(new RunBound("standby replayed", replay.ReplayedThrough));
-        return RunLimit.Earliest(bounds, ReplicaLagHold(source, replay));
+        return (StandbyReplayed(replay.ReplayedThrough, lag), ReplicaLagHold(source, replay));
     }
 
     /// <summary>Why a dataset is held for the standby's lag, or null when the lag is within <see cref="SourceInfo.MaxReplicaLag"/>.</summary>
-    public static string? ReplicaLagHold(SourceInfo source, ReplayState replay) =>
-        replay.Lag > source.MaxReplicaLag
+    public static string? ReplicaLagHold(SourceInfo source, ReplayState replay)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(replay);
+        return replay.Lag > source.MaxReplicaLag
             ? $"the standby of source '{source.Name}' ({source.StandbyDescription}) is {replay.Lag:c} behind the primary (replayed through {replay.ReplayedThrough:O}), " +
               $"more than MaxReplicaLag {source.MaxReplicaLag:c}; the dataset waits until it catches up"
             : null;
+    }
+
+    /// <summary>The earliest of the bounds (the first one listed on a tie).</summary>
+    public static RunBound Earliest(IEnumerable<RunBound> bounds)
+    {
+        ArgumentNullException.ThrowIfNull(bounds);
+        RunBound? earliest = null;
+        foreach (var bound in bounds)
+        {
+            if (earliest is null || bound.At < earliest.At)
+            {
+                earliest = bound;
+            }
+        }
+
+        return earliest ?? throw new ArgumentException("A run needs at least one bound.", nameof(bounds));
+    }
 }

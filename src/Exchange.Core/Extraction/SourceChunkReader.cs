@@ -47,30 +47,40 @@ internal sealed class SourceChunkReader(SourceConnector sources)
     }
 
     /// <summary>
-    /// Plans a run from its bounds (<see cref="RunBounds"/>: the run's start, what a standby has replayed) and the result's
-    /// column types, read without reading a row: the upper bound (the earliest bound minus the safety lag, in the timestamp
-    /// column's kind) and, for PostgreSQL, the numeric columns to be sent as text (see <see cref="ColumnBuffers.PostgresTextFormat"/>).
+    /// Plans a run from the result's column types, read without reading a row: the upper bound (an instant on the source's
+    /// clock, typed here in the timestamp column's kind) and, for PostgreSQL, the numeric columns to be sent as text (see
+    /// <see cref="ColumnBuffers.PostgresTextFormat"/>).
     /// </summary>
     public static async Task<RunPlan> PlanAsync(
-        DbConnection connection, SourceInfo source, DatasetOptions dataset, DateTimeOffset now, CancellationToken cancellationToken)
+        DbConnection connection, SourceInfo source, DatasetOptions dataset, DateTimeOffset upper, CancellationToken cancellationToken)
     {
-        var limit = await RunBounds.ReadAsync(connection, source, now, cancellationToken).ConfigureAwait(false);
-        var command = connection.CreateCommand();
-        await using var commandScope = command.ConfigureAwait(false);
-        command.CommandText = string.IsNullOrWhiteSpace(dataset.Query)
+        var probe = string.IsNullOrWhiteSpace(dataset.Query)
             ? KeysetQuery.ColumnsProbe(source.Dialect, dataset.Table!, dataset.Columns, dataset.TimestampColumn, dataset.KeyColumn)
             : KeysetQuery.CustomColumnsProbe(dataset.Query);
+        var (kind, textFormat, timestampType) = await ProbeColumnsAsync(connection, probe, dataset.TimestampColumn, dataset.KeyColumn, cancellationToken).ConfigureAwait(false);
+        return new RunPlan(
+            SourceTimestamps.UpperBound(kind!.Value, upper, TimeSpan.Zero, source.TimeZoneOffset),
+            textFormat,
+            SqlDialects.RowLimitFor(source.Dialect, connection.ServerVersion),
+            timestampType);
+    }
+
+    /// <summary>
+    /// Runs a probe that reads no row: the timestamp column's kind (null without one), the PostgreSQL text-format columns,
+    /// and the timestamp column's type name as the provider reports it ("" without one).
+    /// </summary>
+    public static async Task<(TimestampKind? Kind, bool[]? TextFormat, string TimestampType)> ProbeColumnsAsync(
+        DbConnection connection, string probe, string? timestampColumn, string keyColumn, CancellationToken cancellationToken)
+    {
+        var command = connection.CreateCommand();
+        await using var commandScope = command.ConfigureAwait(false);
+        command.CommandText = probe;
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
-        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
-        var kind = SourceTimestamps.KindOf(reader.GetFieldType(tsOrdinal), reader.GetDataTypeName(tsOrdinal), dataset.TimestampColumn);
-        return new RunPlan(
-            SourceTimestamps.UpperBound(kind, limit.Upper.Instant, dataset.SafetyLag, source.TimeZoneOffset),
-            ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal),
-            SqlDialects.RowLimitFor(source.Dialect, connection.ServerVersion),
-            limit.Held,
-            reader.GetDataTypeName(tsOrdinal));
+        var tsOrdinal = string.IsNullOrWhiteSpace(timestampColumn) ? -1 : reader.GetOrdinal(KeysetQuery.ResultName(timestampColumn));
+        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(keyColumn));
+        TimestampKind? kind = tsOrdinal < 0 ? null : SourceTimestamps.KindOf(reader.GetFieldType(tsOrdinal), reader.GetDataTypeName(tsOrdinal), timestampColumn!);
+        return (kind, ColumnBuffers.PostgresTextFormat(reader, tsOrdinal, keyOrdinal), tsOrdinal < 0 ? "" : reader.GetDataTypeName(tsOrdinal));
     }
 
     /// <summary>Reads one chunk's rows into a payload writer; null when there are none. The source's reader is closed on return.</summary>
@@ -92,15 +102,27 @@ internal sealed class SourceChunkReader(SourceConnector sources)
 
         command.AddTimestampParameter(source.Dialect, KeysetQuery.UpperParameter, plan.Upper, plan.TimestampType);
         command.AddParameter(source.Dialect, KeysetQuery.LimitParameter, limit);
-        if (plan.TextFormat is not null && command is NpgsqlCommand npgsql)
+        return await ReadRowsAsync(command, source, plan.TextFormat, (reader, writer) => Watermark.Create(
+            writer.LastValue(reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn))),
+            writer.LastValue(reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn)))).ToText(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads a chunk query's rows into a payload writer; null when there are none. <paramref name="endWatermark"/> gives the
+    /// chunk's end watermark text from the last row (kept by the writer) while the reader is still open.
+    /// </summary>
+    public static async Task<ReadChunk?> ReadRowsAsync(
+        DbCommand command, SourceInfo source, bool[]? textFormat, Func<DbDataReader, JsonLinesPayloadWriter, string> endWatermark, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(endWatermark);
+        if (textFormat is not null && command is NpgsqlCommand npgsql)
         {
-            npgsql.UnknownResultTypeList = plan.TextFormat;
+            npgsql.UnknownResultTypeList = textFormat;
         }
 
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var tsOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.TimestampColumn));
-        var keyOrdinal = reader.GetOrdinal(KeysetQuery.ResultName(dataset.KeyColumn));
         var writer = new JsonLinesPayloadWriter(source.TimeZoneOffset, source.Dialect);
         try
         {
@@ -116,7 +138,7 @@ internal sealed class SourceChunkReader(SourceConnector sources)
             }
 
             // The last row's values, kept by the writer: reading them from every row cost two more values and boxes per row.
-            return new ReadChunk(writer, Watermark.Create(writer.LastValue(tsOrdinal), writer.LastValue(keyOrdinal)));
+            return new ReadChunk(writer, endWatermark(reader, writer));
         }
         catch
         {
@@ -133,24 +155,23 @@ internal sealed class SourceChunkReader(SourceConnector sources)
 }
 
 /// <summary>What every chunk of a run shares.</summary>
-/// <param name="Upper">The upper bound of the watermark timestamp (now minus the safety lag, in the column's kind).</param>
+/// <param name="Upper">The upper bound of the watermark timestamp (the earliest <see cref="RunBound"/>, in the column's kind).</param>
 /// <param name="TextFormat">Per result column, whether PostgreSQL sends it as text; null for none (or another source).</param>
 /// <param name="RowLimit">How a chunk limits its rows on this server (Oracle 11g: ROWNUM), from the version read at connect.</param>
-/// <param name="Held">Why the dataset is not read this run (a standby too far behind), or null.</param>
 /// <param name="TimestampType">The timestamp column's type name as the provider reports it (ODP.NET's <c>Date</c> binds as DATE).</param>
-internal sealed record RunPlan(object Upper, bool[]? TextFormat, RowLimitSyntax RowLimit = RowLimitSyntax.Standard, string? Held = null, string TimestampType = "");
+internal sealed record RunPlan(object Upper, bool[]? TextFormat, RowLimitSyntax RowLimit = RowLimitSyntax.Standard, string TimestampType = "");
 
-/// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and its last row's watermark.</summary>
+/// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and the watermark it ends at.</summary>
 /// <remarks>Disposing it drops the chunk, unless <see cref="Release"/> has handed the writer over to its store.</remarks>
-internal sealed class ReadChunk(JsonLinesPayloadWriter writer, Watermark last) : IDisposable
+internal sealed class ReadChunk(JsonLinesPayloadWriter writer, string watermarkTo) : IDisposable
 {
     private JsonLinesPayloadWriter? _writer = writer;
 
     /// <summary>Rows in the chunk.</summary>
     public int Rows { get; } = writer.RowCount;
 
-    /// <summary>The watermark of the chunk's last row.</summary>
-    public Watermark Last { get; } = last;
+    /// <summary>The dataset's watermark text once this chunk is stored.</summary>
+    public string WatermarkTo { get; } = watermarkTo;
 
     /// <summary>Hands the writer over to the store task, which disposes it.</summary>
     public JsonLinesPayloadWriter Release()
@@ -166,4 +187,3 @@ internal sealed class ReadChunk(JsonLinesPayloadWriter writer, Watermark last) :
         _writer = null;
     }
 }
-

@@ -67,7 +67,8 @@ public sealed record Watermark(object Timestamp, object Key)
         }
     }
 
-    private static string TagOf(object value, string part)
+    /// <summary>The type tag of a watermark value (shared with <see cref="XminWatermark"/>).</summary>
+    internal static string TagOf(object value, string part)
     {
         ArgumentNullException.ThrowIfNull(value, part);
         var type = value.GetType();
@@ -83,7 +84,8 @@ public sealed record Watermark(object Timestamp, object Key)
             $"The watermark {part} has type {type.FullName}; supported types are string, integers, decimal, double, DateTime, DateTimeOffset and Guid.");
     }
 
-    private static string Format(object value) => value switch
+    /// <summary>A watermark value as invariant text.</summary>
+    internal static string Format(object value) => value switch
     {
         DateTime d => d.ToString("O", CultureInfo.InvariantCulture),
         DateTimeOffset d => d.ToString("O", CultureInfo.InvariantCulture),
@@ -92,7 +94,8 @@ public sealed record Watermark(object Timestamp, object Key)
         _ => value.ToString()!,
     };
 
-    private static object ParseValue(string text, string tag) => tag switch
+    /// <summary>A watermark value from its text and type tag.</summary>
+    internal static object ParseValue(string text, string tag) => tag switch
     {
         "string" => text,
         "int64" => long.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture),

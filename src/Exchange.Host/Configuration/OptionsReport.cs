@@ -31,7 +31,11 @@ internal static class OptionsReport
         foreach (var dataset in schedule.Datasets)
         {
             var what = dataset.Table is { Length: > 0 } table ? $"table {table}" : "custom query";
-            yield return $"Dataset {dataset.Name}: {what} of source {dataset.Source}, cron '{dataset.Cron}', watermark ({dataset.TimestampColumn}, {dataset.KeyColumn}), {dataset.ChunkRows} rows per chunk, safety lag {dataset.SafetyLag}";
+            var watermark = WatermarkModes.IsXmin(dataset.Watermark)
+                ? $"watermark (xmin, {dataset.KeyColumn})"
+                : $"watermark ({dataset.TimestampColumn}, {dataset.KeyColumn}), safety lag {dataset.SafetyLag}, " +
+                  (CommitHorizonModes.IsSafetyLagOnly(dataset.CommitHorizon) ? "no commit horizon (SafetyLagOnly: a risk)" : "commit horizon required");
+            yield return $"Dataset {dataset.Name}: {what} of source {dataset.Source}, cron '{dataset.Cron}', {watermark}, {dataset.ChunkRows} rows per chunk, open transactions reported after {dataset.MaxHorizonAge}";
         }
 
         if (schedule.Datasets.Count == 0)

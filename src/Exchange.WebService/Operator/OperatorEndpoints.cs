@@ -1,4 +1,5 @@
 using System.Text;
+using Exchange.Core.Extraction;
 using Exchange.Core.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -67,7 +68,8 @@ public static class OperatorEndpoints
             await store.GetExtractionActivityAsync(from, token).ConfigureAwait(false),
             services.GetRequiredService<IProbeThresholds>().All(),
             await store.GetRecentFailuresAsync(RecentFailures, token).ConfigureAwait(false),
-            (int)options.PageRefresh.TotalSeconds);
+            (int)options.PageRefresh.TotalSeconds,
+            CommitHorizonBoard.Instance.Current);
         context.Response.Headers.CacheControl = "no-store";
         return Results.Content(StatusPage.Render(model), "text/html; charset=utf-8");
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Security;
@@ -17,7 +18,8 @@ public sealed record StatusPageModel(
     IReadOnlyList<ActivityBucket> Activity,
     IReadOnlyList<ProbeThreshold> Thresholds,
     IReadOnlyList<AuditEntry> Failures,
-    int RefreshSeconds);
+    int RefreshSeconds,
+    IReadOnlyList<DatasetHorizon>? Horizons = null);
 
 /// <summary>
 /// The operator status page: server-rendered HTML with an inline SVG chart, no script, stylesheet or font from
@@ -65,6 +67,7 @@ public static class StatusPage
         AppendChart(html, model);
         AppendDatasets(html, snapshot);
         AppendNodes(html, snapshot, model.Now);
+        AppendHorizons(html, model.Horizons ?? []);
         AppendBacklog(html, snapshot, model.Now);
         AppendRequests(html, snapshot);
         AppendFailures(html, model.Failures);
@@ -209,6 +212,31 @@ public static class StatusPage
             var watermark = IdentityNumber.MaskWithin(d.Watermark ?? "(none)");
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr><td>{E(d.Dataset)}</td><td class=\"n\">{d.LastSeq}</td><td>{(d.LastBatchAt is { } at ? Time(at) : "-")}</td><td class=\"n\">{d.RecentBatches}</td><td class=\"n\">{d.RecentRows}</td><td class=\"n\">{d.StoredBatches}</td><td class=\"muted\" title=\"{E(watermark)}\">{E(Shorten(watermark, 48))}</td></tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    private static void AppendHorizons(StringBuilder html, IReadOnlyList<DatasetHorizon> horizons)
+    {
+        html.Append("<h2>Commit horizon</h2><table id=\"horizons\"><tr><th>dataset</th><th>bounded by</th><th>oldest open transaction</th><th>age</th><th>state</th></tr>");
+        if (horizons.Count == 0)
+        {
+            html.Append("<tr><td colspan=\"5\" class=\"muted\">No extraction run yet.</td></tr>");
+        }
+
+        foreach (var h in horizons)
+        {
+            var open = h.Oldest is { } o ? $"session {o.Session}, user {o.User}, application {o.Application}, since {Time(o.Started)}" : "none";
+            var (css, state) = h switch
+            {
+                { Refused: { } refused } => ("horizon-refused warn", "refused: " + refused),
+                { Blocking: true } => ("horizon-blocking warn", "waiting: this transaction is older than MaxHorizonAge"),
+                { Risk: { } risk } => ("horizon-risk warn", "risk: " + risk),
+                _ => ("horizon-ok", "ok"),
+            };
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr class=\"{css}\" data-dataset=\"{E(h.Dataset)}\"><td>{E(h.Dataset)}</td><td>{E(h.Mode)}</td><td>{E(open)}</td><td class=\"n\">{(h.Oldest is null ? "-" : Ago(h.Age))}</td><td>{E(state)}</td></tr>");
         }
 
         html.Append("</table>");

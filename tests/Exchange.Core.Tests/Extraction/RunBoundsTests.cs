@@ -5,18 +5,39 @@ namespace Exchange.Core.Tests.Extraction;
 
 public sealed class RunBoundsTests
 {
+    private static readonly DateTimeOffset SourceNow = new(2026, 12, 6, 10, 0, 30, TimeSpan.Zero);
     private static readonly DateTimeOffset Now = new(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void Earliest_TakesTheMinimum_AndNamesWhoSetIt()
+    public void Earliest_OpenTransactionOlderThanTheLag_BoundsTheRunJustBeforeItsStartingSecond()
     {
-        var limit = RunLimit.Earliest([new("now", Now), new("standby replayed", Now.AddSeconds(-40)), new("commit horizon", Now.AddSeconds(-10))]);
-        Assert.Equal(new RunBound("standby replayed", Now.AddSeconds(-40)), limit.Upper);
-        Assert.Null(limit.Held);
+        var started = new DateTimeOffset(2026, 12, 6, 9, 58, 12, TimeSpan.Zero).AddTicks(4_567_000);
+
+        var bound = RunBounds.Earliest([RunBounds.SafetyLag(SourceNow, TimeSpan.FromSeconds(5)), RunBounds.CommitHorizon(started)]);
+
+        Assert.Equal(RunBounds.CommitHorizonName, bound.Name);
+        Assert.Equal(new DateTimeOffset(2026, 12, 6, 9, 58, 11, TimeSpan.Zero).AddTicks(TimeSpan.TicksPerSecond - 10), bound.At);
     }
 
     [Fact]
-    public void Earliest_OfOneBound_IsIt() => Assert.Equal(new RunBound("now", Now), RunLimit.Earliest([new("now", Now)]).Upper);
+    public void Earliest_OpenTransactionYoungerThanTheLag_LeavesTheSafetyLagBound()
+    {
+        var bound = RunBounds.Earliest([RunBounds.SafetyLag(SourceNow, TimeSpan.FromSeconds(5)), RunBounds.CommitHorizon(SourceNow.AddSeconds(-1))]);
+
+        Assert.Equal(RunBounds.SafetyLagName, bound.Name);
+        Assert.Equal(SourceNow.AddSeconds(-5), bound.At);
+    }
+
+    [Fact]
+    public void Earliest_NoBound_IsRefused() => Assert.Throws<ArgumentException>(() => RunBounds.Earliest([]));
+
+    [Fact]
+    public void StandbyReplayed_IsTheReplayedPointMinusTheSafetyLag_AndTakesPartInTheEarliest()
+    {
+        var standby = RunBounds.StandbyReplayed(Now.AddSeconds(-40), TimeSpan.FromSeconds(2));
+        Assert.Equal(new RunBound(RunBounds.StandbyReplayedName, Now.AddSeconds(-42)), standby);
+        Assert.Equal(standby, RunBounds.Earliest([RunBounds.SafetyLag(Now, TimeSpan.FromSeconds(2)), standby, RunBounds.CommitHorizon(Now.AddSeconds(-10))]));
+    }
 
     [Fact]
     public void ReplicaLagHold_WithinTheLimit_HoldsNothing() =>

@@ -1,9 +1,6 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
-using Exchange.Core.Load;
-using Exchange.Core.Sources;
 using Exchange.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Exchange.IntegrationTests.Extraction;
@@ -63,17 +60,8 @@ public sealed class PostgresSourceExtractionTests(PostgresCluster cluster) : IDi
         Assert.Equal(0, third.Rows);
     }
 
-    private (ExtractionEngine Engine, TestStaging Staging) CreateEngine(string sourceConnectionString)
-    {
-        var options = new ExchangeOptions
-        {
-            Sources = { ["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = sourceConnectionString, TimeZoneOffset = TimeSpan.FromHours(8) } },
-        };
-        var staging = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
-        staging.MigrateAsync(default).GetAwaiter().GetResult();
-        var connector = new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(options));
-        return (new ExtractionEngine(staging.Batches, new AlwaysOpenLoadGate(), connector, new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance), TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging);
-    }
+    private (ExtractionEngine Engine, TestStaging Staging) CreateEngine(string sourceConnectionString) =>
+        PostgresSourceEngine.Create(sourceConnectionString, _folder.File("staging.db"));
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {

@@ -21,6 +21,12 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    /// <summary>
+    /// When set, the cluster starts with this next transaction id (pg_resetwal -x), for tests that cross the 32-bit xid
+    /// wraparound; the catalogs are frozen first so that their rows stay visible.
+    /// </summary>
+    public long? NextTransactionId { get; init; }
+
     public string AdminConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=false";
 
     public async Task InitializeAsync()
@@ -47,6 +53,25 @@ public sealed class PostgresCluster : IAsyncLifetime
         Port = FreePorts.Next();
         var options = $"-p {Port.ToString(CultureInfo.InvariantCulture)} -c listen_addresses=127.0.0.1 -k {_dataDirectory} -c fsync=off -c full_page_writes=off -c max_connections=200";
         await RunAsServerUserAsync(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "db"), "-o", options, "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60", "start"]);
+        if (NextTransactionId is { } next)
+        {
+            await MoveTransactionIdAsync(bin, next);
+            await StartAsync();
+        }
+    }
+
+    // Freezes every database, stops, sets the next (and oldest) xid, and gives the commit log the segment that xid lies in.
+    private async Task MoveTransactionIdAsync(string bin, long next)
+    {
+        var port = Port.ToString(CultureInfo.InvariantCulture);
+        await RunAsServerUserAsync(Path.Combine(bin, "vacuumdb"), ["-h", "127.0.0.1", "-p", port, "-U", "postgres", "--all", "--freeze", "--quiet"]);
+        await StopAsync();
+        var xid = (next & 0xFFFF_FFFFL).ToString(CultureInfo.InvariantCulture);
+        var epoch = (next >> 32).ToString(CultureInfo.InvariantCulture);
+        var db = Path.Combine(_dataDirectory, "db");
+        await RunAsServerUserAsync(Path.Combine(bin, "pg_resetwal"), ["-x", xid, "-u", xid, "-e", epoch, "-D", db]);
+        var segment = ((next & 0xFFFF_FFFFL) / 1_048_576).ToString("X4", CultureInfo.InvariantCulture);
+        await RunAsServerUserAsync("dd", ["if=/dev/zero", $"of={Path.Combine(db, "pg_xact", segment)}", "bs=262144", "count=1", "status=none"]);
     }
 
     /// <summary>Stops the server (fast shutdown: sessions are disconnected), as when a production database goes down.</summary>

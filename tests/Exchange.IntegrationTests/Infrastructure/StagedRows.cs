@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Exchange.Core.Staging;
+using Microsoft.Data.Sqlite;
 
 namespace Exchange.IntegrationTests.Infrastructure;
 
@@ -28,6 +29,36 @@ public static class StagedRows
                 rows.AddRange(lines.Select(line => JsonDocument.Parse(line).RootElement.Clone()));
                 after = header.Seq;
             }
+        }
+    }
+
+    /// <summary>
+    /// A number from a SQLite staging file that a daemon may be writing (read-only, unpooled), with <c>$d</c> bound to
+    /// <paramref name="dataset"/>; 0 before the file or its schema exists.
+    /// </summary>
+    public static async Task<long> ScalarAsync(string stagingFile, string sql, string? dataset)
+    {
+        if (!File.Exists(stagingFile))
+        {
+            return 0;
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={stagingFile};Mode=ReadOnly;Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (dataset is not null)
+        {
+            command.Parameters.AddWithValue("$d", dataset);
+        }
+
+        try
+        {
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException)
+        {
+            return 0; // schema not created yet
         }
     }
 

@@ -1,3 +1,4 @@
+using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Requests;
@@ -41,6 +42,27 @@ public sealed class StatusPageTests
         Assert.Contains("<tr class=\"node-row silent\" data-silent=\"true\"><td>fep02:8080</td>", html, StringComparison.Ordinal);
         Assert.Contains("stopped checking in", html, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_HorizonTable_NamesTheBlockingSession_AndShowsRisksAndRefusals()
+    {
+        var open = new OpenTransaction("4711", "sicp", "monthly-posting", Now.AddHours(-7));
+        var html = StatusPage.Render(Model([]) with
+        {
+            Horizons =
+            [
+                new DatasetHorizon("AC01", "commit horizon", null, open, TimeSpan.FromHours(7), true, null, Now),
+                new DatasetHorizon("AC02", "safety lag only", "CommitHorizon is SafetyLagOnly: rows can be missed", null, TimeSpan.Zero, false, null, Now),
+                new DatasetHorizon("AC03", "commit horizon", null, null, TimeSpan.Zero, false, "grant pg_read_all_stats", Now),
+                new DatasetHorizon("AC04", "xmin", null, null, TimeSpan.Zero, false, null, Now),
+            ],
+        });
+
+        Assert.Contains("<tr class=\"horizon-blocking warn\" data-dataset=\"AC01\"><td>AC01</td><td>commit horizon</td><td>session 4711, user sicp, application monthly-posting, since 2026-11-22 05:00:00</td><td class=\"n\">7 h</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"horizon-risk warn\" data-dataset=\"AC02\">", html, StringComparison.Ordinal);
+        Assert.Contains("<td>refused: grant pg_read_all_stats</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"horizon-ok\" data-dataset=\"AC04\"><td>AC04</td><td>xmin</td><td>none</td><td class=\"n\">-</td><td>ok</td></tr>", html, StringComparison.Ordinal);
     }
 
     [Fact]
