@@ -32,7 +32,8 @@ public sealed class CommitHorizonUnavailableException(string message, Exception?
 /// <remarks>
 /// PostgreSQL counts every client transaction, not only those holding an xid: a transaction gets its xid at its first
 /// write, and rows stamped with its start time (<c>now()</c>) by a write that comes later would otherwise be missed.
-/// Autovacuum workers never write application rows and are left out. Ages are computed on the source (for Oracle and
+/// Sessions of other databases of the cluster cannot write this one's rows, and autovacuum workers never write
+/// application rows: both are left out. Ages are computed on the source (for Oracle and
 /// SQL Server, whose start times are local wall-clock values, against the same local clock), so no time zone is assumed.
 /// </remarks>
 public static class CommitHorizon
@@ -47,7 +48,7 @@ public static class CommitHorizon
             "SELECT now() AS source_now, pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS readable, " +
             "EXTRACT(EPOCH FROM now() - o.xact_start)::float8 AS age_seconds, o.pid::text AS session, o.usename::text AS user_name, o.application_name::text AS application " +
             "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT a.xact_start, a.pid, a.usename, a.application_name FROM pg_stat_activity a " +
-            "WHERE a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid() AND a.backend_type <> 'autovacuum worker' " +
+            "WHERE a.xact_start IS NOT NULL AND a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type <> 'autovacuum worker' " +
             "ORDER BY a.xact_start LIMIT 1) AS o ON true",
         [SqlDialect.Oracle] =
             "SELECT SYS_EXTRACT_UTC(SYSTIMESTAMP) AS source_now, 1 AS readable, (SYSDATE - o.start_date) * 86400 AS age_seconds, o.session_id AS \"SESSION\", " +
@@ -65,10 +66,10 @@ public static class CommitHorizon
 
     /// <summary>
     /// PostgreSQL, for <see cref="Configuration.WatermarkModes.Xmin"/> datasets: only transactions holding an xid hold the snapshot's xmin
-    /// back, so only they are reported.
+    /// back, so only they are reported, in any database of the cluster (the snapshot is the cluster's).
     /// </summary>
     public static readonly string PostgresWritersSql =
-        Sql[SqlDialect.Postgres].Replace("WHERE a.xact_start IS NOT NULL", "WHERE a.backend_xid IS NOT NULL AND a.xact_start IS NOT NULL", StringComparison.Ordinal);
+        Sql[SqlDialect.Postgres].Replace("WHERE a.xact_start IS NOT NULL AND a.datname = current_database()", "WHERE a.backend_xid IS NOT NULL AND a.xact_start IS NOT NULL", StringComparison.Ordinal);
 
     /// <summary>Per dialect: the source's now alone (UTC), for a source whose horizon cannot be read.</summary>
     public static readonly IReadOnlyDictionary<SqlDialect, string> NowSql = new Dictionary<SqlDialect, string>

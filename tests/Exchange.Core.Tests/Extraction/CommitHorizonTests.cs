@@ -30,9 +30,9 @@ public sealed class CommitHorizonTests
     }
 
     [Fact]
-    public void PostgresWritersSql_CountsOnlyTransactionsHoldingAnXid()
+    public void Sql_Postgres_CountsThisDatabasesTransactions_WritersSqlOnlyThoseHoldingAnXidInAnyDatabase()
     {
-        Assert.Contains("WHERE a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()", CommitHorizon.Sql[SqlDialect.Postgres], StringComparison.Ordinal);
+        Assert.Contains("WHERE a.xact_start IS NOT NULL AND a.datname = current_database() AND a.pid <> pg_backend_pid()", CommitHorizon.Sql[SqlDialect.Postgres], StringComparison.Ordinal);
         Assert.Contains("WHERE a.backend_xid IS NOT NULL AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()", CommitHorizon.PostgresWritersSql, StringComparison.Ordinal);
     }
 
