@@ -208,7 +208,9 @@ public sealed partial class ExtractionEngine(
             throw new FormatException($"Dataset '{dataset.Name}' has an xmin watermark stored ({watermark}) but is configured with \"Watermark\": \"{dataset.Watermark}\"; a dataset cannot change its watermark mode.");
         }
 
-        return new TimestampChunkCursor(source, dataset, watermark is null ? null : Watermark.Parse(watermark), timeProvider);
+        return new TimestampChunkCursor(
+            source, dataset, watermark is null ? null : Watermark.Parse(watermark), timeProvider,
+            token => sources.OpenAsync(source.Name, SourceRole.Primary, token));
     }
 
     /// <summary>Plans the run; records (and when blocking, logs) the commit horizon it saw, or why it was refused.</summary>

@@ -9,7 +9,12 @@ namespace Exchange.Core.Extraction;
 /// minus the safety lag, unless the dataset opted out the start of the oldest transaction open at the source and, for a
 /// source read on a standby, what the standby has replayed minus the safety lag.
 /// </summary>
-internal sealed class TimestampChunkCursor(SourceInfo source, DatasetOptions dataset, Watermark? after, TimeProvider timeProvider) : IChunkCursor
+/// <remarks>
+/// On a source read from a standby the commit horizon is read on the primary (<paramref name="openPrimary"/>): the
+/// transactions that will commit late are open there, and a standby's own session list does not show them.
+/// </remarks>
+internal sealed class TimestampChunkCursor(
+    SourceInfo source, DatasetOptions dataset, Watermark? after, TimeProvider timeProvider, Func<CancellationToken, Task<DbConnection>> openPrimary) : IChunkCursor
 {
     private Watermark? _after = after;
     private RunPlan? _plan;
@@ -32,7 +37,9 @@ internal sealed class TimestampChunkCursor(SourceInfo source, DatasetOptions dat
         }
         else
         {
-            reading = await CommitHorizon.ReadAsync(connection, source.Dialect, cancellationToken).ConfigureAwait(false);
+            reading = source.HasStandby
+                ? await ReadOnPrimaryAsync(cancellationToken).ConfigureAwait(false)
+                : await CommitHorizon.ReadAsync(connection, source.Dialect, cancellationToken).ConfigureAwait(false);
             if (!reading.Readable && required)
             {
                 throw new CommitHorizonUnavailableException(
@@ -64,6 +71,18 @@ internal sealed class TimestampChunkCursor(SourceInfo source, DatasetOptions dat
         Bound = RunBounds.Earliest(bounds);
         _plan = await SourceChunkReader.PlanAsync(connection, source, dataset, Bound.At, cancellationToken).ConfigureAwait(false);
         return reading;
+    }
+
+    private async Task<HorizonReading> ReadOnPrimaryAsync(CancellationToken cancellationToken)
+    {
+        var primary = await openPrimary(cancellationToken).ConfigureAwait(false);
+        await using (primary.ConfigureAwait(false))
+        {
+            var reading = await CommitHorizon.ReadAsync(primary, source.Dialect, cancellationToken).ConfigureAwait(false);
+            return reading.SourceNow == DateTimeOffset.MinValue
+                ? reading with { SourceNow = await CommitHorizon.ReadNowAsync(primary, source.Dialect, cancellationToken).ConfigureAwait(false) }
+                : reading;
+        }
     }
 
     public async Task<ReadChunk?> ReadAsync(DbConnection connection, int limit, CancellationToken cancellationToken)

@@ -64,6 +64,42 @@ public sealed class PostgresStandbyExtractionTests(PostgresStandbyPair pair) : I
     }
 
     [PostgresFact]
+    public async Task Extract_FromTheStandby_StopsBeforeATransactionOpenOnThePrimary_AndStagesItsRowOnceItCommits()
+    {
+        var (primary, standby) = await pair.CreateDatabaseAsync("horizon");
+        await PostgresStandbyPair.ExecuteAsync(primary, """
+            CREATE TABLE ac43 (aaz223 bigint PRIMARY KEY, aac003 text NOT NULL, aae036 timestamptz NOT NULL);
+            CREATE INDEX ix_ac43_aae036 ON ac43 (aae036, aaz223);
+            INSERT INTO ac43 VALUES (1, 'old', now() - interval '60 seconds');
+            """);
+
+        // A transaction on the primary stamps its row with its start and stays open past the safety lag, while a later
+        // row commits. The standby sees neither the transaction nor, until it commits, its row.
+        await using var open = new Npgsql.NpgsqlConnection(primary);
+        await open.OpenAsync();
+        await using var transaction = await open.BeginTransactionAsync();
+        await using (var insert = new Npgsql.NpgsqlCommand("INSERT INTO ac43 VALUES (2, 'late', now())", open, transaction))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await Task.Delay(SafetyLag + TimeSpan.FromSeconds(1));
+        await PostgresStandbyPair.ExecuteAsync(primary, "INSERT INTO ac43 VALUES (3, 'later', now())");
+        await pair.WaitForReplayAsync();
+        await WaitUntilStandbyClockPassesAsync(standby, "SELECT max(aae036) FROM ac43");
+        var staging = CreateStaging();
+
+        var whileOpen = await CreateEngine(staging, primary, standby, TimeSpan.FromMinutes(5), TimeProvider.System.GetUtcNow()).RunAsync(Dataset(), default);
+        Assert.Equal(ExtractionStopReason.CaughtUp, whileOpen.StopReason);
+        Assert.Equal([1L], (await StagedRows.ReadAllAsync(staging, "AC43")).Select(r => r.GetProperty("aaz223").GetInt64()));
+
+        await transaction.CommitAsync();
+        await pair.WaitForReplayAsync();
+        await CreateEngine(staging, primary, standby, TimeSpan.FromMinutes(5), TimeProvider.System.GetUtcNow()).RunAsync(Dataset(), default);
+        Assert.Equal([1L, 2L, 3L], (await StagedRows.ReadAllAsync(staging, "AC43")).Select(r => r.GetProperty("aaz223").GetInt64()));
+    }
+
+    [PostgresFact]
     public async Task Extract_HoldsTheDataset_WhileTheStandbyIsMoreThanMaxReplicaLagBehind_AndSaysWhy()
     {
         var (primary, standby) = await pair.CreateDatabaseAsync("lagging");
