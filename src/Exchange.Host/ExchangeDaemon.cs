@@ -46,11 +46,18 @@ internal static partial class ExchangeDaemon
                 return ExchangeCommandLine.ExitPublishedPassword;
             }
 
-            using var stagingLock = TryLockStaging(log, options);
-            if (stagingLock is null && options.Staging.Provider == "sqlite")
+            SqliteStagingLock? stagingLock;
+            try
             {
+                stagingLock = SqliteStagingLock.Acquire(options.Staging);
+            }
+            catch (InvalidOperationException error)
+            {
+                LogStagingInUse(log, error.Message);
                 return 1;
             }
+
+            using var heldUntilStopped = stagingLock;
 
             var app = ExchangeApplication.Build(location, loaded);
             await using (app.ConfigureAwait(false))
@@ -109,19 +116,6 @@ internal static partial class ExchangeDaemon
         finally
         {
             NLog.LogManager.Shutdown();
-        }
-    }
-
-    private static SqliteStagingLock? TryLockStaging(ILogger log, Core.Configuration.ExchangeOptions options)
-    {
-        try
-        {
-            return SqliteStagingLock.Acquire(options.Staging);
-        }
-        catch (InvalidOperationException error)
-        {
-            LogStagingInUse(log, error.Message);
-            return null;
         }
     }
 
