@@ -34,6 +34,7 @@ public sealed class ExchangeMetrics : IDisposable
     private readonly Counter<long> _soapCalls;
     private readonly Histogram<double> _soapSeconds;
     private readonly Counter<long> _purged;
+    private readonly Counter<long> _schemaDrift;
     private readonly Dictionary<string, string> _gateBySource = new(StringComparer.Ordinal);
     private Func<OperatorSnapshot> _snapshot = () => OperatorSnapshot.Empty;
 
@@ -53,6 +54,8 @@ public sealed class ExchangeMetrics : IDisposable
         _soapSeconds = _meter.CreateHistogram<double>("soap.duration.seconds", "s", "SOAP call latency",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _purged = _meter.CreateCounter<long>("retention.removed.total", "{row}", "Rows removed by retention, by kind");
+        _schemaDrift = _meter.CreateCounter<long>("extraction.schema_drift.total", "{change}",
+            "Changes seen in a dataset's source columns: column_added, column_removed, type_changed, or watermark_column (a missing or retyped watermark or key column, which stops the dataset)");
         _meter.CreateObservableGauge("gate.state", ObserveGate, "{state}", "1 for the load gate's current state per source, 0 for the others");
         _meter.CreateObservableGauge("probe.value", ObserveProbes, null, "The latest load probe reading per source and probe");
         _meter.CreateObservableGauge("insurer.backlog", ObserveBacklog, "{batch}", "Batches stored but not acknowledged, per insurer and dataset");
@@ -80,6 +83,15 @@ public sealed class ExchangeMetrics : IDisposable
         _batches.Add(1, tag);
         _rows.Add(rows, tag);
         _chunkSeconds.Record(elapsed.TotalSeconds, tag);
+    }
+
+    /// <summary><paramref name="count"/> changes of one <paramref name="kind"/> (a <see cref="Extraction.SchemaDrift"/> label) in a dataset's source columns.</summary>
+    public void SchemaDrift(string dataset, string kind, int count)
+    {
+        if (count > 0)
+        {
+            _schemaDrift.Add(count, new("dataset", dataset), new("kind", kind));
+        }
     }
 
     /// <summary>One SOAP call that began at <paramref name="startTimestamp"/> (<see cref="Start"/>) ended with <paramref name="outcome"/> (<c>ok</c> or a fault code).</summary>

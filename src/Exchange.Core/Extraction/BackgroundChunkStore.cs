@@ -12,19 +12,19 @@ internal sealed partial class BackgroundChunkStore(IBatchStore store, ChunkStore
 {
     /// <summary>Finishes and stores a fully read chunk on a background task; the returned batch must be settled (awaited).</summary>
     /// <remarks>The store has the run's token only: a hibernation does not stop it, a cancelled run rolls it back.</remarks>
-    public PendingBatch Start(ReadChunk chunk, string dataset, string? watermarkFrom, long started, CancellationToken cancellationToken)
+    public PendingBatch Start(ReadChunk chunk, string dataset, string? watermarkFrom, long started, CancellationToken cancellationToken, BatchOrigin origin = BatchOrigin.Extracted)
     {
         var rows = chunk.Rows;
         var watermarkTo = chunk.WatermarkTo;
         var writer = chunk.Release();
 
         // CancellationToken.None: the task must run even if the run is cancelled already, so that it disposes the writer.
-        var storing = Task.Run(() => StoreAsync(writer, dataset, rows, watermarkFrom, watermarkTo, started, cancellationToken), CancellationToken.None);
+        var storing = Task.Run(() => StoreAsync(writer, dataset, rows, watermarkFrom, watermarkTo, started, origin, cancellationToken), CancellationToken.None);
         return new PendingBatch(storing, rows, watermarkTo);
     }
 
     private async Task<BatchHeader> StoreAsync(
-        JsonLinesPayloadWriter writer, string dataset, int rows, string? watermarkFrom, string watermarkTo, long started, CancellationToken cancellationToken)
+        JsonLinesPayloadWriter writer, string dataset, int rows, string? watermarkFrom, string watermarkTo, long started, BatchOrigin origin, CancellationToken cancellationToken)
     {
         Payload payload;
         using (writer)
@@ -33,7 +33,7 @@ internal sealed partial class BackgroundChunkStore(IBatchStore store, ChunkStore
         }
 
         Debug.Assert(payload.RowCount == rows, "the writer took no rows after the chunk was read");
-        var batch = new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkFrom, watermarkTo, BatchOrigin.Extracted);
+        var batch = new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkFrom, watermarkTo, origin);
         var header = await storeRetry.StoreAsync(
             dataset, watermarkFrom, token => new ValueTask<BatchHeader>(store.AppendBatchAsync(batch, token)), cancellationToken).ConfigureAwait(false);
         var elapsed = timeProvider.GetElapsedTime(started);

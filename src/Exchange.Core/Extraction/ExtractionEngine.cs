@@ -29,6 +29,7 @@ public sealed partial class ExtractionEngine(
     private readonly SourceChunkReader _reader = new(sources);
     private readonly BackgroundChunkStore _store = new(store, storeRetry, timeProvider, logger);
     private readonly CommitHorizonBoard _horizons = CommitHorizonBoard.Instance;
+    private readonly SchemaDriftCheck _schema = new(store, timeProvider, logger);
 
     /// <summary>Runs the dataset until it has caught up, the gate closes, or the watermark conflicts.</summary>
     /// <remarks>
@@ -37,7 +38,30 @@ public sealed partial class ExtractionEngine(
     /// chunk already read in full is still stored, as the store does not touch the source.
     /// </remarks>
     /// <exception cref="OperationCanceledException">The run was cancelled; batches stored before stay stored.</exception>
-    public async Task<ExtractionResult> RunAsync(DatasetOptions dataset, CancellationToken cancellationToken)
+    public Task<ExtractionResult> RunAsync(DatasetOptions dataset, CancellationToken cancellationToken) => RunAsync(dataset, null, cancellationToken);
+
+    /// <summary>
+    /// Reads a range of a timestamp dataset again (<c>exchange backfill</c>) and stores it as <see cref="BatchOrigin.Backfill"/>
+    /// batches after the dataset's others; the dataset's watermark does not move. Runs like <see cref="RunAsync(DatasetOptions, CancellationToken)"/>
+    /// (the gate before every chunk, the commit horizon and safety lag as bounds); the result's watermark is where it got to,
+    /// to resume from with <see cref="BackfillRange.After"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The dataset uses the xmin watermark, which has no time to select a range by.</exception>
+    public Task<ExtractionResult> BackfillAsync(DatasetOptions dataset, BackfillRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(range);
+        if (WatermarkModes.IsXmin(dataset.Watermark))
+        {
+            throw new NotSupportedException(
+                $"Dataset '{dataset.Name}' uses the xmin watermark: its rows carry no time a range could select. " +
+                "Use 'exchange reset-watermark " + dataset.Name + " --to <transaction id>' to read again what later transactions wrote, or 'exchange replay' to deliver staged batches again.");
+        }
+
+        return RunAsync(dataset, range, cancellationToken);
+    }
+
+    private async Task<ExtractionResult> RunAsync(DatasetOptions dataset, BackfillRange? backfill, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (string.IsNullOrWhiteSpace(dataset.Table) == string.IsNullOrWhiteSpace(dataset.Query))
@@ -71,12 +95,14 @@ public sealed partial class ExtractionEngine(
 
         var source = sources.Describe(dataset.Source);
         var state = await store.GetDatasetStateAsync(dataset.Name, cancellationToken).ConfigureAwait(false);
-        var run = new RunProgress(dataset.Name, state.Watermark);
+        var start = backfill is null ? state.Watermark : backfill.After;
+        var run = new RunProgress(dataset.Name, start);
+        var origin = backfill is null ? BatchOrigin.Extracted : BatchOrigin.Backfill;
 
         // Where the next read starts: the end of the last chunk read, which may still be being stored. The run's bounds
         // are read once, on the source's clock, when it is planned: it ends at the data that was safe to read when it started.
-        var cursor = CreateCursor(source, dataset, state.Watermark);
-        LogRunStarting(logger, dataset.Name, source.Name, source.Description, state.Watermark ?? "(none)");
+        var cursor = CreateCursor(source, dataset, start, backfill);
+        LogRunStarting(logger, dataset.Name, source.Name, source.Description, start ?? "(none)");
 
         var chunkRows = dataset.ChunkRows;
         var maxChunkRows = Math.Max(dataset.MaxChunkRows, 1);
@@ -110,8 +136,18 @@ public sealed partial class ExtractionEngine(
                 connection ??= await _reader.OpenAsync(source, cancellationToken).ConfigureAwait(false);
                 if (!planned)
                 {
+                    if (await _schema.CheckAsync(connection, source, dataset, state, cancellationToken).ConfigureAwait(false) is { } changed)
+                    {
+                        return run.Result(ExtractionStopReason.SchemaChanged, changed);
+                    }
+
                     await PlanAsync(cursor, connection, source, dataset, cancellationToken).ConfigureAwait(false);
                     planned = true;
+                    if (backfill is not null && run.Watermark is null && cursor is TimestampChunkCursor { Start: { } from })
+                    {
+                        run.StartAt(from);
+                    }
+
                     if (cursor.Held is { } held)
                     {
                         LogHeld(logger, dataset.Name, held);
@@ -161,7 +197,7 @@ public sealed partial class ExtractionEngine(
                     // the time the source is committed to this run without being asked. Its own store overlaps the next
                     // read and is not counted twice; a store slower than the reads slows the pace and so shrinks the chunks.
                     var elapsed = timeProvider.GetElapsedTime(started);
-                    pending = _store.Start(chunk, dataset.Name, run.Watermark, started, cancellationToken);
+                    pending = _store.Start(chunk, dataset.Name, run.Watermark, started, cancellationToken, origin);
                     if (cursor.Finished)
                     {
                         break;
@@ -196,7 +232,7 @@ public sealed partial class ExtractionEngine(
         return run.Result(ExtractionStopReason.CaughtUp, "caught up");
     }
 
-    private IChunkCursor CreateCursor(SourceInfo source, DatasetOptions dataset, string? watermark)
+    private IChunkCursor CreateCursor(SourceInfo source, DatasetOptions dataset, string? watermark, BackfillRange? backfill)
     {
         if (WatermarkModes.IsXmin(dataset.Watermark))
         {
@@ -210,7 +246,7 @@ public sealed partial class ExtractionEngine(
 
         return new TimestampChunkCursor(
             source, dataset, watermark is null ? null : Watermark.Parse(watermark), timeProvider,
-            token => sources.OpenAsync(source.Name, SourceRole.Primary, token));
+            token => sources.OpenAsync(source.Name, SourceRole.Primary, token), backfill);
     }
 
     /// <summary>Plans the run; records (and when blocking, logs) the commit horizon it saw, or why it was refused.</summary>
@@ -288,6 +324,9 @@ public sealed partial class ExtractionEngine(
 
         /// <summary>The dataset's watermark as this run last stored it.</summary>
         public string? Watermark { get; private set; } = watermark;
+
+        /// <summary>A backfill's first position, once its cursor has typed its start.</summary>
+        public void StartAt(string watermark) => Watermark = watermark;
 
         public void Stored(int rows, string watermarkTo)
         {

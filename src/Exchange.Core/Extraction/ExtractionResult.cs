@@ -17,6 +17,9 @@ public enum ExtractionStopReason
 
     /// <summary>The run's plan holds the dataset (its standby is more than <c>MaxReplicaLag</c> behind); nothing was read.</summary>
     Held = 4,
+
+    /// <summary>A watermark or key column is missing from the source or changed its type (<see cref="SchemaDrift"/>); nothing was read.</summary>
+    SchemaChanged = 5,
 }
 
 /// <summary>The outcome of one extraction run of a dataset.</summary>

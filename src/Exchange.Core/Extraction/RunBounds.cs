@@ -18,6 +18,9 @@ public static class RunBounds
     /// <summary>Name of the commit-horizon bound.</summary>
     public const string CommitHorizonName = "commit horizon";
 
+    /// <summary>Name of the bound a backfill's <c>--to</c> sets.</summary>
+    public const string BackfillName = "backfill --to";
+
     /// <summary>Name of the bound a standby's replay sets.</summary>
     public const string StandbyReplayedName = "standby replayed";
 

@@ -62,7 +62,8 @@ internal sealed class SourceChunkReader(SourceConnector sources)
             SourceTimestamps.UpperBound(kind!.Value, upper, TimeSpan.Zero, source.TimeZoneOffset),
             textFormat,
             SqlDialects.RowLimitFor(source.Dialect, connection.ServerVersion),
-            timestampType);
+            timestampType,
+            kind.Value);
     }
 
     /// <summary>
@@ -159,7 +160,8 @@ internal sealed class SourceChunkReader(SourceConnector sources)
 /// <param name="TextFormat">Per result column, whether PostgreSQL sends it as text; null for none (or another source).</param>
 /// <param name="RowLimit">How a chunk limits its rows on this server (Oracle 11g: ROWNUM), from the version read at connect.</param>
 /// <param name="TimestampType">The timestamp column's type name as the provider reports it (ODP.NET's <c>Date</c> binds as DATE).</param>
-internal sealed record RunPlan(object Upper, bool[]? TextFormat, RowLimitSyntax RowLimit = RowLimitSyntax.Standard, string TimestampType = "");
+/// <param name="Kind">How the timestamp column stores its values (an instant given by an operator is typed by it).</param>
+internal sealed record RunPlan(object Upper, bool[]? TextFormat, RowLimitSyntax RowLimit = RowLimitSyntax.Standard, string TimestampType = "", TimestampKind Kind = TimestampKind.Local);
 
 /// <summary>A chunk read in full: its payload writer (the encoder and compressor may still be busy) and the watermark it ends at.</summary>
 /// <remarks>Disposing it drops the chunk, unless <see cref="Release"/> has handed the writer over to its store.</remarks>

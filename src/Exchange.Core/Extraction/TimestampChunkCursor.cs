@@ -11,10 +11,13 @@ namespace Exchange.Core.Extraction;
 /// </summary>
 /// <remarks>
 /// On a source read from a standby the commit horizon is read on the primary (<paramref name="openPrimary"/>): the
-/// transactions that will commit late are open there, and a standby's own session list does not show them.
+/// transactions that will commit late are open there, and a standby's own session list does not show them. A backfill
+/// (<paramref name="backfill"/>) starts after its <c>From</c> (unless resumed from <paramref name="after"/>) and adds its
+/// <c>To</c> as one more bound.
 /// </remarks>
 internal sealed class TimestampChunkCursor(
-    SourceInfo source, DatasetOptions dataset, Watermark? after, TimeProvider timeProvider, Func<CancellationToken, Task<DbConnection>> openPrimary) : IChunkCursor
+    SourceInfo source, DatasetOptions dataset, Watermark? after, TimeProvider timeProvider, Func<CancellationToken, Task<DbConnection>> openPrimary,
+    BackfillRange? backfill = null) : IChunkCursor
 {
     private Watermark? _after = after;
     private RunPlan? _plan;
@@ -23,6 +26,9 @@ internal sealed class TimestampChunkCursor(
     public RunBound? Bound { get; private set; }
 
     public bool Finished { get; private set; }
+
+    /// <summary>Where the run starts reading, as watermark text (known once planned; null for a dataset's first run).</summary>
+    public string? Start => _after?.ToText();
 
     public string? Held { get; private set; }
 
@@ -67,9 +73,19 @@ internal sealed class TimestampChunkCursor(
             bounds.Add(standby);
         }
 
+        if (backfill is not null)
+        {
+            bounds.Add(new RunBound(RunBounds.BackfillName, backfill.To));
+        }
+
         Held = held;
         Bound = RunBounds.Earliest(bounds);
         _plan = await SourceChunkReader.PlanAsync(connection, source, dataset, Bound.At, cancellationToken).ConfigureAwait(false);
+        if (backfill is not null && _after is null)
+        {
+            _after = Watermark.After(SourceTimestamps.UpperBound(_plan.Kind, backfill.From, TimeSpan.Zero, source.TimeZoneOffset));
+        }
+
         return reading;
     }
 

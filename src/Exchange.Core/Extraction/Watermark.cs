@@ -8,8 +8,12 @@ namespace Exchange.Core.Extraction;
 /// The composite watermark (update timestamp, key) of the last extracted row. The values keep the CLR type read from
 /// the source so that the same type goes back as a query parameter.
 /// </summary>
-/// <remarks>Stored in the staging store as opaque text (<see cref="ToText"/>, <see cref="Parse"/>).</remarks>
-public sealed record Watermark(object Timestamp, object Key)
+/// <remarks>
+/// Stored in the staging store as opaque text (<see cref="ToText"/>, <see cref="Parse"/>). A watermark without a key
+/// (<see cref="After"/>: set by <c>exchange reset-watermark</c>, or the start of a backfill) stands for every row stamped
+/// after its timestamp: the keyset condition's <c>key &gt; NULL</c> leaves out the rows stamped at that very instant.
+/// </remarks>
+public sealed record Watermark(object Timestamp, object? Key)
 {
     /// <summary>Supported CLR types and their tags in the text form.</summary>
     private static readonly (Type Type, string Tag)[] Tags =
@@ -31,6 +35,13 @@ public sealed record Watermark(object Timestamp, object Key)
         return new Watermark(timestamp, key);
     }
 
+    /// <summary>A watermark before every row stamped after <paramref name="timestamp"/> (typed as the column's values).</summary>
+    public static Watermark After(object timestamp)
+    {
+        _ = TagOf(timestamp, "timestamp");
+        return new Watermark(timestamp, null);
+    }
+
     /// <summary>The opaque text form, for example <c>{"ts":"2026-11-22T10:00:00.000000+08:00","tsType":"string","key":"42","keyType":"int64"}</c>.</summary>
     public string ToText()
     {
@@ -40,8 +51,12 @@ public sealed record Watermark(object Timestamp, object Key)
             writer.WriteStartObject();
             writer.WriteString("ts", Format(Timestamp));
             writer.WriteString("tsType", TagOf(Timestamp, "timestamp"));
-            writer.WriteString("key", Format(Key));
-            writer.WriteString("keyType", TagOf(Key, "key"));
+            if (Key is not null)
+            {
+                writer.WriteString("key", Format(Key));
+                writer.WriteString("keyType", TagOf(Key, "key"));
+            }
+
             writer.WriteEndObject();
         }
 
@@ -59,7 +74,7 @@ public sealed record Watermark(object Timestamp, object Key)
             var root = document.RootElement;
             return new Watermark(
                 ParseValue(root.GetProperty("ts").GetString()!, root.GetProperty("tsType").GetString()!),
-                ParseValue(root.GetProperty("key").GetString()!, root.GetProperty("keyType").GetString()!));
+                root.TryGetProperty("key", out var key) ? ParseValue(key.GetString()!, root.GetProperty("keyType").GetString()!) : null);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {

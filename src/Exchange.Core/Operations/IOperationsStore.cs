@@ -40,6 +40,17 @@ public interface IOperationsStore
     /// <exception cref="ReplayRefusedException">The sequence number is outside 1 … the cursor (nothing changed).</exception>
     Task<ReplayResult> ReplayAsync(string insurer, string dataset, long fromSeq, string operatorName, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Moves a dataset's watermark to what <paramref name="moveBack"/> makes of the stored one, forgets the source columns
+    /// recorded for it (its next run records them anew, which also ends a stop for a changed key column), and audits it as
+    /// <c>ResetWatermark</c> by <paramref name="operatorName"/>, in one transaction. Returns the watermark before and after.
+    /// </summary>
+    /// <exception cref="Extraction.WatermarkResetRefusedException">Thrown by <paramref name="moveBack"/>; nothing changed.</exception>
+    Task<(string? Before, string After)> ResetWatermarkAsync(string dataset, Func<string?, string> moveBack, string operatorName, CancellationToken cancellationToken);
+
+    /// <summary>Records an operator's command in the audit log.</summary>
+    Task AuditAsync(Staging.AuditEntry entry, CancellationToken cancellationToken);
+
     /// <summary>Applies the retention policy now and returns what was removed.</summary>
     Task<PurgeResult> PurgeAsync(RetentionPolicy policy, CancellationToken cancellationToken);
 

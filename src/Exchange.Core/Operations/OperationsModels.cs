@@ -8,7 +8,13 @@ namespace Exchange.Core.Operations;
 /// <param name="StoredBatches">Batches still in the store.</param>
 /// <param name="RecentBatches">Batches stored since the time asked for.</param>
 /// <param name="RecentRows">Rows in those batches.</param>
-public sealed record DatasetStatus(string Dataset, string? Watermark, long LastSeq, DateTimeOffset? LastBatchAt, long StoredBatches, long RecentBatches, long RecentRows);
+/// <param name="SchemaNote">The last change seen in the source's columns, or why the dataset is stopped (<c>stopped: …</c>); null when none.</param>
+public sealed record DatasetStatus(
+    string Dataset, string? Watermark, long LastSeq, DateTimeOffset? LastBatchAt, long StoredBatches, long RecentBatches, long RecentRows, string? SchemaNote = null)
+{
+    /// <summary>True when a missing or retyped watermark or key column stopped the dataset.</summary>
+    public bool Stopped => SchemaNote?.StartsWith(Extraction.SchemaDrift.StoppedPrefix, StringComparison.Ordinal) == true;
+}
 
 /// <summary>How far an insurer is behind in one dataset.</summary>
 public sealed record InsurerBacklog(string Insurer, string Dataset, long AckedSeq, long LastSeq, DateTimeOffset? LastPollAt)

@@ -3,6 +3,7 @@ using System.Globalization;
 using Exchange.Core.Audit;
 using Exchange.Core.Load;
 using Exchange.Core.Requests;
+using Exchange.Core.Security;
 using Exchange.Core.Staging;
 
 namespace Exchange.Core.Operations;
@@ -21,7 +22,8 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
                (SELECT MAX(b.created_at) FROM batches b WHERE b.dataset = w.dataset),
                (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset),
                (SELECT COUNT(*) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since),
-               (SELECT COALESCE(SUM(b.row_count), 0) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since)
+               (SELECT COALESCE(SUM(b.row_count), 0) FROM batches b WHERE b.dataset = w.dataset AND b.created_at >= @since),
+               w.schema_note
         FROM watermarks w ORDER BY w.dataset
         """;
 
@@ -41,7 +43,8 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
                 reader.IsDBNull(3) ? null : database.ReadTimestamp(reader, 3),
                 reader.GetInt64(4),
                 reader.GetInt64(5),
-                Convert.ToInt64(reader.GetValue(6), CultureInfo.InvariantCulture)),
+                Convert.ToInt64(reader.GetValue(6), CultureInfo.InvariantCulture),
+                reader.IsDBNull(7) ? null : reader.GetString(7)),
             cancellationToken,
             ("since", database.ToDb(since)));
 
@@ -169,6 +172,41 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
                 await AuditRows.InsertAsync(session, transaction, entry, database, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new ReplayResult(insurer, dataset, acked, fromSeq - 1, lastSeq);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<(string? Before, string After)> ResetWatermarkAsync(string dataset, Func<string?, string> moveBack, string operatorName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(moveBack);
+        return database.WriteAsync<(string?, string)>(
+            async (session, transaction) =>
+            {
+                var rows = await session.QueryAsync(
+                    $"SELECT watermark FROM watermarks WHERE dataset = @dataset{database.ForUpdate}",
+                    transaction, reader => reader.IsDBNull(0) ? null : reader.GetString(0), cancellationToken, ("dataset", dataset)).ConfigureAwait(false);
+                var before = rows.Count == 0 ? null : rows[0];
+                var after = moveBack(before);
+                var now = timeProvider.GetUtcNow();
+                await session.ExecuteAsync(
+                    "UPDATE watermarks SET watermark = @watermark, source_columns = NULL, schema_note = NULL, updated_at = @now WHERE dataset = @dataset",
+                    transaction, cancellationToken, ("dataset", dataset), ("watermark", after), ("now", database.ToDb(now))).ConfigureAwait(false);
+                var entry = new AuditEntry(now, operatorName, "ResetWatermark", IdentityNumber.MaskWithin($"{dataset}: {before} -> {after}"), "ok", null);
+                await AuditRows.InsertAsync(session, transaction, entry, database, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return (before, after);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task AuditAsync(AuditEntry entry, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async (session, transaction) =>
+            {
+                await AuditRows.InsertAsync(session, transaction, entry, database, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
             },
             cancellationToken);
 

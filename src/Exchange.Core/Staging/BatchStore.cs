@@ -21,12 +21,27 @@ public sealed class BatchStore(StagingDatabase database, TimeProvider timeProvid
     public async Task<DatasetState> GetDatasetStateAsync(string dataset, CancellationToken cancellationToken)
     {
         var rows = await database.QueryAsync(
-            "SELECT watermark, last_seq FROM watermarks WHERE dataset = @dataset",
-            reader => new DatasetState(dataset, reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1)),
+            "SELECT watermark, last_seq, source_columns, schema_note FROM watermarks WHERE dataset = @dataset",
+            reader => new DatasetState(
+                dataset, reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)),
             cancellationToken,
             ("dataset", dataset)).ConfigureAwait(false);
         return rows.Count == 0 ? new DatasetState(dataset, null, 0) : rows[0];
     }
+
+    /// <inheritdoc />
+    public Task RecordSchemaAsync(string dataset, string? sourceColumns, string? note, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async (session, transaction) =>
+            {
+                _ = await LockDatasetAsync(session, transaction, dataset, cancellationToken).ConfigureAwait(false);
+                await session.ExecuteAsync(
+                    "UPDATE watermarks SET source_columns = COALESCE(@columns, source_columns), schema_note = @note WHERE dataset = @dataset",
+                    transaction, cancellationToken, ("dataset", dataset), ("columns", sourceColumns), ("note", note)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<BatchHeader>> GetUnacknowledgedHeadersAsync(string insurer, string dataset, int max, CancellationToken cancellationToken)
@@ -54,13 +69,15 @@ public sealed class BatchStore(StagingDatabase database, TimeProvider timeProvid
             async (session, transaction) =>
             {
                 var state = await LockDatasetAsync(session, transaction, batch.Dataset, cancellationToken).ConfigureAwait(false);
-                if (!string.Equals(state.Watermark, batch.WatermarkFrom, StringComparison.Ordinal))
+                var backfill = batch.Origin == BatchOrigin.Backfill;
+                if (!backfill && !string.Equals(state.Watermark, batch.WatermarkFrom, StringComparison.Ordinal))
                 {
                     throw new WatermarkConflictException(batch.Dataset, batch.WatermarkFrom, state.Watermark);
                 }
 
+                // A backfill batch's watermarks are the range it re-read; the dataset's own watermark stays where it is.
                 var header = await InsertBatchAsync(session, transaction, batch, state.LastSeq + 1, cancellationToken).ConfigureAwait(false);
-                await SetDatasetStateAsync(session, transaction, batch.Dataset, batch.WatermarkTo, header.Seq, cancellationToken).ConfigureAwait(false);
+                await SetDatasetStateAsync(session, transaction, batch.Dataset, backfill ? state.Watermark : batch.WatermarkTo, header.Seq, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return header;
             },

@@ -15,9 +15,19 @@ public interface IBatchStore
     /// Appends a batch with the next sequence number of its dataset and, in the same transaction, moves the
     /// dataset's watermark from <see cref="NewBatch.WatermarkFrom"/> to <see cref="NewBatch.WatermarkTo"/>.
     /// </summary>
+    /// <remarks>
+    /// A <see cref="BatchOrigin.Backfill"/> batch is appended without checking or moving the watermark: its watermarks
+    /// are the range it re-read.
+    /// </remarks>
     /// <exception cref="WatermarkConflictException">The stored watermark is not <see cref="NewBatch.WatermarkFrom"/>
     /// (another writer moved it); nothing was written.</exception>
     Task<BatchHeader> AppendBatchAsync(NewBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records the source columns a dataset is extracted with (null keeps the stored ones) and the note the status page
+    /// shows about them (null clears it).
+    /// </summary>
+    Task RecordSchemaAsync(string dataset, string? sourceColumns, string? note, CancellationToken cancellationToken);
 
     /// <summary>
     /// Appends a pushed batch once per <paramref name="batchKey"/>: a repeated key returns the first batch's header

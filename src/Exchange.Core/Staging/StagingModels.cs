@@ -8,6 +8,9 @@ public enum BatchOrigin
 
     /// <summary>Pushed by the social-security side through <c>PushBatch</c>.</summary>
     Pushed = 1,
+
+    /// <summary>Read again from a source by <c>exchange backfill</c>; it does not move the dataset's watermark.</summary>
+    Backfill = 2,
 }
 
 /// <summary>The header of a stored batch, as insurers see it (wire element <c>BatchHeader</c>).</summary>
@@ -32,7 +35,7 @@ public sealed record StoredBatch(BatchHeader Header, byte[] Payload);
 /// <param name="Sha256">Lower-case hex SHA-256 of the uncompressed payload.</param>
 /// <param name="WatermarkFrom">Watermark before this batch (opaque text), null for the first.</param>
 /// <param name="WatermarkTo">Watermark after this batch (opaque text).</param>
-/// <param name="Origin">Extracted or pushed.</param>
+/// <param name="Origin">Extracted, pushed or backfilled.</param>
 public sealed record NewBatch(
     string Dataset,
     int RowCount,
@@ -74,4 +77,9 @@ public sealed record AuditEntry(
     int Calls = 1);
 
 /// <summary>The watermark of a dataset and the sequence number of its last batch.</summary>
-public sealed record DatasetState(string Dataset, string? Watermark, long LastSeq);
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="Watermark">The watermark text, null before the first batch (or after a reset to the beginning).</param>
+/// <param name="LastSeq">Sequence number of the dataset's last batch.</param>
+/// <param name="SourceColumns">The source columns (names and types) the dataset was last extracted with, as text; null before the first run.</param>
+/// <param name="SchemaNote">The last change seen in those columns, or why the dataset is stopped; null when none.</param>
+public sealed record DatasetState(string Dataset, string? Watermark, long LastSeq, string? SourceColumns = null, string? SchemaNote = null);

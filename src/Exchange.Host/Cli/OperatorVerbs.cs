@@ -5,7 +5,10 @@ using Exchange.Host.Configuration;
 
 namespace Exchange.Host.Cli;
 
-/// <summary>The operator verbs <c>status</c>, <c>replay</c>, <c>purge</c> and <c>backup</c>; each verb's work is in its own file.</summary>
+/// <summary>
+/// The operator verbs <c>status</c>, <c>replay</c>, <c>purge</c>, <c>backup</c>, <c>backfill</c> and <c>reset-watermark</c>;
+/// each verb's work is in its own file.
+/// </summary>
 internal static class OperatorVerbs
 {
     public static void AddTo(RootCommand root)
@@ -27,6 +30,37 @@ internal static class OperatorVerbs
         var backup = new Command("backup", "Copy the SQLite staging store to --to with SQLite's online backup; the daemon may keep running.") { to };
         backup.SetAction((result, token) => WithStoreAsync(result, StoreUse.CopyAsIs, (_, _, store) => BackupCommand.RunAsync(store, result.GetValue(to)!, Console.Out, Console.Error, token)));
 
+        var backfillDataset = new Argument<string>("DATASET") { Description = "Dataset name, as in schedule.json" };
+        var backfillFrom = new Option<string>("--from")
+        {
+            Description = "Rows stamped after this time are read (ISO 8601 such as 2026-12-01T00:00:00+08:00; without an offset, the source's TimeZoneOffset)",
+            Required = true,
+        };
+        var backfillTo = new Option<string>("--to") { Description = "...up to and including this time (same format); must be after --from", Required = true };
+        var backfill = new Command(
+            "backfill",
+            "Read a time range of a dataset again and store it as new batches (origin backfill, audited) while the load gate is open; the watermark stays. " +
+            "Refused while another process or node holds the dataset. Not for xmin datasets (see reset-watermark).")
+        { backfillDataset, backfillFrom, backfillTo };
+        backfill.SetAction((result, token) => WithDatabaseAsync(result, StoreUse.Migrate, (location, loaded, database) => BackfillCommand.RunAsync(
+            location, loaded, database, result.GetValue(backfillDataset)!, result.GetValue(backfillFrom)!, result.GetValue(backfillTo)!, CommandConsole.System, token)));
+
+        var resetDataset = new Argument<string>("DATASET") { Description = "Dataset name, as in schedule.json" };
+        var resetTo = new Option<string>("--to")
+        {
+            Description = "Move the watermark back so rows stamped after this time are extracted again (ISO 8601 such as 2026-12-01T00:00:00+08:00); " +
+                "for an xmin dataset a transaction id (xid8): rows last written by it or later transactions",
+            Required = true,
+        };
+        var yes = new Option<bool>("--yes") { Description = "Confirm without a prompt (for scripts); without a terminal and without --yes the command refuses" };
+        var resetWatermark = new Command(
+            "reset-watermark",
+            "Move a dataset's watermark back (asks for confirmation; audited), so its next run extracts again from there. " +
+            "Also ends a stop for a changed key or watermark column. Refused while another process or node holds the dataset.")
+        { resetDataset, resetTo, yes };
+        resetWatermark.SetAction((result, token) => WithDatabaseAsync(result, StoreUse.Migrate, (_, loaded, database) => ResetWatermarkCommand.RunAsync(
+            loaded, database, result.GetValue(resetDataset)!, result.GetValue(resetTo)!, result.GetValue(yes), CommandConsole.System, token)));
+
         var service = new Command("service", "Run the daemon under the Windows service control manager (registered by install/install-windows.ps1).");
         service.SetAction((result, token) => ExchangeCommandLine.TryLocate(result, out var location)
             ? ServiceCommand.RunAsync(location, Console.Error, token)
@@ -37,12 +71,14 @@ internal static class OperatorVerbs
         root.Subcommands.Add(replay);
         root.Subcommands.Add(purge);
         root.Subcommands.Add(backup);
+        root.Subcommands.Add(backfill);
+        root.Subcommands.Add(resetWatermark);
     }
 
     /// <summary>What a verb may do to the staging store before its work.</summary>
     private enum StoreUse
     {
-        /// <summary>Create or migrate it (the verbs that write: replay, purge).</summary>
+        /// <summary>Create or migrate it (the verbs that write: replay, purge, backfill, reset-watermark).</summary>
         Migrate,
 
         /// <summary>Read an existing store at this build's schema version; create and migrate nothing (status).</summary>
@@ -53,7 +89,11 @@ internal static class OperatorVerbs
     }
 
     /// <summary>Validates the configuration, opens the staging store as <paramref name="use"/> allows, runs <paramref name="action"/> and closes the store.</summary>
-    private static async Task<int> WithStoreAsync(ParseResult result, StoreUse use, Func<ConfigLocation, LoadedConfiguration, IOperationsStore, Task<int>> action)
+    private static Task<int> WithStoreAsync(ParseResult result, StoreUse use, Func<ConfigLocation, LoadedConfiguration, IOperationsStore, Task<int>> action) =>
+        WithDatabaseAsync(result, use, (location, loaded, database) => action(location, loaded, new OperationsStore(database, TimeProvider.System)));
+
+    /// <summary>As <see cref="WithStoreAsync"/>, for the verbs that use more of the staging database than its operator store.</summary>
+    private static async Task<int> WithDatabaseAsync(ParseResult result, StoreUse use, Func<ConfigLocation, LoadedConfiguration, StagingDatabase, Task<int>> action)
     {
         if (!ExchangeCommandLine.TryLocate(result, out var location))
         {
@@ -98,7 +138,7 @@ internal static class OperatorVerbs
                 return ExchangeCommandLine.ExitSchema;
             }
 
-            return await action(location, loaded, new OperationsStore(database, TimeProvider.System)).ConfigureAwait(false);
+            return await action(location, loaded, database).ConfigureAwait(false);
         }
         catch (StagingSchemaException error)
         {

@@ -37,6 +37,7 @@ internal static class StatusCommand
             ? ["  nothing extracted yet"]
             : snapshot.Datasets.Select(d => string.Create(CultureInfo.InvariantCulture,
                 $"  {d.Dataset,-12} {d.LastSeq,8}  {(d.LastBatchAt is { } at ? Time(at) : "-"),-19} {d.RecentBatches,9} {d.RecentRows,7}  {d.Watermark ?? "(none)"}")));
+        lines.AddRange(snapshot.Datasets.Where(d => d.SchemaNote is not null).Select(d => $"  {d.Dataset}: source columns {(d.Stopped ? "" : "changed ")}{d.SchemaNote}"));
 
         lines.Add("");
         lines.Add("Insurers:                      backlog  acked  last poll");

@@ -1,14 +1,18 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
+using Exchange.Core.Staging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace Exchange.Host.Jobs;
 
-/// <summary>Runs one dataset's extraction. Thin: the work is in <see cref="ExtractionEngine"/>.</summary>
+/// <summary>
+/// Runs one dataset's extraction, holding the dataset's lease (an operator's backfill or watermark reset holds it too).
+/// Thin: the work is in <see cref="ExtractionEngine"/>.
+/// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMonitor<ScheduleOptions> schedule, ILogger<ExtractionJob> logger) : IJob
+internal sealed partial class ExtractionJob(ExtractionEngine engine, DatasetLeases leases, IOptionsMonitor<ScheduleOptions> schedule, ILogger<ExtractionJob> logger) : IJob
 {
     public const string DatasetKey = "dataset";
 
@@ -29,6 +33,14 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMon
 
         try
         {
+            var lease = await leases.TryTakeAsync(name, cancellationToken).ConfigureAwait(false);
+            if (lease is null)
+            {
+                LogLeaseHeld(logger, name);
+                return;
+            }
+
+            await using var held = lease.ConfigureAwait(false);
             var result = await engine.RunAsync(dataset, cancellationToken).ConfigureAwait(false);
             // One line per run that moved data or hit a conflict; quiet runs and closed gates stay out of the log (the gate logs its own transitions).
             if (result.Rows > 0 || result.StopReason == ExtractionStopReason.WatermarkConflict)
@@ -56,6 +68,9 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, IOptionsMon
 
     [LoggerMessage(2003, LogLevel.Error, "Extraction {Dataset} failed, retried at a later trigger: {Reason}")]
     private static partial void LogFailed(ILogger logger, Exception error, string dataset, string reason);
+
+    [LoggerMessage(2007, LogLevel.Information, "Extraction {Dataset} skipped: an operator command (backfill or reset-watermark) holds the dataset; the next trigger tries again.")]
+    private static partial void LogLeaseHeld(ILogger logger, string dataset);
 
     [LoggerMessage(2004, LogLevel.Warning, "Extraction job for dataset {Dataset} fired, but the dataset is no longer in schedule.json.")]
     private static partial void LogDatasetGone(ILogger logger, string dataset);

@@ -200,10 +200,10 @@ public static class StatusPage
 
     private static void AppendDatasets(StringBuilder html, OperatorSnapshot snapshot)
     {
-        html.Append("<h2>Datasets</h2><table id=\"datasets\"><tr><th>dataset</th><th>last batch</th><th>stored at</th><th>batches last hour</th><th>rows last hour</th><th>batches kept</th><th>watermark</th></tr>");
+        html.Append("<h2>Datasets</h2><table id=\"datasets\"><tr><th>dataset</th><th>last batch</th><th>stored at</th><th>batches last hour</th><th>rows last hour</th><th>batches kept</th><th>watermark</th><th>source columns</th></tr>");
         if (snapshot.Datasets.Count == 0)
         {
-            html.Append("<tr><td colspan=\"7\" class=\"muted\">Nothing extracted yet.</td></tr>");
+            html.Append("<tr><td colspan=\"8\" class=\"muted\">Nothing extracted yet.</td></tr>");
         }
 
         foreach (var d in snapshot.Datasets)
@@ -211,11 +211,16 @@ public static class StatusPage
             // Masked before it is shortened: a cut could leave too few digits of a number for the masker to see it.
             var watermark = IdentityNumber.MaskWithin(d.Watermark ?? "(none)");
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(d.Dataset)}</td><td class=\"n\">{d.LastSeq}</td><td>{(d.LastBatchAt is { } at ? Time(at) : "-")}</td><td class=\"n\">{d.RecentBatches}</td><td class=\"n\">{d.RecentRows}</td><td class=\"n\">{d.StoredBatches}</td><td class=\"muted\" title=\"{E(watermark)}\">{E(Shorten(watermark, 48))}</td></tr>");
+                $"<tr><td>{E(d.Dataset)}</td><td class=\"n\">{d.LastSeq}</td><td>{(d.LastBatchAt is { } at ? Time(at) : "-")}</td><td class=\"n\">{d.RecentBatches}</td><td class=\"n\">{d.RecentRows}</td><td class=\"n\">{d.StoredBatches}</td><td class=\"muted\" title=\"{E(watermark)}\">{E(Shorten(watermark, 48))}</td>{SchemaCell(d)}</tr>");
         }
 
         html.Append("</table>");
     }
+
+    // A stopped dataset in red; the last change seen otherwise; unchanged columns as a dash.
+    private static string SchemaCell(DatasetStatus d) => d.SchemaNote is null
+        ? "<td class=\"schema muted\">-</td>"
+        : $"<td class=\"schema{(d.Stopped ? " schema-stopped warn" : " schema-changed")}\">{E(IdentityNumber.MaskWithin(d.SchemaNote))}</td>";
 
     private static void AppendHorizons(StringBuilder html, IReadOnlyList<DatasetHorizon> horizons)
     {

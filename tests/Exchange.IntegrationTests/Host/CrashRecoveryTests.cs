@@ -66,7 +66,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         var state = await store.Batches.GetDatasetStateAsync(table, default);
         var watermark = Watermark.Parse(state.Watermark!);
-        var (watermarkTs, watermarkKey) = ((string)watermark.Timestamp, KeyOf(watermark.Key));
+        var (watermarkTs, watermarkKey) = ((string)watermark.Timestamp, KeyOf(watermark.Key!));
         var source = await SourceRowsAsync(table, keyColumn);
         var stagedSet = staged.ToHashSet();
         var upToWatermark = source.Where(r => Compare(r, (watermarkKey, watermarkTs)) <= 0).ToList();

@@ -2,6 +2,7 @@ using Exchange.Core.Configuration;
 using Exchange.Core.Extraction;
 using Exchange.Core.Load;
 using Exchange.Core.Sources;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Exchange.IntegrationTests.Infrastructure;
@@ -10,7 +11,7 @@ namespace Exchange.IntegrationTests.Infrastructure;
 public static class PostgresSourceEngine
 {
     /// <summary>An engine reading <paramref name="sourceConnectionString"/> into a migrated SQLite store at <paramref name="stagingFile"/>.</summary>
-    public static (ExtractionEngine Engine, TestStaging Staging) Create(string sourceConnectionString, string stagingFile)
+    public static (ExtractionEngine Engine, TestStaging Staging) Create(string sourceConnectionString, string stagingFile, ILogger<ExtractionEngine>? logger = null)
     {
         var options = new ExchangeOptions
         {
@@ -20,6 +21,6 @@ public static class PostgresSourceEngine
         staging.MigrateAsync(default).GetAwaiter().GetResult();
         var connector = new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(options));
         var retry = new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance);
-        return (new ExtractionEngine(staging.Batches, new AlwaysOpenLoadGate(), connector, retry, TimeProvider.System, NullLogger<ExtractionEngine>.Instance), staging);
+        return (new ExtractionEngine(staging.Batches, new AlwaysOpenLoadGate(), connector, retry, TimeProvider.System, logger ?? NullLogger<ExtractionEngine>.Instance), staging);
     }
 }
