@@ -220,7 +220,7 @@ public static class StatusPage
     // A stopped dataset in red; the last change seen otherwise; unchanged columns as a dash.
     private static string SchemaCell(DatasetStatus d) => d.SchemaNote is null
         ? "<td class=\"schema muted\">-</td>"
-        : $"<td class=\"schema{(d.Stopped ? " schema-stopped warn" : " schema-changed")}\">{E(IdentityNumber.MaskWithin(d.SchemaNote))}</td>";
+        : $"<td class=\"schema{(d.Stopped ? " schema-stopped warn" : " schema-changed")}\">{E(d.SchemaNote)}</td>";
 
     private static void AppendHorizons(StringBuilder html, IReadOnlyList<DatasetHorizon> horizons)
     {

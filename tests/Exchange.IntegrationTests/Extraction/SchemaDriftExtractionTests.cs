@@ -52,7 +52,7 @@ public sealed class SchemaDriftExtractionTests(PostgresCluster cluster) : IDispo
         Assert.Equal(ExtractionStopReason.CaughtUp, (await engine.RunAsync(dataset, default)).StopReason);
 
         var logged = Assert.Single(_logs.Lines, l => l.Contains("the source's columns changed", StringComparison.Ordinal));
-        Assert.Contains("column(s) removed: aae022 (numeric(14,2))", logged, StringComparison.Ordinal);
+        Assert.Contains("column(s) removed: aae022 (numeric", logged, StringComparison.Ordinal);
         Assert.Equal(1, drift.Of(SchemaDrift.ColumnRemoved));
         var status = Assert.Single(await staging.Operations.GetDatasetStatusAsync(DateTimeOffset.UnixEpoch, default), d => d.Dataset == dataset.Name);
         Assert.Contains("column(s) removed: aae022", status.SchemaNote, StringComparison.Ordinal);

@@ -45,6 +45,28 @@ public sealed class StatusPageTests
     }
 
     [Fact]
+    public void Render_DatasetRows_ShowTheLastColumnChange_AndAStopInRed()
+    {
+        var model = Model([]);
+        var html = StatusPage.Render(model with
+        {
+            Snapshot = model.Snapshot with
+            {
+                Datasets =
+                [
+                    new DatasetStatus("AC01", "w1", 3, Now, 3, 3, 30, "2026-11-22 11:00:00 UTC: column(s) added: aac003 (text)"),
+                    new DatasetStatus("AC43", "w2", 9, Now, 9, 0, 0, SchemaDrift.StoppedPrefix + "the key column 'aaz223' of dataset 'AC43' changed type from bigint to text"),
+                    new DatasetStatus("KC24", "w3", 1, Now, 1, 0, 0),
+                ],
+            },
+        });
+
+        Assert.Contains("<td class=\"schema schema-changed\">2026-11-22 11:00:00 UTC: column(s) added: aac003 (text)</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"schema schema-stopped warn\">stopped: the key column &#39;aaz223&#39; of dataset &#39;AC43&#39; changed type from bigint to text</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"schema muted\">-</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_HorizonTable_NamesTheBlockingSession_AndShowsRisksAndRefusals()
     {
         var open = new OpenTransaction("4711", "sicp", "monthly-posting", Now.AddHours(-7));
