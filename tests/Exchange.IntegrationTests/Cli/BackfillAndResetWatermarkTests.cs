@@ -4,6 +4,8 @@ using Exchange.Core.Extraction;
 using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Npgsql;
+using HostCli = Exchange.Host.Cli;
+using HostConfig = Exchange.Host.Configuration;
 
 namespace Exchange.IntegrationTests.Cli;
 
@@ -113,6 +115,41 @@ public sealed class BackfillAndResetWatermarkTests(PostgresCluster cluster) : ID
         Assert.Equal(before, await staging.Batches.GetDatasetStateAsync("AC43", default));
     }
 
+    [PostgresFact]
+    public async Task ResetWatermark_OnPostgresStaging_WaitsForNoOtherNode_AndMovesOnlyOnceConfirmed()
+    {
+        var source = await cluster.CreateDatabaseAsync("reset");
+        var stagingConnection = await cluster.CreateDatabaseAsync("staging");
+        PostgresSourceConfig.Apply(_config, source, 100, TimeSpan.FromSeconds(1));
+        _config.Exchange["Staging"] = new System.Text.Json.Nodes.JsonObject { ["Provider"] = "postgres", ["ConnectionString"] = stagingConnection };
+        var loaded = HostConfig.ExchangeConfiguration.Load(HostConfig.ConfigLocation.Find(_config.Write()));
+        await using var staging = TestStaging.Postgres(stagingConnection, TimeProvider.System);
+        await staging.MigrateAsync(default);
+        var stored = Watermark.Create(new DateTime(2026, 11, 1, 8, 3, 20), 1000L).ToText();
+        await staging.Batches.AppendBatchAsync(new NewBatch("AC43", 1, "jsonl+gzip", [1], new string('a', 64), null, stored, BatchOrigin.Extracted), default);
+
+        // Another node's extraction run holds the dataset: its own connection to the store, its own session.
+        await using (var otherNode = new PostgresStagingDatabase(stagingConnection, TimeProvider.System))
+        {
+            await using var held = await new DatasetLeases(otherNode).TryTakeAsync("AC43", default);
+            Assert.NotNull(held);
+            var (refused, _, refusedError) = await ResetInProcessAsync(loaded, staging, "yes");
+            Assert.Equal(1, refused);
+            Assert.Contains("Dataset 'AC43' is held by another process or node", refusedError, StringComparison.Ordinal);
+        }
+
+        var (declined, prompt, declinedError) = await ResetInProcessAsync(loaded, staging, "no");
+        Assert.Equal(1, declined);
+        Assert.Contains("Move the watermark back? Type 'yes' to confirm:", prompt, StringComparison.Ordinal);
+        Assert.Contains("Not confirmed (answer was 'no', 'yes' confirms). Nothing was changed.", declinedError, StringComparison.Ordinal);
+        Assert.Equal(stored, (await staging.Batches.GetDatasetStateAsync("AC43", default)).Watermark);
+
+        var (confirmed, _, _) = await ResetInProcessAsync(loaded, staging, "yes");
+        Assert.Equal(0, confirmed);
+        Assert.Equal(Watermark.After(new DateTime(2026, 11, 1, 8, 1, 0)).ToText(), (await staging.Batches.GetDatasetStateAsync("AC43", default)).Watermark);
+        Assert.Single(await staging.ReadAuditAsync(DateTimeOffset.UnixEpoch, 10, default), a => a.Operation == "ResetWatermark");
+    }
+
     [Fact]
     public async Task BadValues_AreRefused_NamingTheValueAndWhatIsAccepted()
     {
@@ -157,6 +194,16 @@ public sealed class BackfillAndResetWatermarkTests(PostgresCluster cluster) : ID
         var (engine, staging) = PostgresSourceEngine.Create(source, StagingFile);
         Assert.Equal(1000, (await engine.RunAsync(Dataset, default)).Rows);
         return (source, staging, engine);
+    }
+
+    // The command line's own code in this process, on a terminal that answers the prompt with `answer`.
+    private static async Task<(int Exit, string Output, string Error)> ResetInProcessAsync(HostConfig.LoadedConfiguration loaded, TestStaging staging, string answer)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await HostCli.ResetWatermarkCommand.RunAsync(
+            loaded, staging.Database, "AC43", "2026-11-01T08:01:00+08:00", yes: false, new HostCli.CommandConsole(new StringReader(answer + "\n"), output, error, Interactive: true), default);
+        return (exit, output.ToString(), error.ToString());
     }
 
     private static async Task<List<long>> KeysAsync(string source, string where)

@@ -30,6 +30,57 @@ public abstract class StagingStoreContract
     }
 
     [Fact]
+    public async Task AppendBatch_OfABackfill_NeitherChecksNorMovesTheWatermark_ButTakesTheNextSeq()
+    {
+        var store = await CreateStoreAsync();
+        await AppendChainAsync(store, "AC01", 2);
+
+        var header = await store.Batches.AppendBatchAsync(Batch("AC01", "range-start", "range-end", origin: BatchOrigin.Backfill), default);
+
+        Assert.Equal(3, header.Seq);
+        Assert.Equal(new DatasetState("AC01", "w2", 3), await store.Batches.GetDatasetStateAsync("AC01", default));
+        Assert.Equal(4, (await store.Batches.AppendBatchAsync(Batch("AC01", "w2", "w3"), default)).Seq);
+    }
+
+    [Fact]
+    public async Task RecordSchema_KeepsTheColumnsWhenGivenNone_ReplacesTheNote_AndTheStatusShowsIt()
+    {
+        var store = await CreateStoreAsync();
+        await AppendChainAsync(store, "AC01", 1);
+
+        await store.Batches.RecordSchemaAsync("AC01", "[{\"Name\":\"aaz223\",\"Type\":\"bigint\"}]", null, default);
+        await store.Batches.RecordSchemaAsync("AC01", null, "stopped: the key column 'aaz223' changed type", default);
+        await store.Batches.RecordSchemaAsync("KC24", "[]", "first run", default);
+
+        Assert.Equal(
+            new DatasetState("AC01", "w1", 1, "[{\"Name\":\"aaz223\",\"Type\":\"bigint\"}]", "stopped: the key column 'aaz223' changed type"),
+            await store.Batches.GetDatasetStateAsync("AC01", default));
+        Assert.Equal(new DatasetState("KC24", null, 0, "[]", "first run"), await store.Batches.GetDatasetStateAsync("KC24", default));
+        var status = await store.Operations.GetDatasetStatusAsync(Clock.GetUtcNow().AddHours(-1), default);
+        Assert.True(status.Single(d => d.Dataset == "AC01").Stopped);
+        Assert.False(status.Single(d => d.Dataset == "KC24").Stopped);
+    }
+
+    [Fact]
+    public async Task DatasetLease_IsRefusedWhileHeld_OnePerDataset_AndFreeAgainOnceReleased()
+    {
+        var store = await CreateStoreAsync();
+        var leases = new DatasetLeases(store.Database);
+
+        var held = await leases.TryTakeAsync("AC01", default);
+        Assert.NotNull(held);
+        Assert.Null(await leases.TryTakeAsync("AC01", default));
+        var other = await leases.TryTakeAsync("AC02", default);
+        Assert.NotNull(other);
+        await other.DisposeAsync();
+        await held.DisposeAsync();
+
+        var again = await leases.TryTakeAsync("AC01", default);
+        Assert.NotNull(again);
+        await again.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsTheVersion()
     {
         var store = await CreateStoreAsync();
