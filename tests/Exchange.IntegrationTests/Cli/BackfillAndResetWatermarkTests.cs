@@ -150,6 +150,27 @@ public sealed class BackfillAndResetWatermarkTests(PostgresCluster cluster) : ID
         Assert.Single(await staging.ReadAuditAsync(DateTimeOffset.UnixEpoch, 10, default), a => a.Operation == "ResetWatermark");
     }
 
+    [PostgresFact]
+    public async Task TheDaemon_SkipsADatasetWhileAnOperatorCommandHoldsIt_AndExtractsItOnceReleased()
+    {
+        var source = await cluster.CreateDatabaseAsync("held");
+        await PostgresSourceConfig.CreateTableAsync(source, 500);
+        PostgresSourceConfig.Apply(_config, source, 100, TimeSpan.FromMilliseconds(200));
+        var configDirectory = _config.Write();
+        await using var staging = TestStaging.Sqlite($"Data Source={StagingFile}", TimeProvider.System);
+        var lease = await new DatasetLeases(staging.Database).TryTakeAsync("AC43", default);
+        Assert.NotNull(lease);
+
+        await using var daemon = ExchangeProcess.Start("run", "--config", configDirectory);
+        await daemon.WaitForLineAsync("Extraction AC43 skipped: an operator command (backfill or reset-watermark) holds the dataset", Timeout);
+        Assert.Equal(0, await StagedRows.ScalarAsync(StagingFile, "SELECT COUNT(*) FROM batches WHERE dataset = $d", "AC43"));
+
+        await lease.DisposeAsync();
+        await Host.PostgresSourceDaemonTests.WaitForAsync(
+            async () => await StagedRows.ScalarAsync(StagingFile, "SELECT COALESCE(SUM(row_count), 0) FROM batches WHERE dataset = $d", "AC43") == 500, "the 500 rows", daemon);
+        Assert.Equal(0, await daemon.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
     [Fact]
     public async Task BadValues_AreRefused_NamingTheValueAndWhatIsAccepted()
     {
