@@ -41,6 +41,18 @@ public sealed class OperatorVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_ShowsWhyADatasetIsStopped_ForAChangedKeyColumn()
+    {
+        var store = await PrepareStoreAsync(TimeProvider.System, 1);
+        await store.Batches.RecordSchemaAsync("AC01", "[]", "stopped: the key column 'aaz223' of dataset 'AC01' changed type from bigint to text", default);
+
+        await using var status = ExchangeProcess.Start("status", "--config", _config.ConfigDirectory);
+
+        Assert.Equal(0, await status.WaitForExitAsync(Timeout));
+        Assert.Contains("  AC01: source columns stopped: the key column 'aaz223' of dataset 'AC01' changed type from bigint to text", status.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_MovesTheCursorBack_AndRecordsWhoDidIt()
     {
         var store = await PrepareStoreAsync(TimeProvider.System, 5);
