@@ -1,0 +1,27 @@
+-- Limits that the nodes sharing this store enforce together, so that a load balancer spreading one insurer's calls over
+-- several nodes gives it no more than one node would. Each check is one INSERT ... ON CONFLICT ... DO UPDATE ... WHERE
+-- statement on one row (PostgreSQL staging only: a SQLite store has one node, which keeps these in memory).
+
+-- The decoded wsse:Nonce bytes of accepted PasswordDigest tokens, per principal, until expires_at (twice the replay
+-- window). An expired row is reused in place; the nodes delete expired rows in bulk now and then (by expires_at).
+CREATE TABLE used_nonces (
+    principal  text        NOT NULL,
+    nonce      bytea       NOT NULL,
+    expires_at timestamptz NOT NULL,
+    PRIMARY KEY (principal, nonce)
+);
+CREATE INDEX ix_used_nonces_expires_at ON used_nonces (expires_at);
+
+-- Each principal's last answered Poll, and the one before it so that a poll the store could not answer is taken back.
+CREATE TABLE poll_pacing (
+    principal        text        NOT NULL PRIMARY KEY,
+    last_poll_at     timestamptz NOT NULL,
+    previous_poll_at timestamptz
+);
+
+-- Each principal's token bucket (Exchange:Security:RateLimit): the tokens left when it was last refilled.
+CREATE TABLE rate_buckets (
+    principal   text             NOT NULL PRIMARY KEY,
+    tokens      double precision NOT NULL,
+    refilled_at timestamptz      NOT NULL
+);
