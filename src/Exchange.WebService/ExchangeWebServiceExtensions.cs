@@ -24,7 +24,8 @@ public static class ExchangeWebServiceExtensions
     /// <summary>
     /// Registers the SOAP service, authentication and delivery. The host registers the staging store's contracts
     /// (<c>AddStagingStore</c>), <see cref="TimeProvider"/> and <c>IOptions&lt;ExchangeOptions&gt;</c>. The nonce store, the
-    /// poll pacer and the rate limit are kept in this node's memory unless the host registered shared ones before.
+    /// poll pacer and the rate limit are kept in this node's memory unless the host registered shared ones before, and the
+    /// failed-authentication throttle counts in memory only unless the host registered an <see cref="IFailedAuthenticationCount"/>.
     /// </summary>
     public static IServiceCollection AddExchangeWebService(this IServiceCollection services)
     {
@@ -67,7 +68,9 @@ public static class ExchangeWebServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PutResponseOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PushBatchOperation>());
         services.TryAddSingleton(sp => new FailedAuthenticationThrottle(
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute,
+            sp.GetService<IFailedAuthenticationCount>()));
         services.TryAddSingleton<AuditTrail>();
         services.TryAddSingleton<IAuditBacklog>(sp => sp.GetRequiredService<AuditTrail>());
         services.TryAddSingleton(sp => new StrangerAudit(

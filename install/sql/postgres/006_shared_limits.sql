@@ -25,3 +25,13 @@ CREATE TABLE rate_buckets (
     tokens      double precision NOT NULL,
     refilled_at timestamptz      NOT NULL
 );
+
+-- Failed authentications per remote address and minute, over all nodes: written only when an authentication fails, so a
+-- node refuses an address unchecked once the nodes together counted its allowance. Past minutes are deleted now and then.
+CREATE TABLE failed_authentications (
+    address      text        NOT NULL,
+    window_start timestamptz NOT NULL,
+    failures     integer     NOT NULL,
+    PRIMARY KEY (address, window_start)
+);
+CREATE INDEX ix_failed_authentications_window ON failed_authentications (window_start);

@@ -8,8 +8,9 @@ namespace Exchange.Host.Composition;
 
 /// <summary>
 /// The limits every node must enforce together. With PostgreSQL staging (several nodes may share the store, see
-/// <see cref="SchedulerRegistration.IsClustered"/>) the digest nonces, poll pacing and per-principal rate limit live in
-/// the store; with SQLite staging (one node) they stay in memory, as <c>AddExchangeWebService</c> registers them.
+/// <see cref="SchedulerRegistration.IsClustered"/>) the digest nonces, poll pacing, per-principal rate limit and the SOAP
+/// endpoint's failed-authentication counts live in the store; with SQLite staging (one node) they stay in memory, as
+/// <c>AddExchangeWebService</c> registers them.
 /// </summary>
 internal static class SharedLimitsRegistration
 {
@@ -25,6 +26,7 @@ internal static class SharedLimitsRegistration
         services.AddSingleton<INonceStore>(sp => new PostgresNonceStore(Postgres(sp), sp.GetRequiredService<TimeProvider>(), security.ReplayWindow));
         services.AddSingleton<IPollPacer>(sp => new PostgresPollPacer(Postgres(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IPrincipalRateLimit>(sp => new PostgresRateLimiter(Postgres(sp), sp.GetRequiredService<TimeProvider>(), security.RateLimit));
+        services.AddSingleton<IFailedAuthenticationCount>(sp => new PostgresFailedAuthenticationCount(Postgres(sp)));
         return services;
     }
 

@@ -137,7 +137,7 @@ internal sealed class SoapEndpoint
             }
             catch (ExchangeFaultException ex) when (ex.Code == ExchangeFaultCode.AuthFailed)
             {
-                _failedAuthentications.Failed(remote);
+                await _failedAuthentications.FailedAsync(remote, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
 
@@ -167,7 +167,7 @@ internal sealed class SoapEndpoint
                 }
                 catch (ExchangeFaultException)
                 {
-                    _failedAuthentications.Failed(remote);
+                    await _failedAuthentications.FailedAsync(remote, CancellationToken.None).ConfigureAwait(false);
                     throw;
                 }
 
