@@ -1,29 +1,26 @@
 using Exchange.Core.Delivery;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 
 namespace Exchange.IntegrationTests.Delivery;
 
 /// <summary>The poll pacer of several nodes on one PostgreSQL staging store: the contract, shared by two instances.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresPollPacerTests(PostgresCluster cluster) : PollPacerContract, IAsyncLifetime
+public sealed class PostgresPollPacerTests : PollPacerContract, IAsyncLifetime
 {
-    private readonly List<PostgresStagingDatabase> _databases = [];
-    private string _connectionString = "";
+    private readonly SharedStagingStore _store;
 
-    protected override async Task<IPollPacer> CreateAsync()
+    public PostgresPollPacerTests(PostgresCluster cluster)
     {
-        _connectionString = await cluster.CreateDatabaseAsync("pacing");
-        var database = Track(new PostgresStagingDatabase(_connectionString, Clock));
-        await database.MigrateAsync(default);
-        return new PostgresPollPacer(database, Clock);
+        _store = new SharedStagingStore(cluster, Clock);
     }
+
+    protected override async Task<IPollPacer> CreateAsync() => new PostgresPollPacer(await _store.CreateAsync("pacing"), Clock);
 
     [PostgresFact]
     public async Task APollOnOneNode_MakesAPollOnAnotherWithinTheInterval_PollTooSoon()
     {
         var nodeA = await CreateAsync();
-        var nodeB = new PostgresPollPacer(Track(new PostgresStagingDatabase(_connectionString, Clock)), Clock);
+        var nodeB = new PostgresPollPacer(_store.Node(), Clock);
         var insurer = Insurer("insurer-a");
         await nodeA.BeginAsync(insurer, default);
         Clock.Advance(TimeSpan.FromSeconds(12));
@@ -37,7 +34,7 @@ public sealed class PostgresPollPacerTests(PostgresCluster cluster) : PollPacerC
     [PostgresFact]
     public async Task PollsSentToTwoNodesAtOnce_LetExactlyOneThrough()
     {
-        var nodes = new IPollPacer[] { await CreateAsync(), new PostgresPollPacer(Track(new PostgresStagingDatabase(_connectionString, Clock)), Clock) };
+        var nodes = new IPollPacer[] { await CreateAsync(), new PostgresPollPacer(_store.Node(), Clock) };
         var insurer = Insurer("insurer-a");
         for (var round = 0; round < 10; round++)
         {
@@ -58,19 +55,7 @@ public sealed class PostgresPollPacerTests(PostgresCluster cluster) : PollPacerC
         }
     }
 
-    private PostgresStagingDatabase Track(PostgresStagingDatabase database)
-    {
-        _databases.Add(database);
-        return database;
-    }
-
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _store.DisposeAsync().AsTask();
 }

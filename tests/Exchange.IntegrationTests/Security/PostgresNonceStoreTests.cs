@@ -1,25 +1,27 @@
 using System.Security.Cryptography;
 using Exchange.Core.Security;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
-using Npgsql;
 
 namespace Exchange.IntegrationTests.Security;
 
 /// <summary>The nonce store of several nodes on one PostgreSQL staging store: the contract, shared by two instances.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresNonceStoreTests(PostgresCluster cluster) : NonceStoreContract, IAsyncLifetime
+public sealed class PostgresNonceStoreTests : NonceStoreContract, IAsyncLifetime
 {
-    private readonly List<PostgresStagingDatabase> _databases = [];
-    private string _connectionString = "";
+    private readonly SharedStagingStore _store;
 
-    protected override async Task<INonceStore> CreateAsync() => new PostgresNonceStore(await DatabaseAsync(), Clock, Window);
+    public PostgresNonceStoreTests(PostgresCluster cluster)
+    {
+        _store = new SharedStagingStore(cluster, Clock);
+    }
+
+    protected override async Task<INonceStore> CreateAsync() => new PostgresNonceStore(await _store.CreateAsync("nonces"), Clock, Window);
 
     [PostgresFact]
     public async Task ANonceUsedOnOneNode_IsRefusedOnAnother()
     {
         var nodeA = await CreateAsync();
-        var nodeB = new PostgresNonceStore(await SecondConnectionAsync(), Clock, Window);
+        var nodeB = new PostgresNonceStore(_store.Node(), Clock, Window);
         var nonce = RandomNumberGenerator.GetBytes(16);
 
         Assert.Equal(NonceUse.Recorded, await nodeA.TryUseAsync("insurer-a", nonce, default));
@@ -29,7 +31,7 @@ public sealed class PostgresNonceStoreTests(PostgresCluster cluster) : NonceStor
     [PostgresFact]
     public async Task OneNonceSentToTwoNodesAtOnce_IsRecordedExactlyOnce()
     {
-        var nodes = new INonceStore[] { await CreateAsync(), new PostgresNonceStore(await SecondConnectionAsync(), Clock, Window) };
+        var nodes = new INonceStore[] { await CreateAsync(), new PostgresNonceStore(_store.Node(), Clock, Window) };
         for (var round = 0; round < 20; round++)
         {
             var nonce = RandomNumberGenerator.GetBytes(16);
@@ -47,47 +49,16 @@ public sealed class PostgresNonceStoreTests(PostgresCluster cluster) : NonceStor
             await store.TryUseAsync("insurer-a", RandomNumberGenerator.GetBytes(16), default);
         }
 
-        Assert.Equal(50, await CountAsync());
+        Assert.Equal(50, await _store.CountAsync("used_nonces"));
 
         // The first call after both the nonces' lifetime and the purge interval deletes them before recording its own.
         Clock.Advance(Window + Window + PostgresNonceStore.PurgeEvery);
         await store.TryUseAsync("insurer-a", RandomNumberGenerator.GetBytes(16), default);
 
-        Assert.Equal(1, await CountAsync());
-    }
-
-    private async Task<PostgresStagingDatabase> DatabaseAsync()
-    {
-        _connectionString = await cluster.CreateDatabaseAsync("nonces");
-        var database = new PostgresStagingDatabase(_connectionString, Clock);
-        _databases.Add(database);
-        await database.MigrateAsync(default);
-        return database;
-    }
-
-    // Another node: its own data source on the same store.
-    private Task<PostgresStagingDatabase> SecondConnectionAsync()
-    {
-        var database = new PostgresStagingDatabase(_connectionString, Clock);
-        _databases.Add(database);
-        return Task.FromResult(database);
-    }
-
-    private async Task<long> CountAsync()
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT COUNT(*) FROM used_nonces", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
+        Assert.Equal(1, await _store.CountAsync("used_nonces"));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _store.DisposeAsync().AsTask();
 }

@@ -1,26 +1,28 @@
 using Exchange.Core.Configuration;
 using Exchange.Core.Security;
-using Exchange.Core.Staging;
 using Exchange.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
-using Npgsql;
 
 namespace Exchange.IntegrationTests.Security;
 
 /// <summary>The per-principal token bucket of several nodes on one PostgreSQL staging store.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresRateLimiterTests(PostgresCluster cluster) : IAsyncLifetime
+public sealed class PostgresRateLimiterTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 6, 1, 2, 3, TimeSpan.Zero));
-    private readonly List<PostgresStagingDatabase> _databases = [];
-    private string _connectionString = "";
+    private readonly SharedStagingStore _store;
+
+    public PostgresRateLimiterTests(PostgresCluster cluster)
+    {
+        _store = new SharedStagingStore(cluster, _clock);
+    }
 
     [PostgresFact]
     public async Task TheNodesTogether_AdmitTheBurst_ThenOneCallPerToken()
     {
         var limits = new RateLimitOptions { PermitsPerSecond = 2, Burst = 5 };
-        var nodeA = new PostgresRateLimiter(await DatabaseAsync(), _clock, limits);
-        var nodeB = new PostgresRateLimiter(Node(), _clock, limits);
+        var nodeA = new PostgresRateLimiter(await _store.CreateAsync("rate"), _clock, limits);
+        var nodeB = new PostgresRateLimiter(_store.Node(), _clock, limits);
 
         var waits = new List<int>();
         for (var i = 0; i < 8; i++)
@@ -51,8 +53,8 @@ public sealed class PostgresRateLimiterTests(PostgresCluster cluster) : IAsyncLi
     public async Task ANodeWhoseClockIsBehind_RefillsNothing_RatherThanTakingTokensBack()
     {
         var limits = new RateLimitOptions { PermitsPerSecond = 1, Burst = 1 };
-        var ahead = new PostgresRateLimiter(await DatabaseAsync(), _clock, limits);
-        var behind = new PostgresRateLimiter(Node(), new FakeTimeProvider(_clock.GetUtcNow() - TimeSpan.FromSeconds(5)), limits);
+        var ahead = new PostgresRateLimiter(await _store.CreateAsync("rate"), _clock, limits);
+        var behind = new PostgresRateLimiter(_store.Node(), new FakeTimeProvider(_clock.GetUtcNow() - TimeSpan.FromSeconds(5)), limits);
 
         Assert.Equal(0, await ahead.SecondsToWaitAsync("insurer-a", default));
         Assert.Equal(1, await behind.SecondsToWaitAsync("insurer-a", default));
@@ -63,42 +65,17 @@ public sealed class PostgresRateLimiterTests(PostgresCluster cluster) : IAsyncLi
     [PostgresFact]
     public async Task WithoutALimit_TheStoreIsNotAsked()
     {
-        var unlimited = new PostgresRateLimiter(await DatabaseAsync(), _clock, new RateLimitOptions { PermitsPerSecond = 0 });
+        var unlimited = new PostgresRateLimiter(await _store.CreateAsync("rate"), _clock, new RateLimitOptions { PermitsPerSecond = 0 });
 
         for (var i = 0; i < 100; i++)
         {
             Assert.Equal(0, await unlimited.SecondsToWaitAsync("insurer-a", default));
         }
 
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT COUNT(*) FROM rate_buckets", connection);
-        Assert.Equal(0L, await command.ExecuteScalarAsync());
-    }
-
-    private async Task<PostgresStagingDatabase> DatabaseAsync()
-    {
-        _connectionString = await cluster.CreateDatabaseAsync("rate");
-        var database = Node();
-        await database.MigrateAsync(default);
-        return database;
-    }
-
-    // Another node: its own data source on the same store.
-    private PostgresStagingDatabase Node()
-    {
-        var database = new PostgresStagingDatabase(_connectionString, _clock);
-        _databases.Add(database);
-        return database;
+        Assert.Equal(0L, await _store.CountAsync("rate_buckets"));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _store.DisposeAsync().AsTask();
 }
