@@ -64,6 +64,7 @@ internal static class ExchangeApplication
         services.AddHostedService<DatasetScheduler>();
         services.AddExchangeRequests();
 
+        services.AddExchangeSharedLimits(options);
         services.AddExchangeWebService();
         builder.AddExchangeWebSecurity(location, options);
         services.AddExchangeOperator(service, SchedulerRegistration.IsClustered(options));

@@ -23,7 +23,9 @@ public static class ExchangeWebServiceExtensions
 
     /// <summary>
     /// Registers the SOAP service, authentication and delivery. The host registers the staging store's contracts
-    /// (<c>AddStagingStore</c>), <see cref="TimeProvider"/> and <c>IOptions&lt;ExchangeOptions&gt;</c>.
+    /// (<c>AddStagingStore</c>), <see cref="TimeProvider"/> and <c>IOptions&lt;ExchangeOptions&gt;</c>. The nonce store, the
+    /// poll pacer and the rate limit are kept in this node's memory unless the host registered shared ones before, and the
+    /// failed-authentication throttle counts in memory only unless the host registered an <see cref="IFailedAuthenticationCount"/>.
     /// </summary>
     public static IServiceCollection AddExchangeWebService(this IServiceCollection services)
     {
@@ -39,9 +41,9 @@ public static class ExchangeWebServiceExtensions
             sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.ConcurrentPasswordChecks));
         services.TryAddSingleton(sp => new DeliveryService(sp.GetRequiredService<IBatchStore>(), sp.GetRequiredService<IOptions<ServiceOptions>>().Value.Web.MaxBatchesPerPoll));
         services.TryAddSingleton<PushService>();
-        services.TryAddSingleton<PollPacer>();
+        services.TryAddSingleton<IPollPacer, PollPacer>();
         services.TryAddSingleton(sp => new DigestSecrets(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.DigestSecrets));
-        services.TryAddSingleton(sp =>
+        services.TryAddSingleton<INonceStore>(sp =>
         {
             var security = sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security;
             var bound = NonceReplayCache.BoundFor(security.ReplayWindow, security.RateLimit.PermitsPerSecond, security.RateLimit.Burst);
@@ -50,11 +52,11 @@ public static class ExchangeWebServiceExtensions
         services.TryAddSingleton(sp => new DigestAuthenticator(
             sp.GetRequiredService<PrincipalRegistry>(),
             sp.GetRequiredService<DigestSecrets>(),
-            sp.GetRequiredService<NonceReplayCache>(),
+            sp.GetRequiredService<INonceStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.ReplayWindow));
         services.TryAddSingleton(sp => new ClientCertificateMap(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.Tls.ClientCertificates));
-        services.TryAddSingleton(sp => new PrincipalRateLimiter(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit));
+        services.TryAddSingleton<IPrincipalRateLimit>(sp => new PrincipalRateLimiter(sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit));
         services.TryAddSingleton<SoapContract>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PollOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, FetchBatchOperation>());
@@ -66,7 +68,9 @@ public static class ExchangeWebServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PutResponseOperation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISoapOperation, PushBatchOperation>());
         services.TryAddSingleton(sp => new FailedAuthenticationThrottle(
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute,
+            sp.GetService<IFailedAuthenticationCount>()));
         services.TryAddSingleton<AuditTrail>();
         services.TryAddSingleton<IAuditBacklog>(sp => sp.GetRequiredService<AuditTrail>());
         services.TryAddSingleton(sp => new StrangerAudit(

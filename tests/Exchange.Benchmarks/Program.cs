@@ -6,6 +6,7 @@ using Exchange.Benchmarks;
 // exchange-bench naive <source-connection-string> <seconds>
 // exchange-bench xmin-scan <source-connection-string> <table-rows>
 // exchange-bench soap-pipeline <nlog.config> [callers] [seconds per round] [rounds] [batches] [payload bytes]
+// exchange-bench shared-limits <postgres-staging-connection-string> [calls] [callers]
 return args switch
 {
     ["extract", var source, var stagingProvider, var staging, var expected] =>
@@ -22,11 +23,16 @@ return args switch
             rest.Length > 2 ? int.Parse(rest[2], CultureInfo.InvariantCulture) : 4,
             rest.Length > 3 ? int.Parse(rest[3], CultureInfo.InvariantCulture) : 1,
             rest.Length > 4 ? int.Parse(rest[4], CultureInfo.InvariantCulture) : 1000),
+    ["shared-limits", var staging, .. var rest] =>
+        await SharedLimits.RunAsync(
+            staging,
+            rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 5000,
+            rest.Length > 1 ? int.Parse(rest[1], CultureInfo.InvariantCulture) : 16),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: exchange-bench extract <source-cs> <sqlite|postgres> <staging-cs> <expected-rows> | naive <source-cs> <seconds> | xmin-scan <source-cs> <table-rows> | soap-pipeline <nlog.config> [callers] [seconds] [rounds] [batches] [payload bytes]");
+    Console.Error.WriteLine("usage: exchange-bench extract <source-cs> <sqlite|postgres> <staging-cs> <expected-rows> | naive <source-cs> <seconds> | xmin-scan <source-cs> <table-rows> | soap-pipeline <nlog.config> [callers] [seconds] [rounds] [batches] [payload bytes] | shared-limits <postgres-staging-cs> [calls] [callers]");
     return 2;
 }

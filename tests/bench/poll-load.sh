@@ -6,7 +6,9 @@
 # the worst round's. Prints requests/s and p50/p99 per round and target; the last line is:
 #   poll-load poll_rps_ratio=<poll rps / bare rps> poll_p99_ms=<ms> fetch_mb_s=<MB/s>
 # Options (environment): CONNECTIONS (64), THREADS (2), ROUNDS (3), DURATION (5s per round and target; FetchBatch runs
-# one round of twice that), BATCH_ROWS (2000 rows in the fetched batch).
+# one round of twice that), BATCH_ROWS (2000 rows in the fetched batch), STAGING (sqlite, or postgres: a throwaway
+# PostgreSQL server, where the limits are shared through the store), PERMITS_PER_SECOND (0: no per-principal rate limit;
+# set it high, e.g. 1000000, to time the rate limit's check on every call without refusing any).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,6 +17,8 @@ threads="${THREADS:-2}"
 rounds="${ROUNDS:-3}"
 duration="${DURATION:-5s}"
 batch_rows="${BATCH_ROWS:-2000}"
+staging="${STAGING:-sqlite}"
+permits="${PERMITS_PER_SECOND:-0}"
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "poll-load: installing wrk"
@@ -31,9 +35,18 @@ work="$(mktemp -d /tmp/exchange-bench.XXXXXX)"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  if [ "$staging" = postgres ]; then stop_pg; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+staging_cs=""
+if [ "$staging" = postgres ]; then
+  source "$here/lib.sh"
+  chmod 755 "$work"
+  start_pg "$work/pg"
+  createdb staging
+  staging_cs="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=staging"
+fi
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'; }
 wait_up() { for _ in $(seq 1 120); do curl -sS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done; echo "poll-load: $1 did not come up"; exit 1; }
 
@@ -46,7 +59,7 @@ operator_port="$(free_port)"
 mkdir -p "$work/config"
 cp "$root/config/nlog.config" "$root/config/appsettings.json" "$work/config/"
 echo '{ "Datasets": [] }' > "$work/config/schedule.json"
-HASH="$hash" PORT="$port" OPERATOR_PORT="$operator_port" USER_NAME="$user" SOURCE_NAME="$source_user" node -e '
+HASH="$hash" PORT="$port" OPERATOR_PORT="$operator_port" USER_NAME="$user" SOURCE_NAME="$source_user" STAGING_CS="$staging_cs" PERMITS="$permits" node -e '
   const fs = require("fs"); const f = process.argv[1]; const s = JSON.parse(fs.readFileSync(f, "utf8")); const e = process.env;
   s.Exchange.Web.Urls = `http://127.0.0.1:${e.PORT}`;
   if (s.Exchange.Operator) s.Exchange.Operator.Urls = `http://127.0.0.1:${e.OPERATOR_PORT}`;
@@ -55,7 +68,8 @@ HASH="$hash" PORT="$port" OPERATOR_PORT="$operator_port" USER_NAME="$user" SOURC
   s.Exchange.Principals = [
     { Name: e.USER_NAME, Role: "insurer", PasswordHash: e.HASH, Datasets: ["BX01"], FunctionCodes: [], MinPollInterval: "00:00:00" },
     { Name: e.SOURCE_NAME, Role: "source", PasswordHash: e.HASH, Datasets: ["BX01"], FunctionCodes: [], MinPollInterval: "00:00:00" } ];
-  s.Exchange.Security = { RateLimit: { PermitsPerSecond: 0 } };
+  s.Exchange.Security = { RateLimit: { PermitsPerSecond: Number(e.PERMITS), Burst: Math.max(40, Number(e.PERMITS)) } };
+  if (e.STAGING_CS) s.Exchange.Staging = { Provider: "postgres", ConnectionString: e.STAGING_CS };
   fs.writeFileSync(f, JSON.stringify(s, null, 2));' "$work/config/appsettings.json"
 
 (cd "$work" && exec dotnet "$dll" run --config "$work/config") >"$work/daemon.log" 2>&1 &
@@ -111,7 +125,7 @@ run() { # $1 name, $2 url, $3 lua, $4 duration
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 seconds_of() { local d="$1"; case "$d" in *m) echo $(( ${d%m} * 60 ));; *s) echo "${d%s}";; *) echo "$d";; esac; }
 
-echo "poll-load: $connections connections, $threads threads, $rounds rounds of $duration per target, batch of $batch_rows rows; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "poll-load: $staging staging, rate limit $permits/s, $connections connections, $threads threads, $rounds rounds of $duration per target, batch of $batch_rows rows; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run warmup "$service" "$work/poll.lua" 10s 2>/dev/null >/dev/null
 run warmup-bare "http://127.0.0.1:$bare_port/ExchangeService" "$work/poll.lua" 5s 2>/dev/null >/dev/null
 bare_requests=0; bare_seconds=0; poll_requests=0; poll_seconds=0; poll_p99=0; bad=""

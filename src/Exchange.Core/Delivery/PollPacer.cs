@@ -4,10 +4,10 @@ using Exchange.Core.Security;
 namespace Exchange.Core.Delivery;
 
 /// <summary>
-/// Enforces each principal's agreed minimum poll interval: a poll sooner than agreed is refused with <c>PollTooSoon</c>
-/// and the seconds to wait. Only polls that were answered count.
+/// Enforces each principal's agreed minimum poll interval in this node's memory: a poll sooner than agreed is refused
+/// with <c>PollTooSoon</c> and the seconds to wait. Only polls that were answered count.
 /// </summary>
-public sealed class PollPacer
+public sealed class PollPacer : IPollPacer
 {
     // Pollers on a fixed timer arrive a little early now and then (clock jitter, network): that is not polling too soon.
     private static readonly TimeSpan MaxTolerance = TimeSpan.FromSeconds(1);
@@ -34,10 +34,19 @@ public sealed class PollPacer
             return 0;
         }
 
-        var tolerance = TimeSpan.FromTicks(Math.Min(minInterval.Ticks / 10, MaxTolerance.Ticks));
-        var allowedAt = previous + minInterval - tolerance;
-        return now >= allowedAt ? 0 : (int)Math.Ceiling((previous + minInterval - now).TotalSeconds);
+        return now >= previous + Gap(minInterval) ? 0 : (int)Math.Ceiling((previous + minInterval - now).TotalSeconds);
     }
+
+    /// <summary>The least time between two polls that is let through: the interval less a tenth of it, at most one second.</summary>
+    internal static TimeSpan Gap(TimeSpan minInterval) => minInterval - TimeSpan.FromTicks(Math.Min(minInterval.Ticks / 10, MaxTolerance.Ticks));
+
+    /// <summary>The <c>PollTooSoon</c> fault for a poll <paramref name="wait"/> seconds too soon.</summary>
+    internal static ExchangeFaultException TooSoon(Principal principal, int wait) => new(
+        ExchangeFaultCode.PollTooSoon,
+        $"'{principal.Name}' may poll every {principal.MinPollInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s as agreed; poll again in {wait} s.")
+    {
+        RetryAfterSeconds = wait,
+    };
 
     /// <summary>Starts a poll for <paramref name="principal"/>: returns a token to pass to <see cref="Abandon"/> if the poll is not answered.</summary>
     /// <exception cref="ExchangeFaultException"><c>PollTooSoon</c> naming the interval and the seconds to wait.</exception>
@@ -51,17 +60,22 @@ public sealed class PollPacer
             var wait = SecondsToWait(principal.MinPollInterval, last, now);
             if (wait > 0)
             {
-                throw new ExchangeFaultException(
-                    ExchangeFaultCode.PollTooSoon,
-                    $"'{principal.Name}' may poll every {principal.MinPollInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s as agreed; poll again in {wait} s.")
-                {
-                    RetryAfterSeconds = wait,
-                };
+                throw TooSoon(principal, wait);
             }
 
             _lastPoll[principal.Name] = now;
             return new PollTicket(principal.Name, last, now);
         }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<PollTicket> BeginAsync(Principal principal, CancellationToken cancellationToken) => new(Begin(principal));
+
+    /// <inheritdoc />
+    public ValueTask AbandonAsync(PollTicket ticket, CancellationToken cancellationToken)
+    {
+        Abandon(ticket);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Forgets a poll that was not answered (a store failure), so the caller may retry at once.</summary>
@@ -84,6 +98,3 @@ public sealed class PollPacer
         }
     }
 }
-
-/// <summary>A poll that was let through: whose, when, and the poll before it.</summary>
-public sealed record PollTicket(string Principal, DateTimeOffset? Previous, DateTimeOffset At);

@@ -36,12 +36,12 @@ public sealed class DigestAuthenticator
 
     private readonly PrincipalRegistry _registry;
     private readonly DigestSecrets _secrets;
-    private readonly NonceReplayCache _nonces;
+    private readonly INonceStore _nonces;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _window;
 
     /// <summary>Creates the authenticator.</summary>
-    public DigestAuthenticator(PrincipalRegistry registry, DigestSecrets secrets, NonceReplayCache nonces, TimeProvider timeProvider, TimeSpan window)
+    public DigestAuthenticator(PrincipalRegistry registry, DigestSecrets secrets, INonceStore nonces, TimeProvider timeProvider, TimeSpan window)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(secrets);
@@ -73,7 +73,7 @@ public sealed class DigestAuthenticator
 
     /// <summary>
     /// Checks a token's Created, nonce and digest without recording the nonce: <see cref="DigestOutcome.Accepted"/> here
-    /// means "verified"; the caller records the nonce with <see cref="UseNonce"/> once it admits the call (after the
+    /// means "verified"; the caller records the nonce with <see cref="UseNonceAsync"/> once it admits the call (after the
     /// principal's rate limit), so calls refused before that never fill the replay cache.
     /// </summary>
     public DigestCheck Verify(string name, string nonceBase64, string created, string digest)
@@ -120,10 +120,10 @@ public sealed class DigestAuthenticator
 
     /// <summary>
     /// Records the nonce of a verified token: <see cref="DigestOutcome.Accepted"/> the first time,
-    /// <see cref="DigestOutcome.Replayed"/> when it was used before within the window, <see cref="DigestOutcome.TooManyNonces"/>
-    /// when the principal has as many live nonces as the cache may hold.
+    /// <see cref="DigestOutcome.Replayed"/> when it was used before within the window (on any node sharing the nonce store),
+    /// <see cref="DigestOutcome.TooManyNonces"/> when the principal has as many live nonces as the store may hold.
     /// </summary>
-    public DigestOutcome UseNonce(DigestCheck verified)
+    public async ValueTask<DigestOutcome> UseNonceAsync(DigestCheck verified, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(verified);
         if (verified.Outcome != DigestOutcome.Accepted || verified.Principal is null || verified.Nonce is null)
@@ -131,25 +131,12 @@ public sealed class DigestAuthenticator
             throw new ArgumentException($"Only a verified token's nonce is recorded; this check ended {verified.Outcome}.", nameof(verified));
         }
 
-        return _nonces.TryUse(verified.Principal.Name, verified.Nonce) switch
+        return await _nonces.TryUseAsync(verified.Principal.Name, verified.Nonce, cancellationToken).ConfigureAwait(false) switch
         {
             NonceUse.Recorded => DigestOutcome.Accepted,
             NonceUse.Replayed => DigestOutcome.Replayed,
             _ => DigestOutcome.TooManyNonces,
         };
-    }
-
-    /// <summary>Verifies a token and records its nonce (<see cref="Verify"/> then <see cref="UseNonce"/>).</summary>
-    public (DigestOutcome Outcome, Principal? Principal) Authenticate(string name, string nonceBase64, string created, string digest)
-    {
-        var check = Verify(name, nonceBase64, created, digest);
-        if (check.Outcome != DigestOutcome.Accepted)
-        {
-            return (check.Outcome, null);
-        }
-
-        var used = UseNonce(check);
-        return used == DigestOutcome.Accepted ? (used, check.Principal) : (used, null);
     }
 }
 

@@ -24,7 +24,7 @@ public enum NonceUse
 /// of the queue (each entry is dropped once, so O(1) amortised), never a scan of the whole cache. A principal whose set is
 /// full of live nonces is refused rather than forgetting one early: forgetting would let that nonce be replayed.
 /// </remarks>
-public sealed class NonceReplayCache
+public sealed class NonceReplayCache : INonceStore
 {
     private readonly ConcurrentDictionary<string, PrincipalNonces> _byPrincipal = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
@@ -71,6 +71,9 @@ public sealed class NonceReplayCache
         var nonces = _byPrincipal.GetOrAdd(principal, _ => new PrincipalNonces());
         return nonces.TryUse(Convert.ToBase64String(nonce), now, now + _lifetime, _maxPerPrincipal);
     }
+
+    /// <inheritdoc />
+    public ValueTask<NonceUse> TryUseAsync(string principal, byte[] nonce, CancellationToken cancellationToken) => new(TryUse(principal, nonce));
 
     private sealed class PrincipalNonces
     {

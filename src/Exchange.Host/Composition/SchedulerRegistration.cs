@@ -53,6 +53,6 @@ internal static class SchedulerRegistration
         return services;
     }
 
-    /// <summary>Whether the nodes share the scheduler (PostgreSQL staging).</summary>
+    /// <summary>Whether several nodes may share the store, and so the scheduler and the limits (PostgreSQL staging).</summary>
     public static bool IsClustered(ExchangeOptions options) => options.Staging.Provider == "postgres";
 }

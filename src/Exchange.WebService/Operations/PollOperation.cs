@@ -9,7 +9,7 @@ using Exchange.WebService.Soap;
 namespace Exchange.WebService.Operations;
 
 /// <summary><c>Poll</c>: the headers of unacknowledged batches.</summary>
-internal sealed class PollOperation(DeliveryService delivery, RequestService requests, PollPacer pacer) : ISoapOperation
+internal sealed class PollOperation(DeliveryService delivery, RequestService requests, IPollPacer pacer) : ISoapOperation
 {
     // Answered requests listed per poll; the rest follow once these are read with GetResponse.
     private const int MaxCompletedPerPoll = 100;
@@ -25,7 +25,7 @@ internal sealed class PollOperation(DeliveryService delivery, RequestService req
     {
         var dataset = ContractXml.Text(request, "Dataset");
         var max = ContractXml.Text(request, "MaxBatches") is { } text ? XmlConvert.ToInt32(text) : (int?)null;
-        var ticket = pacer.Begin(principal);
+        var ticket = await pacer.BeginAsync(principal, cancellationToken).ConfigureAwait(false);
         PollResult result;
         try
         {
@@ -34,8 +34,8 @@ internal sealed class PollOperation(DeliveryService delivery, RequestService req
         }
         catch
         {
-            // A poll that was not answered does not count against the interval.
-            pacer.Abandon(ticket);
+            // A poll that was not answered does not count against the interval (taken back even when the caller went away).
+            await pacer.AbandonAsync(ticket, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 

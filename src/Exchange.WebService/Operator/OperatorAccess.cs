@@ -114,7 +114,7 @@ public sealed partial class OperatorAccess
 
         if (name is null)
         {
-            _throttle.Failed(remote);
+            await _throttle.FailedAsync(remote, CancellationToken.None).ConfigureAwait(false);
             LogLoginFailed(_logger, remote, path.Value ?? "");
             await ChallengeAsync(context, "The operator user name or password is wrong.\n").ConfigureAwait(false);
             return;

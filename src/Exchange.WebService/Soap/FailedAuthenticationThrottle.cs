@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Exchange.Core.Security;
 
 namespace Exchange.WebService.Soap;
 
@@ -12,6 +13,9 @@ namespace Exchange.WebService.Soap;
 /// whole when the next window starts, never swept entry by entry. A window holds at most <see cref="MaxAddresses"/>
 /// addresses; failures from further addresses in that window share one overflow counter with the same allowance, so a
 /// flood from many addresses cannot grow memory without bound (it can only make those extra addresses wait together).
+/// With a shared count (several nodes on one store) each failure is also counted there, and the node takes the nodes'
+/// total as its own: an address is refused everywhere once it failed its allowance anywhere, give or take one failure
+/// per node (a node learns the total at the next failure it sees).
 /// </remarks>
 internal sealed class FailedAuthenticationThrottle
 {
@@ -22,14 +26,19 @@ internal sealed class FailedAuthenticationThrottle
 
     private readonly TimeProvider _timeProvider;
     private readonly int _perMinute;
+    private readonly IFailedAuthenticationCount? _shared;
     private volatile Generation _current;
 
-    /// <summary>Allows <paramref name="perMinute"/> failures per address per minute; 0 switches the throttle off.</summary>
-    public FailedAuthenticationThrottle(TimeProvider timeProvider, int perMinute)
+    /// <summary>
+    /// Allows <paramref name="perMinute"/> failures per address per minute; 0 switches the throttle off. With
+    /// <paramref name="shared"/>, the failures are counted over the nodes that share it.
+    /// </summary>
+    public FailedAuthenticationThrottle(TimeProvider timeProvider, int perMinute, IFailedAuthenticationCount? shared = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
         _perMinute = perMinute;
+        _shared = shared;
         _current = new Generation(WindowStart(timeProvider.GetUtcNow()));
     }
 
@@ -57,14 +66,23 @@ internal sealed class FailedAuthenticationThrottle
     }
 
     /// <summary>Counts one failed authentication from <paramref name="address"/>.</summary>
-    public void Failed(string address)
+    public async ValueTask FailedAsync(string address, CancellationToken cancellationToken)
     {
         if (_perMinute <= 0)
         {
             return;
         }
 
-        Current(_timeProvider.GetUtcNow()).Fail(address);
+        var generation = Current(_timeProvider.GetUtcNow());
+        var counter = generation.Fail(address);
+        if (_shared is not null)
+        {
+            var total = await _shared.AddFailureAsync(address, generation.Start, cancellationToken).ConfigureAwait(false);
+            int seen;
+            while ((seen = Volatile.Read(ref counter.Value)) < total && Interlocked.CompareExchange(ref counter.Value, total, seen) != seen)
+            {
+            }
+        }
     }
 
     private static DateTimeOffset WindowStart(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero);
@@ -100,7 +118,8 @@ internal sealed class FailedAuthenticationThrottle
             : Count >= MaxAddresses ? Volatile.Read(ref _overflow.Value)
             : 0;
 
-        public void Fail(string address)
+        // Counts a failure; returns the counter it went to.
+        public StrongBox<int> Fail(string address)
         {
             if (!_byAddress.TryGetValue(address, out var counter))
             {
@@ -120,6 +139,7 @@ internal sealed class FailedAuthenticationThrottle
             }
 
             Interlocked.Increment(ref counter.Value);
+            return counter;
         }
     }
 }

@@ -1,13 +1,14 @@
 using System.Threading.RateLimiting;
 using Exchange.Core.Configuration;
+using Exchange.Core.Security;
 
 namespace Exchange.WebService.Soap;
 
 /// <summary>
 /// A token bucket per principal (System.Threading.RateLimiting, as ASP.NET Core's rate limiting uses): a principal that
-/// calls faster than <see cref="RateLimitOptions.PermitsPerSecond"/> beyond its burst is told to wait.
+/// calls faster than <see cref="RateLimitOptions.PermitsPerSecond"/> beyond its burst is told to wait. Kept in this node's memory.
 /// </summary>
-internal sealed class PrincipalRateLimiter : IDisposable
+internal sealed class PrincipalRateLimiter : IPrincipalRateLimit, IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _limiter;
 
@@ -32,7 +33,7 @@ internal sealed class PrincipalRateLimiter : IDisposable
     }
 
     /// <summary>0 when <paramref name="principal"/> may call now; otherwise the whole seconds to wait (at least 1).</summary>
-    public int SecondsToWait(string principal)
+    private int SecondsToWait(string principal)
     {
         if (_limiter is null)
         {
@@ -47,6 +48,9 @@ internal sealed class PrincipalRateLimiter : IDisposable
 
         return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
     }
+
+    /// <inheritdoc />
+    public ValueTask<int> SecondsToWaitAsync(string principal, CancellationToken cancellationToken) => new(SecondsToWait(principal));
 
     /// <inheritdoc />
     public void Dispose() => _limiter?.Dispose();

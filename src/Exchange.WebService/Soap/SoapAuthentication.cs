@@ -25,7 +25,7 @@ internal sealed class SoapAuthentication(
 
     /// <summary>
     /// The principal of a call (client certificate, WS-Security <c>UsernameToken</c> or HTTP Basic) and, for a
-    /// <c>PasswordDigest</c> token, its verified check, whose nonce the caller records with <see cref="UseNonce"/> once the
+    /// <c>PasswordDigest</c> token, its verified check, whose nonce the caller records with <see cref="UseNonceAsync"/> once the
     /// principal's rate limit admitted the call.
     /// </summary>
     /// <exception cref="ExchangeFaultException"><c>AuthFailed</c> naming what was wrong; <c>Unavailable</c> when no password check could start.</exception>
@@ -97,10 +97,11 @@ internal sealed class SoapAuthentication(
 
     /// <summary>Records the nonce of a verified digest token.</summary>
     /// <exception cref="ExchangeFaultException"><c>AuthFailed</c> for a replayed nonce or a principal with as many live nonces as it may have.</exception>
-    public void UseNonce(DigestCheck digest, string remote)
+    public async Task UseNonceAsync(DigestCheck digest, string remote, CancellationToken cancellationToken)
     {
+        var outcome = await digestAuthenticator.UseNonceAsync(digest, cancellationToken).ConfigureAwait(false);
         var window = ReplayWindowMinutes;
-        switch (digestAuthenticator.UseNonce(digest))
+        switch (outcome)
         {
             case DigestOutcome.Accepted:
                 return;

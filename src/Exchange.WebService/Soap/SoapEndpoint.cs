@@ -29,7 +29,7 @@ internal sealed class SoapEndpoint
 
     private readonly SoapContract _contract;
     private readonly SoapAuthentication _authentication;
-    private readonly PrincipalRateLimiter _rateLimiter;
+    private readonly IPrincipalRateLimit _rateLimiter;
     private readonly FailedAuthenticationThrottle _failedAuthentications;
     private readonly AuditTrail _auditTrail;
     private readonly StrangerAudit _strangers;
@@ -43,7 +43,7 @@ internal sealed class SoapEndpoint
     public SoapEndpoint(
         SoapContract contract,
         SoapAuthentication authentication,
-        PrincipalRateLimiter rateLimiter,
+        IPrincipalRateLimit rateLimiter,
         FailedAuthenticationThrottle failedAuthentications,
         IEnumerable<ISoapOperation> operations,
         AuditTrail auditTrail,
@@ -137,7 +137,7 @@ internal sealed class SoapEndpoint
             }
             catch (ExchangeFaultException ex) when (ex.Code == ExchangeFaultCode.AuthFailed)
             {
-                _failedAuthentications.Failed(remote);
+                await _failedAuthentications.FailedAsync(remote, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
 
@@ -146,7 +146,7 @@ internal sealed class SoapEndpoint
                 principalName = principal.Name;
             }
 
-            var wait = _rateLimiter.SecondsToWait(principal.Name);
+            var wait = await _rateLimiter.SecondsToWaitAsync(principal.Name, context.RequestAborted).ConfigureAwait(false);
             if (wait > 0)
             {
                 throw new SoapProtocolException(new SoapFault(
@@ -163,11 +163,11 @@ internal sealed class SoapEndpoint
                 // Until it is, the caller is not authenticated: a replay is audited (and throttled) as a stranger's call.
                 try
                 {
-                    _authentication.UseNonce(digest, remote);
+                    await _authentication.UseNonceAsync(digest, remote, context.RequestAborted).ConfigureAwait(false);
                 }
                 catch (ExchangeFaultException)
                 {
-                    _failedAuthentications.Failed(remote);
+                    await _failedAuthentications.FailedAsync(remote, CancellationToken.None).ConfigureAwait(false);
                     throw;
                 }
 

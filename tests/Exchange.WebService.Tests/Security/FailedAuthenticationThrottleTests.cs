@@ -43,16 +43,16 @@ public sealed class FailedAuthenticationThrottleTests
     }
 
     [Fact]
-    public void ANewMinute_DropsTheWholeTable_InsteadOfSweepingIt()
+    public async Task ANewMinute_DropsTheWholeTable_InsteadOfSweepingIt()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
         var throttle = new FailedAuthenticationThrottle(time, perMinute: 2);
         for (var i = 0; i < 5_000; i++)
         {
-            throttle.Failed($"198.51.{i / 256}.{i % 256}");
+            await throttle.FailedAsync($"198.51.{i / 256}.{i % 256}", default);
         }
 
-        throttle.Failed("198.51.0.0");
+        await throttle.FailedAsync("198.51.0.0", default);
         Assert.Equal(5_000, throttle.TrackedAddresses);
         Assert.Equal(60, throttle.SecondsToWait("198.51.0.0"));
 
@@ -63,19 +63,19 @@ public sealed class FailedAuthenticationThrottleTests
     }
 
     [Fact]
-    public void AddressesBeyondTheTableSize_ShareOneAllowance()
+    public async Task AddressesBeyondTheTableSize_ShareOneAllowance()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
         var throttle = new FailedAuthenticationThrottle(time, perMinute: 3);
         for (var i = 0; i < FailedAuthenticationThrottle.MaxAddresses; i++)
         {
-            throttle.Failed(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await throttle.FailedAsync(i.ToString(System.Globalization.CultureInfo.InvariantCulture), default);
         }
 
-        throttle.Failed("overflow-1");
-        throttle.Failed("overflow-2");
+        await throttle.FailedAsync("overflow-1", default);
+        await throttle.FailedAsync("overflow-2", default);
         Assert.Equal(0, throttle.SecondsToWait("overflow-3"));
-        throttle.Failed("overflow-3");
+        await throttle.FailedAsync("overflow-3", default);
 
         Assert.Equal(FailedAuthenticationThrottle.MaxAddresses, throttle.TrackedAddresses);
         Assert.True(throttle.SecondsToWait("overflow-4") > 0);

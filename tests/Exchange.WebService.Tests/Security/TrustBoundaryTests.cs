@@ -101,7 +101,7 @@ public sealed class TrustBoundaryTests
             o.Security.RateLimit.PermitsPerSecond = 1;
             o.Security.RateLimit.Burst = 1;
         });
-        var nonces = host.Service<NonceReplayCache>();
+        var nonces = (NonceReplayCache)host.Service<INonceStore>();
         (await host.PostRawAsync(Envelopes.Of(Envelopes.Soap11, "<x:Poll/>", Envelopes.DigestToken(DigestInsurer, DigestSecret, host.Time.GetUtcNow())), "text/xml")).Ok("PollResponse");
         var second = Envelopes.Of(Envelopes.Soap11, "<x:Poll/>", Envelopes.DigestToken(DigestInsurer, DigestSecret, host.Time.GetUtcNow()));
 
