@@ -231,7 +231,11 @@ for round in $(seq 1 "$KILLS"); do
   sleep "$rest"
 done
 
-# The end: the writer stops, the last rows are staged, the client drains.
+# The end: once another node has staged a batch after each kill (or 30 s have passed), the writer stops, the last rows
+# are staged, the client drains.
+KILL_VALUES=$(awk '{printf "%s(%s, to_timestamp(%s))", (NR>1?",":""), "'"'"'" $1 "'"'"'", $2}' "$WORK/kills")
+untaken() { psql -Atq -d staging -c "SELECT count(*) FROM (VALUES $KILL_VALUES) AS k(node, at) WHERE NOT EXISTS (SELECT 1 FROM failover_staged_by s WHERE s.node <> k.node AND s.at > k.at)"; }
+for _ in $(seq 1 60); do [ "$(untaken)" = 0 ] && break; sleep 0.5; done
 kill -TERM "$WRITER"; wait "$WRITER" 2>/dev/null || true; WRITER=""
 # This session's own reads of ac43 are measured in its transaction and left out of the extraction's.
 read -r ROWS OWN_READS <<<"$(psql -Atq -F ' ' -d prod <<'SQL' | tail -1
@@ -257,9 +261,8 @@ sleep 1 # the stopped sessions' statistics reach pg_stat
 READS=$(psql -Atq -d prod -c "SELECT seq_tup_read + COALESCE(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relname = 'ac43'")
 psql -Atq -d prod -c "SELECT aaz223 FROM ac43" > "$WORK/source.keys"
 psql -Atq -d staging -c "SELECT encode(payload, 'hex') FROM batches WHERE dataset = 'AC43' ORDER BY seq" > "$WORK/staged.hex"
-KILL_VALUES=$(awk '{printf "%s(%s, to_timestamp(%s))", (NR>1?",":""), "'"'"'" $1 "'"'"'", $2}' "$WORK/kills")
 TAKEOVER=$(psql -Atq -d staging -c "SELECT COALESCE(max(t), -1) FROM (SELECT (SELECT EXTRACT(EPOCH FROM min(s.at) - k.at) FROM failover_staged_by s WHERE s.node <> k.node AND s.at > k.at) AS t FROM (VALUES $KILL_VALUES) AS k(node, at)) AS takeovers")
-UNTAKEN=$(psql -Atq -d staging -c "SELECT count(*) FROM (VALUES $KILL_VALUES) AS k(node, at) WHERE NOT EXISTS (SELECT 1 FROM failover_staged_by s WHERE s.node <> k.node AND s.at > k.at)")
+UNTAKEN=$(untaken)
 echo "failover: seconds from each kill to the next batch staged by another node: $(psql -Atq -d staging -c "SELECT string_agg(k.node || '=' || COALESCE(round((SELECT EXTRACT(EPOCH FROM min(s.at) - k.at) FROM failover_staged_by s WHERE s.node <> k.node AND s.at > k.at), 1)::text, 'never'), ' ' ORDER BY k.at) FROM (VALUES $KILL_VALUES) AS k(node, at)")"
 echo "failover: batches staged per node: $(psql -Atq -d staging -c "SELECT string_agg(node || '=' || n, ' ' ORDER BY node) FROM (SELECT node, count(*) AS n FROM failover_staged_by GROUP BY node) AS c")"
 
