@@ -94,6 +94,9 @@ public sealed partial class ExtractionEngine(
         }
 
         var source = sources.Describe(dataset.Source);
+
+        // From here to the run's end this node measures the source's load (with several nodes, only the node reading it does).
+        await using var attendance = gate.Attend(dataset.Source).ConfigureAwait(false);
         var state = await store.GetDatasetStateAsync(dataset.Name, cancellationToken).ConfigureAwait(false);
         var start = backfill is null ? state.Watermark : backfill.After;
         var run = new RunProgress(dataset.Name, start);

@@ -9,7 +9,8 @@ namespace Exchange.Core.Extraction;
 /// </summary>
 /// <remarks>
 /// The row limit is a parameter, not a literal, so that a changing chunk size reuses one statement (and one plan on
-/// Oracle and SQL Server). The redundant <c>ts &gt;= @ts</c> gives every planner a range seek on the (ts, key) index.
+/// Oracle and SQL Server). The redundant <c>ts &gt;= @ts</c> gives every planner a range seek on the (ts, key) index;
+/// PostgreSQL gets the row comparison <c>(ts, key) &gt; (@ts, @key)</c> instead (see <see cref="AfterWatermark"/>).
 /// </remarks>
 public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBound)
 {
@@ -54,12 +55,28 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         sql.Append($"{selectList} FROM {dialect.Quote(table)} WHERE ");
         if (hasLowerBound)
         {
-            sql.Append($"{ts} >= {p}{TimestampParameter} AND ({ts} > {p}{TimestampParameter} OR ({ts} = {p}{TimestampParameter} AND {key} > {p}{KeyParameter})) AND ");
+            sql.Append(AfterWatermark(dialect, ts, key)).Append(" AND ");
         }
 
         sql.Append($"{ts} <= {p}{UpperParameter} ORDER BY {ts}, {key}");
         // SQL Server's TOP is in the SELECT already.
         return new KeysetQuery(dialect, dialect == SqlDialect.SqlServer ? sql.ToString() : Limit(dialect, sql.ToString(), rowLimit), hasLowerBound);
+    }
+
+    /// <summary>The condition "after the watermark (ts, key)", per dialect.</summary>
+    /// <remarks>
+    /// The range seek of <c>ts &gt;= @ts</c> starts at the watermark's timestamp, so every row stamped with it up to the
+    /// watermark's key is fetched and filtered out again: each chunk re-read the rows sharing its predecessor's last
+    /// timestamp (all the rows of a source transaction that stamps them with its start). PostgreSQL's B-tree takes the row
+    /// comparison as the start of the index scan itself, so the scan starts just after the watermark. Oracle and SQL Server
+    /// have no row comparison.
+    /// </remarks>
+    private static string AfterWatermark(SqlDialect dialect, string ts, string key)
+    {
+        var p = dialect.ParameterPrefix();
+        return dialect == SqlDialect.Postgres
+            ? $"({ts}, {key}) > ({p}{TimestampParameter}, {p}{KeyParameter})"
+            : $"{ts} >= {p}{TimestampParameter} AND ({ts} > {p}{TimestampParameter} OR ({ts} = {p}{TimestampParameter} AND {key} > {p}{KeyParameter}))";
     }
 
     // The ordered query with its row limit: LIMIT, FETCH FIRST (Oracle 12c+), ROWNUM around it (Oracle 11g), or OFFSET/FETCH
@@ -102,7 +119,7 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
         var condition = new StringBuilder("(");
         if (hasLowerBound)
         {
-            condition.Append($"{ts} >= {p}{TimestampParameter} AND ({ts} > {p}{TimestampParameter} OR ({ts} = {p}{TimestampParameter} AND {key} > {p}{KeyParameter})) AND ");
+            condition.Append(AfterWatermark(dialect, ts, key)).Append(" AND ");
         }
 
         condition.Append($"{ts} <= {p}{UpperParameter})");

@@ -52,6 +52,49 @@ public static class GateTransitions
         return memory.State != GateState.Hibernating || memory.HibernateUntil is not { } until || now >= until;
     }
 
+    /// <summary>
+    /// How long a sample counts for a decision: two sample intervals and the slowest probe's timeout. A gate whose last
+    /// sample is older knows nothing of the source's load now (it was not sampled: outside a window, paused, or not read
+    /// by this node), so it must earn its reopening again from fresh samples.
+    /// </summary>
+    public static TimeSpan FreshFor(SourceLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return (2 * options.SampleInterval) + options.Probes.Select(p => p.Timeout).DefaultIfEmpty(TimeSpan.Zero).Max();
+    }
+
+    /// <summary>
+    /// The memory to decide on at <paramref name="now"/>: as it is while its last sample is fresh, or busy and counting
+    /// idle samples from zero once it is not. A hibernation is kept: it ends at its own time.
+    /// </summary>
+    /// <param name="memory">The state after the last sample.</param>
+    /// <param name="lastSample">When the last sample was taken; null before the first (the memory is then the initial one).</param>
+    /// <param name="now">The time of the decision or of the next sample.</param>
+    /// <param name="freshFor">How long a sample counts (<see cref="FreshFor"/>).</param>
+    public static GateMemory Expire(GateMemory memory, DateTimeOffset? lastSample, DateTimeOffset now, TimeSpan freshFor)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        return memory.State == GateState.Hibernating || lastSample is not { } last || now - last <= freshFor
+            ? memory
+            : new GateMemory(GateState.Busy, 0, null, $"no load sample since {last.ToString("O", CultureInfo.InvariantCulture)}: waiting for fresh samples");
+    }
+
+    /// <summary>
+    /// True while a busy gate is still only gathering samples (none fresh yet, none since a hibernation ended, or idle ones short of the reopening count),
+    /// as opposed to a gate that a reading found busy: a reader about to start waits for the former, not the latter.
+    /// </summary>
+    public static bool IsWarmingUp(GateMemory memory, DateTimeOffset? lastSample, DateTimeOffset now, TimeSpan freshFor)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        var current = Expire(memory, lastSample, now, freshFor);
+        return current.State switch
+        {
+            GateState.Hibernating => current.HibernateUntil is { } until && now >= until, // ended: no sample since
+            GateState.Busy => lastSample is null || !ReferenceEquals(current, memory) || current.IdleStreak > 0,
+            _ => false,
+        };
+    }
+
     /// <summary>The state after a sample of every probe.</summary>
     /// <param name="memory">The state before.</param>
     /// <param name="readings">One reading per probe (failed probes have no value).</param>

@@ -31,6 +31,33 @@ public interface ILoadGate
 
     /// <summary>A token cancelled when the source's gate starts hibernating: the chunk in flight is abandoned and read again later.</summary>
     CancellationToken HibernationToken(string source) => CancellationToken.None;
+
+    /// <summary>
+    /// Says that this node reads the source (an extraction or request run) until the returned value is disposed. A gate
+    /// that samples <see cref="LoadSampling.WhileReading"/> samples a source only while someone attends it; disposing the
+    /// last attendance waits for the sample in flight, so no probe of this node reaches the source after the run.
+    /// </summary>
+    IAsyncDisposable Attend(string source) => NoAttendance.Instance;
+
+    private sealed class NoAttendance : IAsyncDisposable
+    {
+        public static readonly NoAttendance Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>When a <see cref="LoadGate"/> samples its sources.</summary>
+public enum LoadSampling
+{
+    /// <summary>Every source all the time (one node: the gate is always ready, and the status page charts the load).</summary>
+    Continuous = 0,
+
+    /// <summary>
+    /// A source only while this node reads it (<see cref="ILoadGate.Attend"/>): with several nodes only the node running a
+    /// source's extraction measures it. A run first waits for the samples the gate needs to decide.
+    /// </summary>
+    WhileReading = 1,
 }
 
 /// <summary>

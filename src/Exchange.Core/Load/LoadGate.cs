@@ -7,15 +7,22 @@ namespace Exchange.Core.Load;
 /// <summary>
 /// The load gate of every source: probes sampled in the background (<see cref="RunAsync"/>), the calendar and the
 /// pause files checked on every <see cref="CheckAsync"/>. A source with no probes is not read unless it is marked
-/// <see cref="SourceLoadOptions.AllowUnmeasured"/>: if load cannot be measured, it does not read.
+/// <see cref="SourceLoadOptions.AllowUnmeasured"/>: if load cannot be measured, it does not read. A sample counts for
+/// <see cref="GateTransitions.FreshFor"/>; a gate without a fresh one is busy until fresh samples reopen it.
 /// </summary>
+/// <remarks>
+/// <see cref="LoadSampling.WhileReading"/> (several nodes) samples a source only while a run on this node attends it: a
+/// run's first <see cref="CheckAsync"/> waits for the samples the gate needs (at most <see cref="WarmUpLimit"/>), later
+/// ones answer at once.
+/// </remarks>
 public sealed partial class LoadGate(
     IOptionsMonitor<ScheduleOptions> schedule,
     IOptionsMonitor<ExchangeOptions> exchange,
     ILoadProbeFactory probes,
     ILoadSampleStore samples,
     TimeProvider timeProvider,
-    ILogger<LoadGate> logger) : ILoadGate
+    ILogger<LoadGate> logger,
+    LoadSampling sampling = LoadSampling.Continuous) : ILoadGate
 {
     /// <summary>How often <see cref="RunAsync"/> looks for sources due for a sample.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
@@ -31,9 +38,54 @@ public sealed partial class LoadGate(
     {
         var gate = GateFor(source);
         var (decision, cause) = Decide(source, gate);
+        if (sampling == LoadSampling.WhileReading && gate.Attended && IsWarmingUp(source, gate, decision))
+        {
+            (decision, cause) = await WarmUpAsync(source, gate, cancellationToken).ConfigureAwait(false);
+        }
+
         await PublishAsync(source, gate, decision, cause, cancellationToken).ConfigureAwait(false);
         return decision;
     }
+
+    /// <inheritdoc />
+    public IAsyncDisposable Attend(string source) => new Attendance(GateFor(source));
+
+    /// <summary>The longest a run waits for the gate's first decision: enough samples to reopen, each with its probes' timeout.</summary>
+    public static TimeSpan WarmUpLimit(SourceLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ((options.IdleSamplesToReopen + 1) * (options.SampleInterval + Tick)) + GateTransitions.FreshFor(options);
+    }
+
+    /// <summary>Waits, sample by sample, until the gate has decided (or <see cref="WarmUpLimit"/> has passed).</summary>
+    private async Task<(GateDecision Decision, ProbeReading? Cause)> WarmUpAsync(string source, SourceGate gate, CancellationToken cancellationToken)
+    {
+        var deadline = timeProvider.GetUtcNow() + (schedule.CurrentValue.Load.Sources.TryGetValue(source, out var options) ? WarmUpLimit(options) : TimeSpan.Zero);
+        while (true)
+        {
+            var sampled = gate.NextSample;
+            var (decision, cause) = Decide(source, gate);
+            var left = deadline - timeProvider.GetUtcNow();
+            if (!IsWarmingUp(source, gate, decision) || left <= TimeSpan.Zero)
+            {
+                return (decision, cause);
+            }
+
+            try
+            {
+                await sampled.WaitAsync(left, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Decided on what the gate has: busy.
+            }
+        }
+    }
+
+    private bool IsWarmingUp(string source, SourceGate gate, GateDecision decision) =>
+        decision.State == GateState.Busy
+        && schedule.CurrentValue.Load.Sources.TryGetValue(source, out var options)
+        && GateTransitions.IsWarmingUp(gate.Memory, gate.LastReading, timeProvider.GetUtcNow(), GateTransitions.FreshFor(options));
 
     /// <inheritdoc />
     public CancellationToken HibernationToken(string source) => GateFor(source).HibernationToken;
@@ -73,6 +125,17 @@ public sealed partial class LoadGate(
                 continue;
             }
 
+            if (sampling == LoadSampling.WhileReading)
+            {
+                if (gate.StartSampleIfAttended() is { } sampleDone)
+                {
+                    gate.LastSample = now;
+                    due.Add(SampleAndSignalAsync(source, gate, options, sampleDone, cancellationToken));
+                }
+
+                continue;
+            }
+
             gate.LastSample = now;
             due.Add(SampleAsync(source, gate, options, cancellationToken));
         }
@@ -80,15 +143,33 @@ public sealed partial class LoadGate(
         await Task.WhenAll(due).ConfigureAwait(false);
     }
 
+    private async Task SampleAndSignalAsync(string source, SourceGate gate, SourceLoadOptions options, TaskCompletionSource done, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SampleAsync(source, gate, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            done.TrySetResult();
+        }
+    }
+
     private async Task SampleAsync(string source, SourceGate gate, SourceLoadOptions options, CancellationToken cancellationToken)
     {
         var probeList = gate.ProbesFor(options, p => probes.Create(source, p));
         var readings = await Task.WhenAll(probeList.Select(p => ReadAsync(p.Probe, p.Options, cancellationToken))).ConfigureAwait(false);
         var now = timeProvider.GetUtcNow();
+        TaskCompletionSource sampled;
         lock (gate.Sync)
         {
-            gate.Memory = GateTransitions.Next(gate.Memory, readings, options.IdleSamplesToReopen, options.Hibernation, now);
+            var memory = GateTransitions.Expire(gate.Memory, gate.LastReading, gate.LastSample ?? now, GateTransitions.FreshFor(options));
+            gate.Memory = GateTransitions.Next(memory, readings, options.IdleSamplesToReopen, options.Hibernation, now);
+            gate.LastReading = gate.LastSample ?? now;
+            sampled = gate.SwapNextSample();
         }
+
+        sampled.TrySetResult();
 
         var (decision, cause) = Decide(source, gate);
         await PublishAsync(source, gate, decision, cause, cancellationToken).ConfigureAwait(false);
@@ -180,7 +261,7 @@ public sealed partial class LoadGate(
                 : (new GateDecision(GateState.Closed, "no probes configured: load cannot be measured, so the source is not read"), null);
         }
 
-        var memory = gate.Memory;
+        var memory = GateTransitions.Expire(gate.Memory, gate.LastReading, now, GateTransitions.FreshFor(options));
         if (memory.State == GateState.Hibernating && GateTransitions.MaySample(memory, now))
         {
             return (new GateDecision(GateState.Busy, "hibernation ended, waiting for idle samples"), null);
@@ -193,6 +274,12 @@ public sealed partial class LoadGate(
     {
         GateState? previous;
         CancellationTokenSource? inFlight = null;
+        if (sampling == LoadSampling.WhileReading && decision.State == GateState.Busy && IsWarmingUp(source, gate, decision))
+        {
+            // Every run starts without fresh samples: that is no transition worth a log line or a load_samples row.
+            return;
+        }
+
         lock (gate.Sync)
         {
             previous = gate.Published;
@@ -242,6 +329,26 @@ public sealed partial class LoadGate(
         }
     }
 
+    /// <summary>One run's attendance of a source; disposing it waits for this node's last sample of the source to end.</summary>
+    private sealed class Attendance : IAsyncDisposable
+    {
+        private SourceGate? _gate;
+
+        public Attendance(SourceGate gate)
+        {
+            _gate = gate;
+            gate.Enter();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _gate, null) is { } gate)
+            {
+                await gate.Leave().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Load gate of source {Source}: {From} -> {To}: {Reason}")]
     private static partial void LogTransition(ILogger logger, string source, string from, GateState to, string reason);
 
@@ -255,6 +362,9 @@ public sealed partial class LoadGate(
     private sealed class SourceGate
     {
         private CancellationTokenSource _hibernation = new();
+        private TaskCompletionSource _nextSample = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Task _sampleInFlight = Task.CompletedTask;
+        private int _attendants;
         private SourceLoadOptions? _probesBuiltFor;
         private IReadOnlyList<(ILoadProbe Probe, ProbeOptions Options)> _probes = [];
 
@@ -262,7 +372,35 @@ public sealed partial class LoadGate(
 
         public GateMemory Memory { get; set; } = GateMemory.Initial;
 
+        /// <summary>When the last sample was started (it is due again one interval later).</summary>
         public DateTimeOffset? LastSample { get; set; }
+
+        /// <summary>When the sample that <see cref="Memory"/> last took in was started.</summary>
+        public DateTimeOffset? LastReading { get; set; }
+
+        /// <summary>Completed after the next sample has been taken in.</summary>
+        public Task NextSample
+        {
+            get
+            {
+                lock (Sync)
+                {
+                    return _nextSample.Task;
+                }
+            }
+        }
+
+        /// <summary>True while a run on this node attends the source.</summary>
+        public bool Attended
+        {
+            get
+            {
+                lock (Sync)
+                {
+                    return _attendants > 0;
+                }
+            }
+        }
 
         public DateTimeOffset? LastRecorded { get; set; }
 
@@ -276,6 +414,49 @@ public sealed partial class LoadGate(
                 {
                     return _hibernation.Token;
                 }
+            }
+        }
+
+        /// <summary>Replaces the next-sample signal (under <see cref="Sync"/>) and returns the old one for the caller to complete.</summary>
+        public TaskCompletionSource SwapNextSample()
+        {
+            var old = _nextSample;
+            _nextSample = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return old;
+        }
+
+        /// <summary>Registers a sample in flight when the source is attended; null (take no sample) when it is not.</summary>
+        /// <remarks>Under the same lock as <see cref="Leave"/>: a sample either starts before the last attendance ends, and is waited for, or not at all.</remarks>
+        public TaskCompletionSource? StartSampleIfAttended()
+        {
+            lock (Sync)
+            {
+                if (_attendants == 0)
+                {
+                    return null;
+                }
+
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _sampleInFlight = done.Task;
+                return done;
+            }
+        }
+
+        public void Enter()
+        {
+            lock (Sync)
+            {
+                _attendants++;
+            }
+        }
+
+        /// <summary>Ends one attendance; after the last one, the sample still in flight (to be awaited), else a completed task.</summary>
+        public Task Leave()
+        {
+            lock (Sync)
+            {
+                _attendants--;
+                return _attendants == 0 ? _sampleInFlight : Task.CompletedTask;
             }
         }
 

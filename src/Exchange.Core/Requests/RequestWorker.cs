@@ -54,6 +54,7 @@ public sealed partial class RequestWorker(
         foreach (var group in options.Types.Where(t => t.Mode == RequestAnswerMode.Query && t.Source is not null).GroupBy(t => t.Source!, StringComparer.Ordinal))
         {
             var codes = group.Select(t => t.InfNo).ToList();
+            await using var attendance = gate.Attend(group.Key).ConfigureAwait(false);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -26,7 +26,9 @@ internal static class LoadAwareExtractionRegistration
         services.AddHostedService<ScheduleReloader>();
 
         services.AddSingleton<ILoadProbeFactory>(sp => new LoadProbeFactory(sp.GetRequiredService<SourceConnector>(), new HttpClient()));
-        services.AddSingleton<LoadGate>();
+        // With several nodes, only the node reading a source measures its load.
+        var sampling = SchedulerRegistration.IsClustered(loaded.Options) ? LoadSampling.WhileReading : LoadSampling.Continuous;
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<LoadGate>(sp, sampling));
         services.AddSingleton<ILoadGate>(sp => sp.GetRequiredService<LoadGate>());
         services.AddHostedService<LoadSamplingService>();
         services.AddSingleton<IProbeThresholds, ScheduleProbeThresholds>(); // the status page draws the gate's own thresholds

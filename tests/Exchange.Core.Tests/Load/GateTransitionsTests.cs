@@ -95,6 +95,55 @@ public sealed class GateTransitionsTests
     }
 
     [Fact]
+    public void FreshFor_IsTwoSampleIntervalsAndTheSlowestProbesTimeout()
+    {
+        var options = new SourceLoadOptions
+        {
+            SampleInterval = TimeSpan.FromSeconds(2),
+            Probes = [new ProbeOptions { Timeout = TimeSpan.FromSeconds(5) }, new ProbeOptions { Timeout = TimeSpan.FromSeconds(8) }],
+        };
+        Assert.Equal(TimeSpan.FromSeconds(12), GateTransitions.FreshFor(options));
+    }
+
+    [Fact]
+    public void Expire_KeepsAFreshMemory_ButMakesAStaleOneBusy_CountingIdleSamplesFromZero()
+    {
+        var fresh = TimeSpan.FromSeconds(9);
+        var m = Step(Step(GateMemory.Initial, 1, idleSamples: 2), 1, idleSamples: 2);
+        Assert.Equal(GateState.Idle, m.State);
+        Assert.Same(m, GateTransitions.Expire(m, T0, T0 + fresh, fresh));
+        var stale = GateTransitions.Expire(m, T0, T0 + fresh + TimeSpan.FromTicks(1), fresh);
+        Assert.Equal((GateState.Busy, 0), (stale.State, stale.IdleStreak));
+        Assert.Contains("no load sample since 2026-11-22T02:00:00.0000000+00:00", stale.Reason, StringComparison.Ordinal);
+        Assert.Equal(GateState.Busy, Step(stale, 1, idleSamples: 2).State); // one fresh idle sample is not enough
+
+        var busyOnTheWay = Step(GateMemory.Initial, 1);
+        Assert.Equal(0, GateTransitions.Expire(busyOnTheWay, T0, T0 + TimeSpan.FromMinutes(1), fresh).IdleStreak);
+    }
+
+    [Fact]
+    public void Expire_KeepsAHibernation_WhichEndsAtItsOwnTime()
+    {
+        var m = Step(Idle, 60);
+        Assert.Same(m, GateTransitions.Expire(m, T0, T0 + TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(9)));
+    }
+
+    [Fact]
+    public void IsWarmingUp_WhileGatheringSamples_NotWhenAReadingFoundTheSourceBusy()
+    {
+        var fresh = TimeSpan.FromSeconds(9);
+        Assert.True(GateTransitions.IsWarmingUp(GateMemory.Initial, null, T0, fresh));
+        Assert.True(GateTransitions.IsWarmingUp(Step(GateMemory.Initial, 1), T0, T0, fresh));
+        Assert.True(GateTransitions.IsWarmingUp(Idle, T0, T0 + TimeSpan.FromMinutes(1), fresh)); // stale
+        Assert.False(GateTransitions.IsWarmingUp(Idle, T0, T0, fresh));
+        Assert.False(GateTransitions.IsWarmingUp(Step(Idle, 12), T0, T0, fresh));
+        Assert.False(GateTransitions.IsWarmingUp(Step(Idle, null), T0, T0, fresh)); // a failed probe is busy, not unknown
+        var hibernating = Step(Idle, 60);
+        Assert.False(GateTransitions.IsWarmingUp(hibernating, T0, T0 + TimeSpan.FromMinutes(1), fresh));
+        Assert.True(GateTransitions.IsWarmingUp(hibernating, T0, T0 + Hibernation, fresh));
+    }
+
+    [Fact]
     public void Next_IsBusy_WhenThereAreNoReadings()
     {
         Assert.Equal(GateState.Busy, GateTransitions.Next(Idle, [], 3, Hibernation, T0).State);

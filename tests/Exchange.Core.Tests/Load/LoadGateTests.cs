@@ -30,13 +30,14 @@ public sealed class LoadGateTests : IDisposable
 
     private SourceLoadOptions Prod => _schedule.Load.Sources["prod"];
 
-    private LoadGate Gate() => new(
+    private LoadGate Gate(LoadSampling sampling = LoadSampling.Continuous) => new(
         new StaticOptionsMonitor<ScheduleOptions>(_schedule),
         new StaticOptionsMonitor<ExchangeOptions>(_exchange),
         new FakeProbeFactory(_probe),
         _samples,
         _clock,
-        NullLogger<LoadGate>.Instance);
+        NullLogger<LoadGate>.Instance,
+        sampling);
 
     private async Task SampleAsync(LoadGate gate, double value)
     {
@@ -151,6 +152,87 @@ public sealed class LoadGateTests : IDisposable
 
         File.Delete(_folder.File("pause"));
         Assert.Equal(GateState.Idle, await StateAsync(gate));
+    }
+
+    [Fact]
+    public async Task Gate_DoesNotReopenOnSamplesThatAreNoLongerFresh()
+    {
+        var gate = Gate();
+        await SampleAsync(gate, 1);
+        await SampleAsync(gate, 1);
+        await File.WriteAllTextAsync(_folder.File("pause"), "");
+        _clock.Advance(TimeSpan.FromMinutes(10)); // paused: not sampled
+        File.Delete(_folder.File("pause"));
+        var decision = await gate.CheckAsync("prod", default);
+        Assert.Equal(GateState.Busy, decision.State);
+        Assert.Contains("no load sample since", decision.Reason, StringComparison.Ordinal);
+        await SampleAsync(gate, 1);
+        Assert.Equal(GateState.Busy, await StateAsync(gate));
+        await SampleAsync(gate, 1);
+        Assert.Equal(GateState.Idle, await StateAsync(gate));
+    }
+
+    [Fact]
+    public async Task WhileReading_SamplesASourceOnlyWhileARunAttendsIt()
+    {
+        var gate = Gate(LoadSampling.WhileReading);
+        await SampleAsync(gate, 1);
+        Assert.Equal(0, _probe.Calls);
+
+        var run = gate.Attend("prod");
+        await SampleAsync(gate, 1);
+        await SampleAsync(gate, 1);
+        Assert.Equal(GateState.Idle, await StateAsync(gate));
+        await run.DisposeAsync();
+        Assert.Equal(2, _probe.Calls);
+
+        await SampleAsync(gate, 1);
+        Assert.Equal(2, _probe.Calls);
+        _clock.Advance(GateTransitions.FreshFor(Prod));
+        Assert.Equal(GateState.Busy, await StateAsync(gate)); // what it measured is stale now
+        Assert.Equal(2, _probe.Calls);
+    }
+
+    [Fact]
+    public async Task WhileReading_ARunsFirstCheckWaitsForTheSamplesThatReopenTheGate()
+    {
+        var gate = Gate(LoadSampling.WhileReading);
+        await using (gate.Attend("prod"))
+        {
+            var check = gate.CheckAsync("prod", default).AsTask();
+            Assert.False(check.IsCompleted);
+            await SampleAsync(gate, 1);
+            await SampleAsync(gate, 1);
+            Assert.Equal(GateState.Idle, (await check.WaitAsync(TimeSpan.FromSeconds(10))).State);
+        }
+
+        Assert.Equal(2, _probe.Calls);
+    }
+
+    [Fact]
+    public async Task WhileReading_ARunsFirstCheckAnswersBusyAtOnce_WhenASampleFindsTheSourceBusy()
+    {
+        var gate = Gate(LoadSampling.WhileReading);
+        await using (gate.Attend("prod"))
+        {
+            var check = gate.CheckAsync("prod", default).AsTask();
+            await SampleAsync(gate, 12);
+            var decision = await check.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(GateState.Busy, decision.State);
+            Assert.Contains("active=12", decision.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WhileReading_ARunsFirstCheckGivesUpWaiting_WhenNoSampleComes()
+    {
+        var gate = Gate(LoadSampling.WhileReading);
+        await using (gate.Attend("prod"))
+        {
+            var check = gate.CheckAsync("prod", default).AsTask();
+            _clock.Advance(LoadGate.WarmUpLimit(Prod));
+            Assert.Equal(GateState.Busy, (await check.WaitAsync(TimeSpan.FromSeconds(10))).State);
+        }
     }
 
     [Fact]
