@@ -61,6 +61,7 @@ public sealed class BatchStore(StagingDatabase database, TimeProvider timeProvid
 
                 var header = await InsertBatchAsync(session, transaction, batch, state.LastSeq + 1, cancellationToken).ConfigureAwait(false);
                 await SetDatasetStateAsync(session, transaction, batch.Dataset, batch.WatermarkTo, header.Seq, cancellationToken).ConfigureAwait(false);
+                await Deletes.KeyIndexRows.ApplyAsync(session, transaction, database, batch.Dataset, batch.Keys, header.Seq, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return header;
             },
