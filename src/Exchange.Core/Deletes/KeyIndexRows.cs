@@ -18,19 +18,31 @@ internal static class KeyIndexRows
         if (change?.Staged is { Count: > 0 } staged)
         {
             var keys = JsonList(staged);
-
-            // Existing keys first, then the new ones: an INSERT … ON CONFLICT would spend an identity value per existing key
-            // on PostgreSQL, and the ids are what a reconciliation pass keeps one bit each for.
-            await session.ExecuteAsync(
-                $"UPDATE staged_keys SET seq = @seq WHERE dataset = @dataset AND key_json IN ({database.JsonTextValues("keys")})",
-                transaction, cancellationToken, ("seq", seq), ("dataset", dataset), ("keys", keys)).ConfigureAwait(false);
-            await session.ExecuteAsync(
-                $"""
-                INSERT INTO staged_keys (dataset, key_json, seq)
-                SELECT DISTINCT @dataset, k.value, @seq FROM ({database.JsonTextValues("keys")}) AS k
-                WHERE NOT EXISTS (SELECT 1 FROM staged_keys s WHERE s.dataset = @dataset AND s.key_json = k.value)
-                """,
-                transaction, cancellationToken, ("dataset", dataset), ("seq", seq), ("keys", keys)).ConfigureAwait(false);
+            if (database.ConflictSpendsIdentity)
+            {
+                // Existing keys first, then the new ones: an INSERT … ON CONFLICT would spend an identity value per existing
+                // key, and the ids are what a reconciliation pass keeps one bit each for.
+                await session.ExecuteAsync(
+                    $"UPDATE staged_keys SET seq = @seq WHERE dataset = @dataset AND key_json IN ({database.JsonTextValues("keys")})",
+                    transaction, cancellationToken, ("seq", seq), ("dataset", dataset), ("keys", keys)).ConfigureAwait(false);
+                await session.ExecuteAsync(
+                    $"""
+                    INSERT INTO staged_keys (dataset, key_json, seq)
+                    SELECT DISTINCT @dataset, k.value, @seq FROM ({database.JsonTextValues("keys")}) AS k
+                    WHERE NOT EXISTS (SELECT 1 FROM staged_keys s WHERE s.dataset = @dataset AND s.key_json = k.value)
+                    """,
+                    transaction, cancellationToken, ("dataset", dataset), ("seq", seq), ("keys", keys)).ConfigureAwait(false);
+            }
+            else
+            {
+                // One statement: half the cost per key of the two above (SQLite keeps a row's id on conflict).
+                await session.ExecuteAsync(
+                    $"""
+                    INSERT INTO staged_keys (dataset, key_json, seq) SELECT @dataset, k.value, @seq FROM ({database.JsonTextValues("keys")}) AS k WHERE true
+                    ON CONFLICT (dataset, key_json) DO UPDATE SET seq = excluded.seq
+                    """,
+                    transaction, cancellationToken, ("dataset", dataset), ("seq", seq), ("keys", keys)).ConfigureAwait(false);
+            }
         }
 
         if (change?.Removed is { Count: > 0 } removed)

@@ -23,7 +23,12 @@ internal static class PayloadKeys
     public const string DeleteOperation = "delete";
 
     /// <summary>The JSON text of the <paramref name="keyName"/> value of every line, in line order.</summary>
-    /// <exception cref="InvalidDataException">A line has no such field, or its value is an object, an array or null.</exception>
+    /// <remarks>
+    /// The first line is read with a JSON reader to learn how the key's name is written; in the others that name, in quotes
+    /// and followed by a colon, is searched for. Inside a JSON string a quote is always escaped, so the search finds the
+    /// property and nothing in a value; reading every token of every line cost more than storing the keys.
+    /// </remarks>
+    /// <exception cref="InvalidDataException">A line has no such field, or its value is not a string, a number or a boolean.</exception>
     public static List<string> Read(byte[] gzip, string keyName)
     {
         ArgumentNullException.ThrowIfNull(gzip);
@@ -35,36 +40,32 @@ internal static class PayloadKeys
             plain = output.ToArray();
         }
 
-        var name = Encoding.UTF8.GetBytes(keyName);
         var keys = new List<string>();
-        var reader = new Utf8JsonReader(plain, new JsonReaderOptions { AllowMultipleValues = true });
-        var found = true;
-        while (reader.Read())
+        ReadOnlySpan<byte> rest = plain;
+        byte[]? property = null;
+        while (!rest.IsEmpty)
         {
-            if (reader.TokenType == JsonTokenType.StartObject && reader.CurrentDepth == 0)
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..end];
+            property ??= PropertyAsWritten(line, keyName);
+            var at = line.IndexOf(property);
+            if (at < 0)
             {
-                found = found ? false : throw Missing(keyName, keys.Count);
+                throw Missing(keyName, keys.Count);
             }
-            else if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && NameEquals(ref reader, name, keyName))
-            {
-                reader.Read();
-                keys.Add(ValueText(ref reader, plain, keyName, keys.Count));
-                found = true;
-            }
-            else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-            {
-                reader.Skip();
-            }
+
+            keys.Add(ValueText(line[(at + property.Length)..], keyName, keys.Count));
+            rest = end < 0 ? default : rest[(end + 1)..];
         }
 
-        return found ? keys : throw Missing(keyName, keys.Count);
+        return keys;
     }
 
     /// <summary>A payload of one tombstone line per key: <c>{"KEY":42,"_op":"delete"}</c>.</summary>
     public static Payload Tombstones(string keyName, IReadOnlyList<string> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var prefix = Encoding.UTF8.GetBytes("{" + JsonSerializerName(keyName) + ":");
+        var prefix = Encoding.UTF8.GetBytes("{\"" + JsonEncodedText.Encode(keyName, JsonCell.PayloadEncoder).ToString() + "\":");
         var suffix = Encoding.UTF8.GetBytes($",\"{OperationField}\":\"{DeleteOperation}\"}}\n");
         using var plain = new MemoryStream();
         foreach (var key in keys)
@@ -77,31 +78,44 @@ internal static class PayloadKeys
         using var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
-            plain.Position = 0;
-            plain.CopyTo(gzip);
+            gzip.Write(plain.GetBuffer(), 0, (int)plain.Length);
         }
 
         return new Payload(compressed.ToArray(), Convert.ToHexStringLower(SHA256.HashData(plain.GetBuffer().AsSpan(0, (int)plain.Length))), keys.Count, plain.Length);
     }
 
-    private static string JsonSerializerName(string name) => "\"" + JsonEncodedText.Encode(name, JsonCell.PayloadEncoder).ToString() + "\"";
-
-    // The payload's column names are the reader's; SQLite reports a quoted name as it was written, so letter case may differ.
-    private static bool NameEquals(ref Utf8JsonReader reader, byte[] name, string keyName) =>
-        reader.ValueTextEquals(name) || (reader.ValueSpan.Length == name.Length && string.Equals(reader.GetString(), keyName, StringComparison.OrdinalIgnoreCase));
-
-    private static string ValueText(ref Utf8JsonReader reader, byte[] plain, string keyName, int line)
+    /// <summary>The key's name as a line writes it, in quotes and with its colon: <c>"AAZ223":</c>.</summary>
+    /// <remarks>The payload's names are the reader's; SQLite reports a quoted name as the query wrote it, so letter case may differ.</remarks>
+    private static byte[] PropertyAsWritten(ReadOnlySpan<byte> line, string keyName)
     {
-        switch (reader.TokenType)
+        var reader = new Utf8JsonReader(line);
+        while (reader.Read())
         {
-            case JsonTokenType.String:
-                // The raw text with its quotes and escapes, exactly as the payload writer wrote it.
-                return Encoding.UTF8.GetString(plain, (int)reader.TokenStartIndex, reader.ValueSpan.Length + 2);
-            case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
-                return Encoding.UTF8.GetString(reader.ValueSpan);
-            default:
-                throw new InvalidDataException($"Line {line + 1} of the payload has {reader.TokenType} as its key '{keyName}'; a key must be a string, a number or a boolean.");
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1
+                && string.Equals(reader.GetString(), keyName, StringComparison.OrdinalIgnoreCase))
+            {
+                return [.. line.Slice((int)reader.TokenStartIndex, reader.ValueSpan.Length + 2), (byte)':'];
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth > 0)
+            {
+                reader.Skip();
+            }
         }
+
+        throw Missing(keyName, 0);
+    }
+
+    /// <summary>The JSON text of the value at the start of <paramref name="value"/>, exactly as written.</summary>
+    private static string ValueText(ReadOnlySpan<byte> value, string keyName, int line)
+    {
+        var reader = new Utf8JsonReader(value, isFinalBlock: false, state: default);
+        if (!reader.Read() || reader.TokenType is not (JsonTokenType.String or JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False))
+        {
+            throw new InvalidDataException($"Line {line + 1} of the payload has no string, number or boolean as its key '{keyName}'; a key must be one of those.");
+        }
+
+        return Encoding.UTF8.GetString(value[..(int)reader.BytesConsumed]);
     }
 
     private static InvalidDataException Missing(string keyName, int line) =>

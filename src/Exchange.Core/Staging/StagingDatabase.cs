@@ -161,6 +161,9 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     internal virtual string JsonTextValues(string parameter) => $"SELECT value FROM json_each(@{parameter})";
 
+    /// <summary>Whether an <c>INSERT … ON CONFLICT</c> spends an identity value even for a row that conflicts (PostgreSQL).</summary>
+    internal virtual bool ConflictSpendsIdentity => false;
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
