@@ -54,10 +54,14 @@ internal static class Reconcile
         var staged = await keys.CountAsync(dataset.Name, default);
         await ScalarAsync(source, $"WITH d AS (DELETE FROM ac43 WHERE aaz223 IN (SELECT aaz223 FROM ac43 ORDER BY random() LIMIT {Deleted}) RETURNING 1) SELECT count(*) FROM d");
 
+        NpgsqlConnection.ClearAllPools(); // the extraction's sessions report what they read before the count starts
         var before = await TuplesReadAsync(source);
         var clock = Stopwatch.StartNew();
         var pass = await reconciler.RunAsync(dataset, null, default);
         var seconds = clock.Elapsed.TotalSeconds;
+
+        // A server session reports its counts when it ends: the pass's pooled connections are closed.
+        NpgsqlConnection.ClearAllPools();
         var read = await TuplesReadAsync(source) - before;
 
         staging.Dispose();
@@ -68,7 +72,7 @@ internal static class Reconcile
     }
 
     /// <summary>The table's tuples read so far: sequential scans plus index entries, as PostgreSQL counts them.</summary>
-    /// <remarks>A backend reports its counts when its session ends (the pass's connection is closed) or its transaction does.</remarks>
+    /// <remarks>A server session reports its counts when it ends, or when it goes idle at most every 10 s.</remarks>
     private static async Task<long> TuplesReadAsync(string source)
     {
         await Task.Delay(TimeSpan.FromSeconds(1.5));
