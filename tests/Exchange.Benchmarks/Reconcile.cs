@@ -40,17 +40,8 @@ internal static class Reconcile
         var keys = new KeyIndexStore(staging, TimeProvider.System);
         var reconciler = new DeleteReconciler(batches, keys, new AlwaysOpenLoadGate(), connector, retry, TimeProvider.System, NullLogger<DeleteReconciler>.Instance);
 
-        var load = Stopwatch.StartNew();
-        long loaded = 0;
-        ExtractionResult result;
-        do
-        {
-            result = await engine.RunAsync(dataset, default);
-            loaded += result.Rows;
-        }
-        while (result.StopReason != ExtractionStopReason.CaughtUp);
-
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reconcile-load rows={loaded} seconds={load.Elapsed.TotalSeconds:F2} rows_per_second={loaded / load.Elapsed.TotalSeconds:F0}"));
+        var (loaded, loadSeconds) = await XminScan.TimedRunAsync(engine, dataset);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reconcile-load rows={loaded} seconds={loadSeconds:F2} rows_per_second={loaded / loadSeconds:F0}"));
         var staged = await keys.CountAsync(dataset.Name, default);
         await ScalarAsync(source, $"WITH d AS (DELETE FROM ac43 WHERE aaz223 IN (SELECT aaz223 FROM ac43 ORDER BY random() LIMIT {Deleted}) RETURNING 1) SELECT count(*) FROM d");
 

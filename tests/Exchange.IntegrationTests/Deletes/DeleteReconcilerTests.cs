@@ -24,13 +24,13 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
         await CreateTableAsync(source, 100_000);
         // The reconciler reads as a role that may read the key column and nothing else: any other column would be refused.
         var role = $"keys_{Guid.NewGuid():N}"[..16];
-        await ExecuteAsync(source, $"CREATE ROLE {role} LOGIN; GRANT SELECT (aaz223) ON ac43 TO {role};");
+        await LongTransactionSource.ExecuteAsync(source, $"CREATE ROLE {role} LOGIN; GRANT SELECT (aaz223) ON ac43 TO {role};");
         var keysOnly = new NpgsqlConnectionStringBuilder(source) { Username = role }.ConnectionString;
         await using var rig = await CreateAsync(source, sqlite: true, new AlwaysOpenLoadGate(), keysOnly);
         var dataset = Dataset(chunkRows: 5000);
 
         await ExtractAsync(rig, dataset);
-        await ExecuteAsync(source, "UPDATE ac43 SET aae022 = aae022 + 1, aae036 = timestamp '2026-11-20 08:00:00' + aaz223 * interval '1 millisecond' WHERE aaz223 % 200 = 3");
+        await LongTransactionSource.ExecuteAsync(source, "UPDATE ac43 SET aae022 = aae022 + 1, aae036 = timestamp '2026-11-20 08:00:00' + aaz223 * interval '1 millisecond' WHERE aaz223 % 200 = 3");
         await ExtractAsync(rig, dataset);
         Assert.Equal(100_000, await rig.Staging.Keys.CountAsync("AC43", default));
 
@@ -47,7 +47,7 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
         await AssertRebuildsAsync(rig, source);
 
         // A deleted key inserted again is an upsert again, and the next pass finds nothing more to delete.
-        await ExecuteAsync(source, $"INSERT INTO ac43 VALUES ({deleted[0]}, '又来了', 1.25, timestamp '2026-11-25 08:00:00')");
+        await LongTransactionSource.ExecuteAsync(source, $"INSERT INTO ac43 VALUES ({deleted[0]}, '又来了', 1.25, timestamp '2026-11-25 08:00:00')");
         await ExtractAsync(rig, dataset);
         var again = await rig.Reconciler.RunAsync(KeysOnly(dataset), null, default);
         Assert.Equal(0, again.Deleted);
@@ -64,7 +64,7 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
         await using var rig = await CreateAsync(source, sqlite: false, gate);
         var dataset = Dataset(chunkRows: 500);
         await ExtractAsync(rig, dataset);
-        await ExecuteAsync(source, "DELETE FROM ac43 WHERE aaz223 IN (10, 20, 2990)");
+        await LongTransactionSource.ExecuteAsync(source, "DELETE FROM ac43 WHERE aaz223 IN (10, 20, 2990)");
 
         // Two chunks (keys 1 to 1002), then the gate closes: the pass keeps its place.
         gate.OpenFor(2);
@@ -73,7 +73,7 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
         Assert.Equal(1000, paused.KeysWalked);
 
         // Meanwhile: key 10 comes back and is staged again, key 500 (walked, found) and key 2000 (not walked yet) are deleted.
-        await ExecuteAsync(source, "INSERT INTO ac43 VALUES (10, '回来', 9.99, timestamp '2026-11-25 08:00:00'); DELETE FROM ac43 WHERE aaz223 IN (500, 2000);");
+        await LongTransactionSource.ExecuteAsync(source, "INSERT INTO ac43 VALUES (10, '回来', 9.99, timestamp '2026-11-25 08:00:00'); DELETE FROM ac43 WHERE aaz223 IN (500, 2000);");
         await ExtractAsync(rig, dataset);
 
         gate.OpenFor(int.MaxValue);
@@ -178,20 +178,12 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
             staging);
     }
 
-    private static Task CreateTableAsync(string source, int rows) => ExecuteAsync(source, $"""
+    private static Task CreateTableAsync(string source, int rows) => LongTransactionSource.ExecuteAsync(source, $"""
         CREATE TABLE ac43 (aaz223 bigint PRIMARY KEY, aac003 text NOT NULL, aae022 numeric(14,2) NOT NULL, aae036 timestamp without time zone NOT NULL);
         CREATE INDEX ix_ac43_aae036 ON ac43 (aae036, aaz223);
         INSERT INTO ac43 SELECT g, '张' || g, (g * 7 % 100000) / 100.0 + 0.50, timestamp '2026-11-01 08:00:00' + (g / 10) * interval '1 second'
         FROM generate_series(1, {rows}) AS g;
         """);
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 
     private static async Task<List<long>> QueryKeysAsync(string connectionString, string sql)
     {
