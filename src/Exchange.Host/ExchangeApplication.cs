@@ -1,3 +1,4 @@
+using Exchange.Core.Deletes;
 using Exchange.Core.Demo;
 using Exchange.Core.Extraction;
 using Exchange.Core.Sources;
@@ -50,6 +51,7 @@ internal static class ExchangeApplication
         services.AddSingleton<SourceConnector>();
         services.AddSingleton<ChunkStoreRetry>();
         services.AddSingleton<ExtractionEngine>();
+        services.AddSingleton<DeleteReconciler>();
 
         if (options.Demo.Enabled)
         {

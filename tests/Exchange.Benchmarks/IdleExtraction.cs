@@ -27,6 +27,7 @@ internal static class IdleExtraction
         {
             Name = "AC43", Source = "prod", Cron = "0 * * * * ?", Table = "ac43", TimestampColumn = "aae036", KeyColumn = "aaz223",
             ChunkRows = 1000, TargetChunkTime = TimeSpan.FromMilliseconds(500), MaxChunkRows = MaxChunkRows(), SafetyLag = TimeSpan.FromSeconds(1),
+            Deletes = Environment.GetEnvironmentVariable("DELETES") ?? DeleteModes.Off, // DELETES=Reconcile: each batch also writes its keys to the key index
         };
         var schedule = new ScheduleOptions { Datasets = [dataset] };
         schedule.Load.Sources["prod"] = new SourceLoadOptions

@@ -5,6 +5,7 @@ using Exchange.Benchmarks;
 // exchange-bench extract <source-connection-string> <sqlite|postgres> <staging-connection-string> <expected-rows>
 // exchange-bench naive <source-connection-string> <seconds>
 // exchange-bench xmin-scan <source-connection-string> <table-rows>
+// exchange-bench reconcile <source-connection-string> <table-rows>
 // exchange-bench soap-pipeline <nlog.config> [callers] [seconds per round] [rounds] [batches] [payload bytes]
 // exchange-bench shared-limits <postgres-staging-connection-string> [calls] [callers]
 return args switch
@@ -15,6 +16,8 @@ return args switch
         await NaiveExtractor.RunAsync(source, TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)), Stopwatch.StartNew()),
     ["xmin-scan", var source, var rows] =>
         await XminScan.RunAsync(source, long.Parse(rows, CultureInfo.InvariantCulture)),
+    ["reconcile", var source, var rows] =>
+        await Reconcile.RunAsync(source, long.Parse(rows, CultureInfo.InvariantCulture)),
     ["soap-pipeline", var nlog, .. var rest] =>
         await SoapPipeline.RunAsync(
             nlog,
@@ -33,6 +36,6 @@ return args switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: exchange-bench extract <source-cs> <sqlite|postgres> <staging-cs> <expected-rows> | naive <source-cs> <seconds> | xmin-scan <source-cs> <table-rows> | soap-pipeline <nlog.config> [callers] [seconds] [rounds] [batches] [payload bytes] | shared-limits <postgres-staging-cs> [calls] [callers]");
+    Console.Error.WriteLine("usage: exchange-bench extract <source-cs> <sqlite|postgres> <staging-cs> <expected-rows> | naive <source-cs> <seconds> | xmin-scan <source-cs> <table-rows> | reconcile <source-cs> <table-rows> | soap-pipeline <nlog.config> [callers] [seconds] [rounds] [batches] [payload bytes] | shared-limits <postgres-staging-cs> [calls] [callers]");
     return 2;
 }

@@ -60,7 +60,8 @@ internal static class XminScan
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<(long Rows, double Seconds)> TimedRunAsync(ExtractionEngine engine, DatasetOptions dataset)
+    /// <summary>Runs the dataset until a run catches up: the rows stored and the seconds taken.</summary>
+    internal static async Task<(long Rows, double Seconds)> TimedRunAsync(ExtractionEngine engine, DatasetOptions dataset)
     {
         var clock = Stopwatch.StartNew();
         long rows = 0;

@@ -1,4 +1,5 @@
 using Exchange.Core.Audit;
+using Exchange.Core.Deletes;
 using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Requests;
@@ -21,6 +22,7 @@ public sealed class TestStaging : IAsyncDisposable, IDisposable
         Audit = new AuditStore(database);
         LoadSamples = new LoadSampleStore(database);
         Operations = new OperationsStore(database, clock);
+        Keys = new KeyIndexStore(database, clock);
     }
 
     public StagingDatabase Database { get; }
@@ -34,6 +36,8 @@ public sealed class TestStaging : IAsyncDisposable, IDisposable
     public LoadSampleStore LoadSamples { get; }
 
     public OperationsStore Operations { get; }
+
+    public KeyIndexStore Keys { get; }
 
     /// <summary>The SQLite file (only for a SQLite database).</summary>
     public string FilePath => ((SqliteStagingDatabase)Database).FilePath;

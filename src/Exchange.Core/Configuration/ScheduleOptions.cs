@@ -66,6 +66,32 @@ public sealed class DatasetOptions
 
     /// <summary>An open transaction older than this is reported (log, status page, metrics) as blocking the dataset; the dataset keeps waiting for it.</summary>
     public TimeSpan MaxHorizonAge { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// <c>Off</c> (the default): deletions at the source are not seen. <c>Reconcile</c>: the dataset keeps an index of the keys
+    /// it staged, and while the gate is idle the daemon walks the source's keys and stages a tombstone for each staged key
+    /// that no longer exists (needs <see cref="Table"/>).
+    /// </summary>
+    public string Deletes { get; set; } = DeleteModes.Off;
+
+    /// <summary>With <c>"Deletes": "Reconcile"</c>: the least time from the end of one reconciliation pass to the start of the next.</summary>
+    public TimeSpan ReconcileEvery { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>Values of <see cref="DatasetOptions.Deletes"/>.</summary>
+public static class DeleteModes
+{
+    /// <summary>Deletions at the source are not looked for.</summary>
+    public const string Off = "Off";
+
+    /// <summary>Staged keys missing at the source become tombstones.</summary>
+    public const string Reconcile = "Reconcile";
+
+    /// <summary>True for <see cref="Reconcile"/>, in any letter case.</summary>
+    public static bool IsReconcile(string? mode) => string.Equals(mode, Reconcile, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for a value the engine knows.</summary>
+    public static bool IsKnown(string? mode) => IsReconcile(mode) || string.Equals(mode, Off, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Values of <see cref="DatasetOptions.Watermark"/>.</summary>

@@ -70,6 +70,20 @@ public static partial class ScheduleOptionsValidator
                 Add("MaxHorizonAge", $"must be positive (default 06:00:00), was {d.MaxHorizonAge}");
             }
 
+            if (!DeleteModes.IsKnown(d.Deletes))
+            {
+                Add("Deletes", $"must be '{DeleteModes.Off}' (the default: deletions are not looked for) or '{DeleteModes.Reconcile}' (staged keys missing at the source become tombstones), was '{d.Deletes}'");
+            }
+            else if (DeleteModes.IsReconcile(d.Deletes) && hasQuery)
+            {
+                Add("Deletes", $"'{DeleteModes.Reconcile}' walks the keys of one table: give Table instead of Query, or use '{DeleteModes.Off}'");
+            }
+
+            if (d.ReconcileEvery <= TimeSpan.Zero)
+            {
+                Add("ReconcileEvery", $"must be positive (default 01:00:00), was {d.ReconcileEvery}");
+            }
+
             if (!xmin && string.IsNullOrWhiteSpace(d.TimestampColumn))
             {
                 Add("TimestampColumn", "must name the update-timestamp column of the watermark, was empty");

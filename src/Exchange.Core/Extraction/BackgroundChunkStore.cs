@@ -10,21 +10,25 @@ namespace Exchange.Core.Extraction;
 /// </summary>
 internal sealed partial class BackgroundChunkStore(IBatchStore store, ChunkStoreRetry storeRetry, TimeProvider timeProvider, ILogger logger)
 {
-    /// <summary>Finishes and stores a fully read chunk on a background task; the returned batch must be settled (awaited).</summary>
+    /// <summary>
+    /// Finishes and stores a fully read chunk on a background task; the returned batch must be settled (awaited). With
+    /// <paramref name="indexKey"/> (the payload's key field of a dataset with <c>"Deletes": "Reconcile"</c>) the batch also
+    /// writes its keys to the dataset's key index.
+    /// </summary>
     /// <remarks>The store has the run's token only: a hibernation does not stop it, a cancelled run rolls it back.</remarks>
-    public PendingBatch Start(ReadChunk chunk, string dataset, string? watermarkFrom, long started, CancellationToken cancellationToken, BatchOrigin origin = BatchOrigin.Extracted)
+    public PendingBatch Start(ReadChunk chunk, string dataset, string? watermarkFrom, long started, string? indexKey, CancellationToken cancellationToken, BatchOrigin origin = BatchOrigin.Extracted)
     {
         var rows = chunk.Rows;
         var watermarkTo = chunk.WatermarkTo;
         var writer = chunk.Release();
 
         // CancellationToken.None: the task must run even if the run is cancelled already, so that it disposes the writer.
-        var storing = Task.Run(() => StoreAsync(writer, dataset, rows, watermarkFrom, watermarkTo, started, origin, cancellationToken), CancellationToken.None);
+        var storing = Task.Run(() => StoreAsync(writer, dataset, rows, watermarkFrom, watermarkTo, started, indexKey, origin, cancellationToken), CancellationToken.None);
         return new PendingBatch(storing, rows, watermarkTo);
     }
 
     private async Task<BatchHeader> StoreAsync(
-        JsonLinesPayloadWriter writer, string dataset, int rows, string? watermarkFrom, string watermarkTo, long started, BatchOrigin origin, CancellationToken cancellationToken)
+        JsonLinesPayloadWriter writer, string dataset, int rows, string? watermarkFrom, string watermarkTo, long started, string? indexKey, BatchOrigin origin, CancellationToken cancellationToken)
     {
         Payload payload;
         using (writer)
@@ -33,7 +37,8 @@ internal sealed partial class BackgroundChunkStore(IBatchStore store, ChunkStore
         }
 
         Debug.Assert(payload.RowCount == rows, "the writer took no rows after the chunk was read");
-        var batch = new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkFrom, watermarkTo, origin);
+        var keys = indexKey is null ? null : new KeyIndexChange(Staged: Deletes.PayloadKeys.Read(payload.Gzip, indexKey));
+        var batch = new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, watermarkFrom, watermarkTo, origin, keys);
         var header = await storeRetry.StoreAsync(
             dataset, watermarkFrom, token => new ValueTask<BatchHeader>(store.AppendBatchAsync(batch, token)), cancellationToken).ConfigureAwait(false);
         var elapsed = timeProvider.GetElapsedTime(started);

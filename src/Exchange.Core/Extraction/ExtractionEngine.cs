@@ -107,6 +107,8 @@ public sealed partial class ExtractionEngine(
         var cursor = CreateCursor(source, dataset, start, backfill);
         LogRunStarting(logger, dataset.Name, source.Name, source.Description, start ?? "(none)");
 
+        // A dataset that reconciles deletions writes the keys of each batch to its key index, in the batch's transaction.
+        var indexKey = DeleteModes.IsReconcile(dataset.Deletes) ? KeysetQuery.ResultName(dataset.KeyColumn) : null;
         var chunkRows = dataset.ChunkRows;
         var maxChunkRows = Math.Max(dataset.MaxChunkRows, 1);
         PendingBatch? pending = null;
@@ -200,7 +202,7 @@ public sealed partial class ExtractionEngine(
                     // the time the source is committed to this run without being asked. Its own store overlaps the next
                     // read and is not counted twice; a store slower than the reads slows the pace and so shrinks the chunks.
                     var elapsed = timeProvider.GetElapsedTime(started);
-                    pending = _store.Start(chunk, dataset.Name, run.Watermark, started, cancellationToken, origin);
+                    pending = _store.Start(chunk, dataset.Name, run.Watermark, started, indexKey, cancellationToken, origin);
                     if (cursor.Finished)
                     {
                         break;

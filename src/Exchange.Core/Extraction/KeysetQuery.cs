@@ -81,13 +81,28 @@ public sealed record KeysetQuery(SqlDialect Dialect, string Sql, bool HasLowerBo
 
     // The ordered query with its row limit: LIMIT, FETCH FIRST (Oracle 12c+), ROWNUM around it (Oracle 11g), or OFFSET/FETCH
     // (SQL Server, for a custom query, which TOP cannot be put into).
-    private static string Limit(SqlDialect dialect, string ordered, RowLimitSyntax rowLimit) => (dialect, rowLimit) switch
+    internal static string Limit(SqlDialect dialect, string ordered, RowLimitSyntax rowLimit) => (dialect, rowLimit) switch
     {
         (SqlDialect.Oracle, RowLimitSyntax.OracleRownum) => $"SELECT * FROM ({ordered}) WHERE ROWNUM <= :{LimitParameter}",
         (SqlDialect.Oracle, _) => $"{ordered} FETCH FIRST :{LimitParameter} ROWS ONLY",
         (SqlDialect.SqlServer, _) => $"{ordered} OFFSET 0 ROWS FETCH NEXT @{LimitParameter} ROWS ONLY",
         _ => $"{ordered} LIMIT @{LimitParameter}",
     };
+
+    /// <summary>
+    /// The walk of a table's keys for delete reconciliation: the key column alone (nothing else is read), after the
+    /// parameter <c>key</c>, in key order, at most <c>limit</c> rows; a range read of the key's index.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is not a plain identifier.</exception>
+    public static string BuildKeys(SqlDialect dialect, string table, string keyColumn, bool hasLowerBound, RowLimitSyntax rowLimit = RowLimitSyntax.Standard)
+    {
+        var key = dialect.Quote(keyColumn);
+        var p = dialect.ParameterPrefix();
+        var top = dialect == SqlDialect.SqlServer ? $"TOP ({p}{LimitParameter}) " : "";
+        var where = hasLowerBound ? $" WHERE {key} > {p}{KeyParameter}" : "";
+        var ordered = $"SELECT {top}{key} FROM {dialect.Quote(table)}{where} ORDER BY {key}";
+        return dialect == SqlDialect.SqlServer ? ordered : Limit(dialect, ordered, rowLimit);
+    }
 
     /// <summary>The placeholder a custom query must contain where the watermark condition goes.</summary>
     public const string KeysetPlaceholder = "{keyset}";

@@ -78,6 +78,7 @@ public sealed class BatchStore(StagingDatabase database, TimeProvider timeProvid
                 // A backfill batch's watermarks are the range it re-read; the dataset's own watermark stays where it is.
                 var header = await InsertBatchAsync(session, transaction, batch, state.LastSeq + 1, cancellationToken).ConfigureAwait(false);
                 await SetDatasetStateAsync(session, transaction, batch.Dataset, backfill ? state.Watermark : batch.WatermarkTo, header.Seq, cancellationToken).ConfigureAwait(false);
+                await Deletes.KeyIndexRows.ApplyAsync(session, transaction, database, batch.Dataset, batch.Keys, header.Seq, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return header;
             },

@@ -56,6 +56,12 @@ public sealed class PostgresStagingDatabase : StagingDatabase
     }
 
     /// <inheritdoc />
+    internal override bool ConflictSpendsIdentity => true;
+
+    /// <inheritdoc />
+    internal override string JsonTextValues(string parameter) => $"SELECT value FROM json_array_elements_text(CAST(@{parameter} AS json)) AS j(value)";
+
+    /// <inheritdoc />
     internal override object ToDb(DateTimeOffset value) => value.ToUniversalTime();
 
     /// <inheritdoc />

@@ -155,6 +155,15 @@ public abstract class StagingDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     internal virtual string Limit(int max) => " LIMIT @max";
 
+    /// <summary>
+    /// A subquery of one text column <c>value</c>: the elements of the JSON array of strings bound as <c>@parameter</c>
+    /// (one parameter for a list of any length, the same on both dialects).
+    /// </summary>
+    internal virtual string JsonTextValues(string parameter) => $"SELECT value FROM json_each(@{parameter})";
+
+    /// <summary>Whether an <c>INSERT … ON CONFLICT</c> spends an identity value even for a row that conflicts (PostgreSQL).</summary>
+    internal virtual bool ConflictSpendsIdentity => false;
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

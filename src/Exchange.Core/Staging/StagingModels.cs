@@ -11,6 +11,9 @@ public enum BatchOrigin
 
     /// <summary>Read again from a source by <c>exchange backfill</c>; it does not move the dataset's watermark.</summary>
     Backfill = 2,
+
+    /// <summary>Tombstones of staged keys that reconciliation found deleted at the source.</summary>
+    Reconciled = 3,
 }
 
 /// <summary>The header of a stored batch, as insurers see it (wire element <c>BatchHeader</c>).</summary>
@@ -35,7 +38,8 @@ public sealed record StoredBatch(BatchHeader Header, byte[] Payload);
 /// <param name="Sha256">Lower-case hex SHA-256 of the uncompressed payload.</param>
 /// <param name="WatermarkFrom">Watermark before this batch (opaque text), null for the first.</param>
 /// <param name="WatermarkTo">Watermark after this batch (opaque text).</param>
-/// <param name="Origin">Extracted, pushed or backfilled.</param>
+/// <param name="Origin">Extracted, pushed, backfilled or reconciled.</param>
+/// <param name="Keys">What the batch changes in the dataset's key index (<c>"Deletes": "Reconcile"</c>), in its transaction; null for nothing.</param>
 public sealed record NewBatch(
     string Dataset,
     int RowCount,
@@ -44,7 +48,14 @@ public sealed record NewBatch(
     string Sha256,
     string? WatermarkFrom,
     string? WatermarkTo,
-    BatchOrigin Origin);
+    BatchOrigin Origin,
+    KeyIndexChange? Keys = null);
+
+/// <summary>What a batch changes in its dataset's key index.</summary>
+/// <param name="Staged">The keys (JSON values) the batch stages as upserts: added, or marked as staged by this batch.</param>
+/// <param name="Removed">The key ids the batch tombstones: removed from the index.</param>
+/// <param name="RemovedStagedUpTo">A removed key must not have been staged after this sequence number (else the batch is refused).</param>
+public sealed record KeyIndexChange(IReadOnlyList<string>? Staged = null, IReadOnlyList<long>? Removed = null, long RemovedStagedUpTo = 0);
 
 /// <summary>What an acknowledgement did.</summary>
 public enum AckOutcome

@@ -1,4 +1,5 @@
 using Exchange.Core.Audit;
+using Exchange.Core.Deletes;
 using Exchange.Core.Load;
 using Exchange.Core.Operations;
 using Exchange.Core.Requests;
@@ -11,7 +12,7 @@ public static class StagingServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the database made by <paramref name="create"/> once, and <see cref="IBatchStore"/>, <see cref="IRequestStore"/>,
-    /// <see cref="IAuditStore"/>, <see cref="ILoadSampleStore"/> and <see cref="IOperationsStore"/> each with its store on it,
+    /// <see cref="IAuditStore"/>, <see cref="ILoadSampleStore"/>, <see cref="IOperationsStore"/> and <see cref="IKeyIndexStore"/> each with its store on it,
     /// and the <see cref="DatasetLeases"/>.
     /// The stores also take the registered <see cref="TimeProvider"/>.
     /// </summary>
@@ -26,6 +27,7 @@ public static class StagingServiceCollectionExtensions
         services.AddSingleton<ILoadSampleStore, LoadSampleStore>();
         services.AddSingleton<IOperationsStore, OperationsStore>();
         services.AddSingleton<DatasetLeases>();
+        services.AddSingleton<IKeyIndexStore, KeyIndexStore>();
         return services;
     }
 }

@@ -35,7 +35,8 @@ internal static class OptionsReport
                 ? $"watermark (xmin, {dataset.KeyColumn})"
                 : $"watermark ({dataset.TimestampColumn}, {dataset.KeyColumn}), safety lag {dataset.SafetyLag}, " +
                   (CommitHorizonModes.IsSafetyLagOnly(dataset.CommitHorizon) ? "no commit horizon (SafetyLagOnly: a risk)" : "commit horizon required");
-            yield return $"Dataset {dataset.Name}: {what} of source {dataset.Source}, cron '{dataset.Cron}', {watermark}, {dataset.ChunkRows} rows per chunk, open transactions reported after {dataset.MaxHorizonAge}";
+            var deletes = DeleteModes.IsReconcile(dataset.Deletes) ? $", deletions reconciled every {dataset.ReconcileEvery}" : "";
+            yield return $"Dataset {dataset.Name}: {what} of source {dataset.Source}, cron '{dataset.Cron}', {watermark}, {dataset.ChunkRows} rows per chunk, open transactions reported after {dataset.MaxHorizonAge}{deletes}";
         }
 
         if (schedule.Datasets.Count == 0)

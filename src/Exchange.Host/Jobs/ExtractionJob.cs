@@ -1,4 +1,5 @@
 using Exchange.Core.Configuration;
+using Exchange.Core.Deletes;
 using Exchange.Core.Extraction;
 using Exchange.Core.Staging;
 using Microsoft.Extensions.Logging;
@@ -8,11 +9,13 @@ using Quartz;
 namespace Exchange.Host.Jobs;
 
 /// <summary>
-/// Runs one dataset's extraction, holding the dataset's lease (an operator's backfill or watermark reset holds it too).
-/// Thin: the work is in <see cref="ExtractionEngine"/>.
+/// Runs one dataset's extraction and, once it has caught up, its delete reconciliation when due, holding the dataset's
+/// lease (an operator's backfill or watermark reset holds it too). Thin: the work is in <see cref="ExtractionEngine"/> and
+/// <see cref="DeleteReconciler"/>; running both in the one job keeps them from overlapping.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class ExtractionJob(ExtractionEngine engine, DatasetLeases leases, IOptionsMonitor<ScheduleOptions> schedule, ILogger<ExtractionJob> logger) : IJob
+internal sealed partial class ExtractionJob(
+    ExtractionEngine engine, DeleteReconciler reconciler, DatasetLeases leases, IOptionsMonitor<ScheduleOptions> schedule, ILogger<ExtractionJob> logger) : IJob
 {
     public const string DatasetKey = "dataset";
 
@@ -47,6 +50,12 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, DatasetLeas
             {
                 LogRun(logger, name, result.Rows, result.Chunks, result.StopReason, result.Detail);
             }
+
+            if (result.StopReason == ExtractionStopReason.CaughtUp
+                && await reconciler.RunIfDueAsync(dataset, cancellationToken).ConfigureAwait(false) is { Deleted: > 0 } reconciled)
+            {
+                LogReconciled(logger, name, reconciled.Deleted, reconciled.KeysWalked);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -62,6 +71,9 @@ internal sealed partial class ExtractionJob(ExtractionEngine engine, DatasetLeas
 
     [LoggerMessage(2001, LogLevel.Information, "Extraction {Dataset}: {Rows} rows in {Chunks} chunks, {StopReason}: {Detail}")]
     private static partial void LogRun(ILogger logger, string dataset, long rows, int chunks, ExtractionStopReason stopReason, string detail);
+
+    [LoggerMessage(2005, LogLevel.Information, "Extraction {Dataset}: {Deleted} tombstones staged for keys deleted at the source ({Keys} source keys walked)")]
+    private static partial void LogReconciled(ILogger logger, string dataset, long deleted, long keys);
 
     [LoggerMessage(2002, LogLevel.Information, "Extraction {Dataset} cancelled by shutdown; committed chunks are kept, the rest is read at the next start.")]
     private static partial void LogCancelled(ILogger logger, string dataset);

@@ -60,4 +60,42 @@ public sealed class ScheduleOptionsValidatorTests
 
         Assert.Contains("Datasets:0:Watermark: 'xmin' reads the xmin of one table: give Table instead of Query, or use 'timestamp'", Problems(dataset));
     }
+
+    [Fact]
+    public void Validate_Deletes_IsOffByDefault_AndReconcileIsAccepted_InAnyLetterCase()
+    {
+        var dataset = Dataset();
+        Assert.Equal(DeleteModes.Off, dataset.Deletes);
+        Assert.False(DeleteModes.IsReconcile(dataset.Deletes));
+        Assert.Equal(TimeSpan.FromHours(1), dataset.ReconcileEvery);
+
+        dataset.Deletes = "reconcile";
+        Assert.Empty(Problems(dataset));
+        Assert.True(DeleteModes.IsReconcile(dataset.Deletes));
+    }
+
+    [Fact]
+    public void Validate_DeletesOtherValues_AndAZeroInterval_NameTheFieldTheValueAndWhatIsAccepted()
+    {
+        var dataset = Dataset();
+        dataset.Deletes = "Tombstone";
+        dataset.ReconcileEvery = TimeSpan.Zero;
+
+        Assert.Equal(
+        [
+            "Datasets:0:Deletes: must be 'Off' (the default: deletions are not looked for) or 'Reconcile' (staged keys missing at the source become tombstones), was 'Tombstone'",
+            "Datasets:0:ReconcileEvery: must be positive (default 01:00:00), was 00:00:00",
+        ], Problems(dataset));
+    }
+
+    [Fact]
+    public void Validate_ReconcileWithACustomQuery_IsRefused()
+    {
+        var dataset = Dataset();
+        dataset.Deletes = DeleteModes.Reconcile;
+        dataset.Table = null;
+        dataset.Query = "SELECT * FROM ac43 WHERE {keyset}";
+
+        Assert.Contains("Datasets:0:Deletes: 'Reconcile' walks the keys of one table: give Table instead of Query, or use 'Off'", Problems(dataset));
+    }
 }

@@ -43,6 +43,15 @@ public sealed class KeysetQueryTests
             query.Sql);
     }
 
+    [Theory]
+    [InlineData(SqlDialect.Sqlite, false, RowLimitSyntax.Standard, "SELECT \"AAZ223\" FROM \"AC43\" ORDER BY \"AAZ223\" LIMIT @limit")]
+    [InlineData(SqlDialect.Postgres, true, RowLimitSyntax.Standard, "SELECT \"AAZ223\" FROM \"AC43\" WHERE \"AAZ223\" > @key ORDER BY \"AAZ223\" LIMIT @limit")]
+    [InlineData(SqlDialect.Oracle, true, RowLimitSyntax.Standard, "SELECT \"AAZ223\" FROM \"AC43\" WHERE \"AAZ223\" > :key ORDER BY \"AAZ223\" FETCH FIRST :limit ROWS ONLY")]
+    [InlineData(SqlDialect.Oracle, true, RowLimitSyntax.OracleRownum, "SELECT * FROM (SELECT \"AAZ223\" FROM \"AC43\" WHERE \"AAZ223\" > :key ORDER BY \"AAZ223\") WHERE ROWNUM <= :limit")]
+    [InlineData(SqlDialect.SqlServer, true, RowLimitSyntax.Standard, "SELECT TOP (@limit) [AAZ223] FROM [AC43] WHERE [AAZ223] > @key ORDER BY [AAZ223]")]
+    public void BuildKeys_ReadsTheKeyColumnOnly_AfterTheLastKey_InKeyOrder(SqlDialect dialect, bool after, RowLimitSyntax rowLimit, string expected) =>
+        Assert.Equal(expected, KeysetQuery.BuildKeys(dialect, "AC43", "AAZ223", after, rowLimit));
+
     [Fact]
     public void Build_RejectsAColumnThatIsNotAnIdentifier_NamingIt()
     {

@@ -23,6 +23,7 @@ public sealed class SqlServerStatementsTests
             data.Add($"table, all columns, {shape}", KeysetQuery.Build(SqlDialect.SqlServer, "dbo.AC43", [], "AAE036", "AAZ223", lower).Sql);
             data.Add($"table, listed columns, {shape}", KeysetQuery.Build(SqlDialect.SqlServer, "AC43", ["AAZ223", "AAC001", "AAE022"], "AAE036", "AAZ223", lower).Sql);
             data.Add($"custom query, {shape}", KeysetQuery.BuildCustom(SqlDialect.SqlServer, CustomQuery, "a.AAE036", "a.AAZ223", lower).Sql);
+            data.Add($"key walk, {shape}", KeysetQuery.BuildKeys(SqlDialect.SqlServer, "dbo.AC43", "AAZ223", lower));
         }
 
         data.Add("columns probe", KeysetQuery.ColumnsProbe(SqlDialect.SqlServer, "dbo.AC43", ["AAZ223", "AAC001"], "AAE036", "AAZ223"));

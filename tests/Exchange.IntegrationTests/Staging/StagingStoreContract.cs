@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Exchange.IntegrationTests.Staging;
 
 /// <summary>The behaviour every <see cref="IBatchStore"/> must have, run against each implementation.</summary>
-public abstract class StagingStoreContract
+public abstract partial class StagingStoreContract
 {
     protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
 
