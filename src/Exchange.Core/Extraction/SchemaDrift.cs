@@ -15,6 +15,8 @@ public sealed record SchemaDrift(IReadOnlyList<SourceColumn> Added, IReadOnlyLis
     /// <summary>The start of a stored note that says the dataset is stopped.</summary>
     public const string StoppedPrefix = "stopped: ";
 
+    private const string KeyRole = "key";
+
     /// <summary>Metric label of a new column.</summary>
     public const string ColumnAdded = "column_added";
 
@@ -26,6 +28,14 @@ public sealed record SchemaDrift(IReadOnlyList<SourceColumn> Added, IReadOnlyLis
 
     /// <summary>Metric label of a missing or retyped watermark or key column (the dataset stops).</summary>
     public const string WatermarkColumn = "watermark_column";
+
+    /// <summary>
+    /// Whether a stored note says the dataset stopped because its key column is missing or changed type: the keys it
+    /// extracts from now on are written differently (<c>1234567</c> becomes <c>"1234567"</c>), so the key index of the
+    /// old ones no longer matches them.
+    /// </summary>
+    public static bool StoppedForKeyColumn(string? note) =>
+        note?.StartsWith(StoppedPrefix + "the " + KeyRole + " column ", StringComparison.Ordinal) == true;
 
     /// <summary>True when nothing changed.</summary>
     public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Retyped.Count == 0 && Stop is null;
@@ -92,7 +102,7 @@ public sealed record SchemaDrift(IReadOnlyList<SourceColumn> Added, IReadOnlyLis
             yield return ("watermark", dataset.TimestampColumn);
         }
 
-        yield return ("key", dataset.KeyColumn);
+        yield return (KeyRole, dataset.KeyColumn);
     }
 
     private static string Where(DatasetOptions dataset) =>

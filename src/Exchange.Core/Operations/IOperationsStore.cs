@@ -43,10 +43,14 @@ public interface IOperationsStore
     /// <summary>
     /// Moves a dataset's watermark to what <paramref name="moveBack"/> makes of the stored one, forgets the source columns
     /// recorded for it (its next run records them anew, which also ends a stop for a changed key column), and audits it as
-    /// <c>ResetWatermark</c> by <paramref name="operatorName"/>, in one transaction. Returns the watermark before and after.
+    /// <c>ResetWatermark</c> by <paramref name="operatorName"/>, in one transaction. When the dataset is stopped because its key
+    /// column is missing or changed type (<see cref="Extraction.SchemaDrift.StoppedForKeyColumn"/>), the same transaction also
+    /// forgets its key index and reconciliation pass: the keys extracted from now on are written differently, and a pass
+    /// judging the old ones would tombstone every row insurers hold. Returns the watermark before and after, and whether
+    /// the key index was forgotten (deletions of rows not extracted again are then not found until they are staged again).
     /// </summary>
     /// <exception cref="Extraction.WatermarkResetRefusedException">Thrown by <paramref name="moveBack"/>; nothing changed.</exception>
-    Task<(string? Before, string After)> ResetWatermarkAsync(string dataset, Func<string?, string> moveBack, string operatorName, CancellationToken cancellationToken);
+    Task<(string? Before, string After, bool KeysForgotten)> ResetWatermarkAsync(string dataset, Func<string?, string> moveBack, string operatorName, CancellationToken cancellationToken);
 
     /// <summary>Records an operator's command in the audit log.</summary>
     Task AuditAsync(Staging.AuditEntry entry, CancellationToken cancellationToken);

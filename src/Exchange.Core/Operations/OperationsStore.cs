@@ -176,25 +176,36 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<(string? Before, string After)> ResetWatermarkAsync(string dataset, Func<string?, string> moveBack, string operatorName, CancellationToken cancellationToken)
+    public Task<(string? Before, string After, bool KeysForgotten)> ResetWatermarkAsync(string dataset, Func<string?, string> moveBack, string operatorName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(moveBack);
-        return database.WriteAsync<(string?, string)>(
+        return database.WriteAsync<(string?, string, bool)>(
             async (session, transaction) =>
             {
                 var rows = await session.QueryAsync(
-                    $"SELECT watermark FROM watermarks WHERE dataset = @dataset{database.ForUpdate}",
-                    transaction, reader => reader.IsDBNull(0) ? null : reader.GetString(0), cancellationToken, ("dataset", dataset)).ConfigureAwait(false);
-                var before = rows.Count == 0 ? null : rows[0];
+                    $"SELECT watermark, schema_note FROM watermarks WHERE dataset = @dataset{database.ForUpdate}",
+                    transaction, reader => (Watermark: reader.IsDBNull(0) ? null : reader.GetString(0), Note: reader.IsDBNull(1) ? null : reader.GetString(1)),
+                    cancellationToken, ("dataset", dataset)).ConfigureAwait(false);
+                var before = rows.Count == 0 ? null : rows[0].Watermark;
                 var after = moveBack(before);
                 var now = timeProvider.GetUtcNow();
                 await session.ExecuteAsync(
                     "UPDATE watermarks SET watermark = @watermark, source_columns = NULL, schema_note = NULL, updated_at = @now WHERE dataset = @dataset",
                     transaction, cancellationToken, ("dataset", dataset), ("watermark", after), ("now", database.ToDb(now))).ConfigureAwait(false);
-                var entry = new AuditEntry(now, operatorName, "ResetWatermark", IdentityNumber.MaskWithin($"{dataset}: {before} -> {after}"), "ok", null);
+
+                // Keys of the old key column type would never be found at the source again: forget them (see the interface).
+                var forgetKeys = rows.Count > 0 && Extraction.SchemaDrift.StoppedForKeyColumn(rows[0].Note);
+                if (forgetKeys)
+                {
+                    await session.ExecuteAsync("DELETE FROM key_reconciliation WHERE dataset = @dataset", transaction, cancellationToken, ("dataset", dataset)).ConfigureAwait(false);
+                    await session.ExecuteAsync("DELETE FROM staged_keys WHERE dataset = @dataset", transaction, cancellationToken, ("dataset", dataset)).ConfigureAwait(false);
+                }
+
+                var forgotten = forgetKeys ? "; key index forgotten (key column changed)" : string.Empty;
+                var entry = new AuditEntry(now, operatorName, "ResetWatermark", IdentityNumber.MaskWithin($"{dataset}: {before} -> {after}{forgotten}"), "ok", null);
                 await AuditRows.InsertAsync(session, transaction, entry, database, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return (before, after);
+                return (before, after, forgetKeys);
             },
             cancellationToken);
     }

@@ -89,4 +89,42 @@ public abstract partial class StagingStoreContract
         Assert.Empty(await store.Keys.ReadJudgedAsync(pass, pass.FirstKeyId - 1, 10, default));
         Assert.Empty(await store.Keys.FindAsync("AC43", ["1"], default));
     }
+
+    [Fact]
+    public async Task ResetWatermark_OfADatasetStoppedForItsKeyColumn_ForgetsItsKeyIndexAndPass_InTheSameTransaction()
+    {
+        var store = await CreateStoreAsync();
+        await store.Batches.AppendBatchAsync(KeyedBatch("AC43", null, "w1", new(Staged: ["1234567", "2"])), default);
+        await store.Batches.AppendBatchAsync(KeyedBatch("AC01", null, "w1", new(Staged: ["1234567"])), default);
+        await store.Keys.StartPassAsync("AC43", default);
+        await store.Batches.RecordSchemaAsync("AC43", "[{\"Name\":\"aaz223\",\"Type\":\"bigint\"}]", null, default);
+        await store.Batches.RecordSchemaAsync("AC43", null, "stopped: the key column 'aaz223' of dataset 'AC43' changed type from bigint to text (source 'prod', table ac43)", default);
+
+        var (_, after, forgotten) = await store.Operations.ResetWatermarkAsync("AC43", _ => "w0", "operator:test", default);
+
+        Assert.True(forgotten);
+        Assert.Equal("w0", after);
+        Assert.Equal(0, await store.Keys.CountAsync("AC43", default));
+        Assert.Null(await store.Keys.GetPassAsync("AC43", default));
+        Assert.Equal(1, await store.Keys.CountAsync("AC01", default));
+        Assert.Contains("key index forgotten", Assert.Single(await store.ReadAuditAsync(DateTimeOffset.UnixEpoch, 10, default), a => a.Operation == "ResetWatermark").ObjectId, StringComparison.Ordinal);
+
+        // Re-extraction indexes the keys anew, and a new pass judges only them.
+        await store.Batches.AppendBatchAsync(KeyedBatch("AC43", "w0", "w1", new(Staged: ["\"1234567\""])), default);
+        var pass = await store.Keys.StartPassAsync("AC43", default);
+        Assert.Equal(["\"1234567\""], (await store.Keys.ReadJudgedAsync(pass, pass.FirstKeyId - 1, 10, default)).Select(k => k.KeyJson));
+    }
+
+    [Fact]
+    public async Task ResetWatermark_OfADatasetNotStoppedForItsKeyColumn_KeepsItsKeyIndex()
+    {
+        var store = await CreateStoreAsync();
+        await store.Batches.AppendBatchAsync(KeyedBatch("AC43", null, "w1", new(Staged: ["1", "2"])), default);
+        await store.Batches.RecordSchemaAsync("AC43", null, "stopped: the watermark column 'aae036' of dataset 'AC43' changed type from timestamp to text (source 'prod', table ac43)", default);
+
+        var (_, _, forgotten) = await store.Operations.ResetWatermarkAsync("AC43", _ => "w0", "operator:test", default);
+
+        Assert.False(forgotten);
+        Assert.Equal(2, await store.Keys.CountAsync("AC43", default));
+    }
 }
