@@ -20,11 +20,13 @@ public sealed class PostgresStagingDatabase : StagingDatabase
     internal const string WithAsyncCommit = "WITH async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))\n";
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _connectionString;
 
     /// <summary>Creates the database; nothing is opened until the first call.</summary>
     public PostgresStagingDatabase(string connectionString, TimeProvider timeProvider)
         : base(timeProvider)
     {
+        _connectionString = connectionString;
         _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
@@ -43,6 +45,25 @@ public sealed class PostgresStagingDatabase : StagingDatabase
     /// <inheritdoc />
     internal override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// A connection of its own, outside the pool, for a session that holds something (a dataset lease): closing it ends
+    /// the session, and nothing it holds can go back to the pool with it.
+    /// </summary>
+    internal async Task<NpgsqlConnection> OpenUnpooledAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <inheritdoc />
     private protected override async Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)

@@ -81,7 +81,7 @@ internal sealed partial class ExtractionJob(
     [LoggerMessage(2003, LogLevel.Error, "Extraction {Dataset} failed, retried at a later trigger: {Reason}")]
     private static partial void LogFailed(ILogger logger, Exception error, string dataset, string reason);
 
-    [LoggerMessage(2007, LogLevel.Information, "Extraction {Dataset} skipped: an operator command (backfill or reset-watermark) holds the dataset; the next trigger tries again.")]
+    [LoggerMessage(2007, LogLevel.Information, "Extraction {Dataset} skipped: the dataset is held by another process or node (an extraction run elsewhere, or an operator's backfill or reset-watermark); the next trigger tries again.")]
     private static partial void LogLeaseHeld(ILogger logger, string dataset);
 
     [LoggerMessage(2004, LogLevel.Warning, "Extraction job for dataset {Dataset} fired, but the dataset is no longer in schedule.json.")]
