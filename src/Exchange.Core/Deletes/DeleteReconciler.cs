@@ -116,7 +116,12 @@ public sealed partial class DeleteReconciler(
             }
         }
 
-        var deleted = await StageTombstonesAsync(dataset.Name, keyName, pass, seen, cancellationToken).ConfigureAwait(false);
+        if (await StageTombstonesAsync(dataset.Name, keyName, pass, seen, cancellationToken).ConfigureAwait(false) is not { } deleted)
+        {
+            // A key to tombstone was staged again meanwhile: the walk is kept, the next run judges the keys left again.
+            return await PauseAsync(dataset.Name, after, seen, walked, "a key to tombstone was staged again meanwhile; the next run judges the keys again", cancellationToken).ConfigureAwait(false);
+        }
+
         await keys.FinishPassAsync(dataset.Name, deleted, cancellationToken).ConfigureAwait(false);
         LogPassFinished(logger, dataset.Name, walked, deleted);
         return new ReconcileResult(dataset.Name, true, walked, deleted, "pass finished");
@@ -159,8 +164,11 @@ public sealed partial class DeleteReconciler(
         return new KeyChunk(PayloadKeys.Read(payload.Gzip, KeysetQuery.ResultName(keyColumn)), last);
     }
 
-    /// <summary>Stages the judged keys the walk did not find as tombstone batches of up to <see cref="PageKeys"/>; returns how many.</summary>
-    private async Task<long> StageTombstonesAsync(string dataset, string keyName, ReconcilePass pass, BitArray seen, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stages the judged keys the walk did not find as tombstone batches of up to <see cref="PageKeys"/>; returns how many,
+    /// or null when a batch met a key staged again (the batches before it stay stored; their keys are judged no more).
+    /// </summary>
+    private async Task<long?> StageTombstonesAsync(string dataset, string keyName, ReconcilePass pass, BitArray seen, CancellationToken cancellationToken)
     {
         var deleted = 0L;
         var afterId = pass.FirstKeyId - 1;
@@ -176,7 +184,11 @@ public sealed partial class DeleteReconciler(
 
             if (gone.Count > 0 && (gone.Count >= PageKeys || judged.Count == 0))
             {
-                await StoreTombstonesAsync(dataset, keyName, pass, gone, cancellationToken).ConfigureAwait(false);
+                if (!await StoreTombstonesAsync(dataset, keyName, pass, gone, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
                 deleted += gone.Count;
                 gone.Clear();
             }
@@ -188,25 +200,37 @@ public sealed partial class DeleteReconciler(
         }
     }
 
-    private async Task StoreTombstonesAsync(string dataset, string keyName, ReconcilePass pass, List<StagedKey> gone, CancellationToken cancellationToken)
+    /// <summary>Stores one tombstone batch; false (nothing stored) when one of its keys was staged again meanwhile.</summary>
+    private async Task<bool> StoreTombstonesAsync(string dataset, string keyName, ReconcilePass pass, List<StagedKey> gone, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
         var payload = PayloadKeys.Tombstones(keyName, [.. gone.Select(k => k.KeyJson)]);
         var change = new KeyIndexChange(Removed: [.. gone.Select(k => k.KeyId)], RemovedStagedUpTo: pass.StartSeq);
-        var header = await storeRetry.StoreAsync(
-            dataset,
-            null,
-            async token =>
-            {
-                // The watermark stays where it is: a tombstone batch is ordered among the extracted ones by its sequence number only.
-                var state = await batches.GetDatasetStateAsync(dataset, token).ConfigureAwait(false);
-                return await batches.AppendBatchAsync(
-                    new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, state.Watermark, state.Watermark, BatchOrigin.Reconciled, change),
-                    token).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
+        BatchHeader header;
+        try
+        {
+            header = await storeRetry.StoreAsync(
+                dataset,
+                null,
+                async token =>
+                {
+                    // The watermark stays where it is: a tombstone batch is ordered among the extracted ones by its sequence number only.
+                    var state = await batches.GetDatasetStateAsync(dataset, token).ConfigureAwait(false);
+                    return await batches.AppendBatchAsync(
+                        new NewBatch(dataset, payload.RowCount, JsonLinesPayloadWriter.Format, payload.Gzip, payload.Sha256, state.Watermark, state.Watermark, BatchOrigin.Reconciled, change),
+                        token).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeyIndexConflictException conflict)
+        {
+            LogTombstoneConflict(logger, dataset, conflict.Message);
+            return false;
+        }
+
         Diagnostics.ExchangeMetrics.Instance.BatchStored(dataset, payload.RowCount, timeProvider.GetElapsedTime(started));
         LogTombstonesStored(logger, dataset, header.Seq, gone.Count);
+        return true;
     }
 
     private sealed record KeyChunk(IReadOnlyList<string> Keys, object? Last);
@@ -219,6 +243,9 @@ public sealed partial class DeleteReconciler(
 
     [LoggerMessage(EventId = 1132, Level = LogLevel.Information, Message = "Dataset {Dataset}: batch {Seq} stored with {Count} tombstones of keys deleted at the source")]
     private static partial void LogTombstonesStored(ILogger logger, string dataset, long seq, int count);
+
+    [LoggerMessage(EventId = 1134, Level = LogLevel.Information, Message = "Dataset {Dataset}: tombstones not stored: {Reason}")]
+    private static partial void LogTombstoneConflict(ILogger logger, string dataset, string reason);
 
     [LoggerMessage(EventId = 1133, Level = LogLevel.Information, Message = "Dataset {Dataset}: reconciliation pass finished, {Keys} source keys walked this run, {Deleted} keys tombstoned")]
     private static partial void LogPassFinished(ILogger logger, string dataset, long keys, long deleted);

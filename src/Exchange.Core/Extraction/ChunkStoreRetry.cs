@@ -12,7 +12,8 @@ namespace Exchange.Core.Extraction;
 /// </summary>
 /// <remarks>
 /// A store is retried with exponential back-off (<see cref="StoreRetrySettings"/>) under the run's token: a shutdown
-/// ends the wait. A watermark conflict is not retried (another writer moved the dataset; storing again cannot succeed).
+/// ends the wait. A watermark conflict or a key index conflict is not retried and does not rest the dataset (another
+/// writer moved the dataset, or staged a key again; storing the same batch again cannot succeed, the caller decides).
 /// Once the retries are spent, the dataset rests for <see cref="StoreBackoff.Pause"/>, longer after each failure in a
 /// row; a stored chunk ends the rest.
 /// </remarks>
@@ -36,7 +37,7 @@ public sealed partial class ChunkStoreRetry
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(error => error is not (WatermarkConflictException or OperationCanceledException)),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(error => error is not (WatermarkConflictException or Deletes.KeyIndexConflictException or OperationCanceledException)),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = false,
                 Delay = _settings.FirstDelay,
@@ -75,7 +76,7 @@ public sealed partial class ChunkStoreRetry
             _resting.TryRemove(dataset, out _);
             return stored;
         }
-        catch (Exception error) when (error is not WatermarkConflictException && !cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (error is not (WatermarkConflictException or Deletes.KeyIndexConflictException) && !cancellationToken.IsCancellationRequested)
         {
             var failures = _resting.TryGetValue(dataset, out var previous) ? previous.Failures + 1 : 1;
             var until = _timeProvider.GetUtcNow() + StoreBackoff.Pause(failures, _settings.FirstPause, _settings.MaxPause);

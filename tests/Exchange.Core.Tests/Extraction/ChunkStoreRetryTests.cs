@@ -74,6 +74,22 @@ public sealed class ChunkStoreRetryTests : IDisposable
         Assert.Null(retry.Resting("T"));
     }
 
+    [Fact]
+    public async Task StoreAsync_DoesNotRetryAKeyIndexConflict_NorRestTheDataset()
+    {
+        var retry = Retry(StoreRetrySettings.Default);
+        var attempts = 0;
+
+        await Assert.ThrowsAsync<Exchange.Core.Deletes.KeyIndexConflictException>(() => retry.StoreAsync<int>("T", null, _ =>
+        {
+            attempts++;
+            throw new Exchange.Core.Deletes.KeyIndexConflictException("key staged again");
+        }, default));
+
+        Assert.Equal(1, attempts);
+        Assert.Null(retry.Resting("T"));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

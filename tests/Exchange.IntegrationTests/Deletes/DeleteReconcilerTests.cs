@@ -89,6 +89,38 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Reconcile_WhoseTombstoneMeetsAKeyStagedAgain_EndsTheRunWithoutRetryOrRest_AndTheNextRunJudgesAgain()
+    {
+        var source = await cluster.CreateDatabaseAsync("source");
+        await CreateTableAsync(source, 100);
+        var keys = new InterleavingKeys();
+        await using var rig = await CreateAsync(source, sqlite: true, new AlwaysOpenLoadGate(), wrapKeys: inner => keys.Around(inner));
+        var dataset = Dataset(chunkRows: 40);
+        await ExtractAsync(rig, dataset);
+        await LongTransactionSource.ExecuteAsync(source, "DELETE FROM ac43 WHERE aaz223 IN (10, 20)");
+
+        // Once the pass has read the keys it judges, key 10 comes back at the source and is staged again.
+        keys.OnFirstJudged = async () =>
+        {
+            await LongTransactionSource.ExecuteAsync(source, "INSERT INTO ac43 VALUES (10, '回来', 9.99, timestamp '2026-11-25 08:00:00')");
+            await ExtractAsync(rig, dataset);
+        };
+        var lastSeq = (await rig.Staging.Batches.GetDatasetStateAsync("AC43", default)).LastSeq;
+        var conflicted = await rig.Reconciler.RunIfDueAsync(dataset, default);
+
+        Assert.False(conflicted!.Finished);
+        Assert.Contains("staged again", conflicted.Detail, StringComparison.Ordinal);
+        Assert.Null(rig.Retry.Resting("AC43"));
+        Assert.Empty(await TombstonedKeysAsync(rig));
+        Assert.Equal(lastSeq + 1, (await rig.Staging.Batches.GetDatasetStateAsync("AC43", default)).LastSeq); // the extraction's batch only
+
+        var next = await rig.Reconciler.RunIfDueAsync(dataset, default);
+        Assert.True(next!.Finished);
+        Assert.Equal([20L], await TombstonedKeysAsync(rig));
+        await AssertRebuildsAsync(rig, source);
+    }
+
+    [Fact]
     public async Task Extraction_WithoutReconcile_KeepsNoKeyIndex()
     {
         var source = await cluster.CreateDatabaseAsync("source");
@@ -161,7 +193,7 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
         Assert.Equal(ExtractionStopReason.CaughtUp, result.StopReason);
     }
 
-    private async Task<Rig> CreateAsync(string source, bool sqlite, ILoadGate reconcileGate, string? keysSource = null)
+    private async Task<Rig> CreateAsync(string source, bool sqlite, ILoadGate reconcileGate, string? keysSource = null, Func<IKeyIndexStore, IKeyIndexStore>? wrapKeys = null)
     {
         var options = new ExchangeOptions();
         options.Sources["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = TimeSpan.FromHours(8) };
@@ -174,8 +206,9 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
         var retry = new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance);
         return new Rig(
             new ExtractionEngine(staging.Batches, new AlwaysOpenLoadGate(), connector, retry, TimeProvider.System, NullLogger<ExtractionEngine>.Instance),
-            new DeleteReconciler(staging.Batches, staging.Keys, reconcileGate, connector, retry, TimeProvider.System, NullLogger<DeleteReconciler>.Instance),
-            staging);
+            new DeleteReconciler(staging.Batches, wrapKeys is null ? staging.Keys : wrapKeys(staging.Keys), reconcileGate, connector, retry, TimeProvider.System, NullLogger<DeleteReconciler>.Instance),
+            staging,
+            retry);
     }
 
     private static Task CreateTableAsync(string source, int rows) => LongTransactionSource.ExecuteAsync(source, $"""
@@ -202,7 +235,7 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private sealed record Rig(ExtractionEngine Engine, DeleteReconciler Reconciler, TestStaging Staging) : IAsyncDisposable
+    private sealed record Rig(ExtractionEngine Engine, DeleteReconciler Reconciler, TestStaging Staging, ChunkStoreRetry Retry) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Staging.DisposeAsync();
     }
@@ -216,5 +249,40 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
 
         public ValueTask<GateDecision> CheckAsync(string source, CancellationToken cancellationToken) =>
             ValueTask.FromResult(Interlocked.Decrement(ref _open) >= 0 ? new GateDecision(GateState.Idle, "open") : new GateDecision(GateState.Busy, "test gate closed"));
+    }
+
+    /// <summary>The real key index, with a step run once right after the first judged keys are read (a concurrent writer).</summary>
+    private sealed class InterleavingKeys
+    {
+        public Func<Task>? OnFirstJudged { get; set; }
+
+        public IKeyIndexStore Around(IKeyIndexStore inner) => new Store(inner, this);
+
+        private sealed class Store(IKeyIndexStore inner, InterleavingKeys owner) : IKeyIndexStore
+        {
+            public Task<ReconcilePass?> GetPassAsync(string dataset, CancellationToken cancellationToken) => inner.GetPassAsync(dataset, cancellationToken);
+
+            public Task<ReconcilePass> StartPassAsync(string dataset, CancellationToken cancellationToken) => inner.StartPassAsync(dataset, cancellationToken);
+
+            public Task<IReadOnlyList<long>> FindAsync(string dataset, IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.FindAsync(dataset, keys, cancellationToken);
+
+            public Task SaveProgressAsync(string dataset, string? afterKey, byte[] seen, CancellationToken cancellationToken) => inner.SaveProgressAsync(dataset, afterKey, seen, cancellationToken);
+
+            public async Task<IReadOnlyList<StagedKey>> ReadJudgedAsync(ReconcilePass pass, long afterKeyId, int max, CancellationToken cancellationToken)
+            {
+                var judged = await inner.ReadJudgedAsync(pass, afterKeyId, max, cancellationToken);
+                if (judged.Count > 0 && owner.OnFirstJudged is { } step)
+                {
+                    owner.OnFirstJudged = null;
+                    await step();
+                }
+
+                return judged;
+            }
+
+            public Task FinishPassAsync(string dataset, long deleted, CancellationToken cancellationToken) => inner.FinishPassAsync(dataset, deleted, cancellationToken);
+
+            public Task<long> CountAsync(string dataset, CancellationToken cancellationToken) => inner.CountAsync(dataset, cancellationToken);
+        }
     }
 }
