@@ -15,7 +15,8 @@ namespace Exchange.Host.Cli;
 /// <summary>
 /// <c>exchange backfill DATASET --from T1 --to T2</c>: reads the rows stamped after T1 up to T2 again and stores them as new
 /// batches of origin backfill, chunk by chunk while the source's load gate is open (it waits while it is not), without
-/// moving the dataset's watermark. Audited as <c>Backfill</c> by <c>operator:&lt;user&gt;</c>.
+/// moving the dataset's watermark. Audited as <c>Backfill</c> by <c>operator:&lt;user&gt;</c> twice: <c>started, …</c> (outcome <c>ok</c>)
+/// before the first batch (naming the first sequence number), then <c>ok</c> or <c>failed</c> with what was stored.
 /// </summary>
 internal static class BackfillCommand
 {
@@ -82,9 +83,19 @@ internal static class BackfillCommand
         var engine = services.GetRequiredService<ExtractionEngine>();
         var operations = new OperationsStore(services.GetRequiredService<StagingDatabase>(), TimeProvider.System);
         var firstSeq = (await services.GetRequiredService<IBatchStore>().GetDatasetStateAsync(dataset.Name, cancellationToken).ConfigureAwait(false)).LastSeq + 1;
+        var from = range.From;
+        var @operator = "operator:" + Environment.UserName;
+        string Audited(string detail) => string.Create(CultureInfo.InvariantCulture, $"{dataset.Name} after {from:O} up to {range.To:O}: {detail}");
+
+        // Recorded before the first batch, so a backfill killed halfway still has an audit row naming its batches.
+        await operations.AuditAsync(new AuditEntry(TimeProvider.System.GetUtcNow(), @operator, "Backfill", Audited($"started, its batches are stored from seq {firstSeq} on"), "ok", null), cancellationToken)
+            .ConfigureAwait(false);
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var gate = services.GetRequiredService<LoadGate>();
         var sampler = Task.Run(() => gate.RunAsync(sampling.Token), CancellationToken.None);
+
+        // The gate samples the one source this command reads, for as long as it runs (waits for the gate included).
+        var attendance = gate.Attend(dataset.Source);
         var (rows, chunks) = (0L, 0);
         string? failure = null;
         try
@@ -117,13 +128,13 @@ internal static class BackfillCommand
         }
         finally
         {
+            await attendance.DisposeAsync().ConfigureAwait(false);
             await sampling.CancelAsync().ConfigureAwait(false);
             await sampler.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        var what = string.Create(CultureInfo.InvariantCulture,
-            $"{dataset.Name} after {range.From:O} up to {range.To:O}: {chunks} batches{(chunks == 0 ? "" : $" (seq {firstSeq} on)")}, {rows} rows");
-        await operations.AuditAsync(new AuditEntry(TimeProvider.System.GetUtcNow(), "operator:" + Environment.UserName, "Backfill", what, failure is null ? "ok" : "failed", null), cancellationToken)
+        var what = Audited($"{chunks} batches{(chunks == 0 ? "" : $" (seq {firstSeq} on)")}, {rows} rows");
+        await operations.AuditAsync(new AuditEntry(TimeProvider.System.GetUtcNow(), @operator, "Backfill", what, failure is null ? "ok" : "failed", null), cancellationToken)
             .ConfigureAwait(false);
         if (failure is not null)
         {
@@ -148,7 +159,8 @@ internal static class BackfillCommand
         services.AddSingleton<IOptionsMonitor<ScheduleOptions>>(new ScheduleMonitor(loaded.Schedule, loaded.ScheduleHash));
         services.AddSingleton<SourceConnector>();
         services.AddSingleton<ILoadProbeFactory>(sp => new LoadProbeFactory(sp.GetRequiredService<SourceConnector>(), new HttpClient()));
-        services.AddSingleton<LoadGate>();
+        // Samples only the sources read (the one this command attends), not every source of the configuration.
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<LoadGate>(sp, LoadSampling.WhileReading));
         services.AddSingleton<ILoadGate>(sp => sp.GetRequiredService<LoadGate>());
         services.AddSingleton<ChunkStoreRetry>();
         services.AddSingleton<ExtractionEngine>();

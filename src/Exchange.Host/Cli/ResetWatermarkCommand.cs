@@ -30,43 +30,61 @@ internal static class ResetWatermarkCommand
             return 1;
         }
 
-        var lease = await DatasetCommand.TakeLeaseAsync(database, "reset-watermark", name, console.Error, cancellationToken).ConfigureAwait(false);
-        if (lease is null)
+        var store = new OperationsStore(database, TimeProvider.System);
+        string Move(string? current) => WatermarkResets.MoveBack(dataset, current, to, offset);
+        try
         {
-            return 1;
-        }
-
-        await using (lease.ConfigureAwait(false))
-        {
-            var store = new OperationsStore(database, TimeProvider.System);
-            string Move(string? current) => WatermarkResets.MoveBack(dataset, current, to, offset);
-            try
+            // Asked before the lease is taken, so a prompt left open holds up no extraction run; the reset itself
+            // recomputes the watermark from the stored one under FOR UPDATE.
+            if (!yes)
             {
                 var current = (await new BatchStore(database, TimeProvider.System).GetDatasetStateAsync(name, cancellationToken).ConfigureAwait(false)).Watermark;
                 var preview = Move(current);
-                if (!yes)
-                {
-                    await console.Output.WriteLineAsync(IdentityNumber.MaskWithin(
-                        $"Dataset '{name}': watermark {current} -> {preview}. What came after --to {to} is extracted again and delivered to insurers once more.")).ConfigureAwait(false);
-                    await console.Output.WriteAsync("Move the watermark back? Type 'yes' to confirm: ").ConfigureAwait(false);
-                    var answer = await console.Input.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-                    if (!string.Equals(answer?.Trim(), "yes", StringComparison.OrdinalIgnoreCase))
-                    {
-                        await console.Error.WriteLineAsync($"Not confirmed (answer was '{answer?.Trim()}', 'yes' confirms). Nothing was changed.").ConfigureAwait(false);
-                        return 1;
-                    }
-                }
-
-                var (before, after) = await store.ResetWatermarkAsync(name, Move, "operator:" + Environment.UserName, cancellationToken).ConfigureAwait(false);
                 await console.Output.WriteLineAsync(IdentityNumber.MaskWithin(
-                    $"Dataset '{name}': watermark moved back from {before} to {after}; its next run extracts from there. Recorded in the audit log.")).ConfigureAwait(false);
-                return 0;
+                    $"Dataset '{name}': watermark {current} -> {preview}. What came after --to {to} is extracted again and delivered to insurers once more.")).ConfigureAwait(false);
+                await console.Output.WriteAsync("Move the watermark back? Type 'yes' to confirm: ").ConfigureAwait(false);
+                var answer = await console.Input.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+                if (!string.Equals(answer?.Trim(), "yes", StringComparison.OrdinalIgnoreCase))
+                {
+                    await console.Error.WriteLineAsync($"Not confirmed (answer was '{answer?.Trim()}', 'yes' confirms). Nothing was changed.").ConfigureAwait(false);
+                    return 1;
+                }
             }
-            catch (WatermarkResetRefusedException refused)
+
+            var lease = await DatasetCommand.TakeLeaseAsync(database, "reset-watermark", name, console.Error, cancellationToken).ConfigureAwait(false);
+            if (lease is null)
             {
-                await console.Error.WriteLineAsync(IdentityNumber.MaskWithin(refused.Message + " Nothing was changed.")).ConfigureAwait(false);
                 return 1;
             }
+
+            await using (lease.ConfigureAwait(false))
+            {
+                var (before, after, keysForgotten) = await store.ResetWatermarkAsync(name, Move, "operator:" + Environment.UserName, cancellationToken).ConfigureAwait(false);
+                await console.Output.WriteLineAsync(IdentityNumber.MaskWithin(
+                    $"Dataset '{name}': watermark moved back from {before} to {after}; its next run extracts from there. Recorded in the audit log.")).ConfigureAwait(false);
+                if (keysForgotten)
+                {
+                    await console.Output.WriteLineAsync(
+                        $"Dataset '{name}' was stopped because its key column changed, so its keys are written differently from now on: its key index " +
+                        $"(the keys deletions are reconciled against) was forgotten. A row deleted at the source that is not extracted again after --to {to} " +
+                        "is not found deleted until it is staged again (a backfill of its time range stages it).").ConfigureAwait(false);
+                }
+
+                return 0;
+            }
+        }
+        catch (WatermarkResetRefusedException refused)
+        {
+            await console.Error.WriteLineAsync(IdentityNumber.MaskWithin(refused.Message + " Nothing was changed.")).ConfigureAwait(false);
+            return 1;
+        }
+        catch (FormatException unreadable)
+        {
+            // The stored watermark is not one this build reads (the message quotes it, key included: masked).
+            await console.Error.WriteLineAsync(IdentityNumber.MaskWithin(
+                $"The stored watermark of dataset '{name}' cannot be read as a \"Watermark\": \"{dataset.Watermark}\" dataset's watermark ({unreadable.Message}). " +
+                "Check that schedule.json names the mode the dataset was extracted with. Nothing was changed.")).ConfigureAwait(false);
+            return 1;
         }
     }
 }

@@ -50,9 +50,12 @@ public sealed class BackfillAndResetWatermarkTests(PostgresCluster cluster) : ID
 
         Assert.Equal(expected, keys);
         Assert.Equal(before.Watermark, (await staging.Batches.GetDatasetStateAsync("AC43", default)).Watermark);
-        var audit = Assert.Single(await staging.ReadAuditAsync(DateTimeOffset.UnixEpoch, 10, default), a => a.Operation == "Backfill");
-        Assert.Equal("ok", audit.Outcome);
-        Assert.Contains($"3 batches (seq {before.LastSeq + 1} on), {expected.Count} rows", audit.ObjectId, StringComparison.Ordinal);
+        // One row before the first batch (a backfill killed halfway still names its batches), one at the end.
+        var audit = (await staging.ReadAuditAsync(DateTimeOffset.UnixEpoch, 10, default)).Where(a => a.Operation == "Backfill").OrderBy(a => a.At).ToList();
+        Assert.Equal(2, audit.Count);
+        Assert.All(audit, a => Assert.Equal("ok", a.Outcome));
+        Assert.Contains($"started, its batches are stored from seq {before.LastSeq + 1} on", audit[0].ObjectId, StringComparison.Ordinal);
+        Assert.Contains($"3 batches (seq {before.LastSeq + 1} on), {expected.Count} rows", audit[1].ObjectId, StringComparison.Ordinal);
     }
 
     [PostgresFact]
@@ -138,7 +141,10 @@ public sealed class BackfillAndResetWatermarkTests(PostgresCluster cluster) : ID
             Assert.Contains("Dataset 'AC43' is held by another process or node", refusedError, StringComparison.Ordinal);
         }
 
-        var (declined, prompt, declinedError) = await ResetInProcessAsync(loaded, staging, "no");
+        // The question is asked before the lease is taken: while it waits for an answer, another node's run may take it.
+        var asked = new LeaseTakingAnswer(stagingConnection, "no");
+        var (declined, prompt, declinedError) = await ResetInProcessAsync(loaded, staging, asked);
+        Assert.True(asked.LeaseFree);
         Assert.Equal(1, declined);
         Assert.Contains("Move the watermark back? Type 'yes' to confirm:", prompt, StringComparison.Ordinal);
         Assert.Contains("Not confirmed (answer was 'no', 'yes' confirms). Nothing was changed.", declinedError, StringComparison.Ordinal);
@@ -148,6 +154,41 @@ public sealed class BackfillAndResetWatermarkTests(PostgresCluster cluster) : ID
         Assert.Equal(0, confirmed);
         Assert.Equal(Watermark.After(new DateTime(2026, 11, 1, 8, 1, 0)).ToText(), (await staging.Batches.GetDatasetStateAsync("AC43", default)).Watermark);
         Assert.Single(await staging.ReadAuditAsync(DateTimeOffset.UnixEpoch, 10, default), a => a.Operation == "ResetWatermark");
+    }
+
+    [PostgresFact]
+    public async Task ResetWatermark_OfADatasetStoppedForItsKeyColumn_ForgetsItsKeyIndex_AndTellsTheOperatorWhatThatMeans()
+    {
+        var (loaded, staging) = await PostgresStagingAsync();
+        await using var _ = staging;
+        var stored = Watermark.Create(new DateTime(2026, 11, 1, 8, 3, 20), 1000L).ToText();
+        await staging.Batches.AppendBatchAsync(
+            new NewBatch("AC43", 1, "jsonl+gzip", [1], new string('a', 64), null, stored, BatchOrigin.Extracted, new KeyIndexChange(Staged: ["1000"])), default);
+        await staging.Batches.RecordSchemaAsync("AC43", null, "stopped: the key column 'aaz223' of dataset 'AC43' changed type from bigint to text (source 'prod', table ac43)", default);
+
+        var (exit, output, _) = await ResetInProcessAsync(loaded, staging, "yes");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("its key index (the keys deletions are reconciled against) was forgotten", output, StringComparison.Ordinal);
+        Assert.Contains("is not extracted again after --to 2026-11-01T08:01:00+08:00 is not found deleted until it is staged again", output, StringComparison.Ordinal);
+        Assert.Equal(0, await staging.Keys.CountAsync("AC43", default));
+    }
+
+    [PostgresFact]
+    public async Task ResetWatermark_OfAStoredWatermarkItCannotRead_SaysSo_WithIdentityNumbersMasked()
+    {
+        var (loaded, staging) = await PostgresStagingAsync();
+        await using var _ = staging;
+        const string Unreadable = "{\"t\":\"not a watermark\",\"k\":\"110101199003074514\"}";
+        await staging.Batches.AppendBatchAsync(new NewBatch("AC43", 1, "jsonl+gzip", [1], new string('a', 64), null, Unreadable, BatchOrigin.Extracted), default);
+
+        var (exit, _, error) = await ResetInProcessAsync(loaded, staging, new StringReader("yes\n"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("The stored watermark of dataset 'AC43' cannot be read", error, StringComparison.Ordinal);
+        Assert.Contains("Nothing was changed.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("110101199003074514", error, StringComparison.Ordinal);
+        Assert.Equal(Unreadable, (await staging.Batches.GetDatasetStateAsync("AC43", default)).Watermark);
     }
 
     [PostgresFact]
@@ -162,7 +203,7 @@ public sealed class BackfillAndResetWatermarkTests(PostgresCluster cluster) : ID
         Assert.NotNull(lease);
 
         await using var daemon = ExchangeProcess.Start("run", "--config", configDirectory);
-        await daemon.WaitForLineAsync("Extraction AC43 skipped: an operator command (backfill or reset-watermark) holds the dataset", Timeout);
+        await daemon.WaitForLineAsync("Extraction AC43 skipped: the dataset is held by another process or node", Timeout);
         Assert.Equal(0, await StagedRows.ScalarAsync(StagingFile, "SELECT COUNT(*) FROM batches WHERE dataset = $d", "AC43"));
 
         await lease.DisposeAsync();
@@ -217,14 +258,49 @@ public sealed class BackfillAndResetWatermarkTests(PostgresCluster cluster) : ID
         return (source, staging, engine);
     }
 
+    // A configuration whose staging store is a new PostgreSQL database, and that store.
+    private async Task<(HostConfig.LoadedConfiguration Loaded, TestStaging Staging)> PostgresStagingAsync()
+    {
+        var source = await cluster.CreateDatabaseAsync("reset");
+        var stagingConnection = await cluster.CreateDatabaseAsync("staging");
+        PostgresSourceConfig.Apply(_config, source, 100, TimeSpan.FromSeconds(1));
+        _config.Exchange["Staging"] = new System.Text.Json.Nodes.JsonObject { ["Provider"] = "postgres", ["ConnectionString"] = stagingConnection };
+        var loaded = HostConfig.ExchangeConfiguration.Load(HostConfig.ConfigLocation.Find(_config.Write()));
+        var staging = TestStaging.Postgres(stagingConnection, TimeProvider.System);
+        await staging.MigrateAsync(default);
+        return (loaded, staging);
+    }
+
     // The command line's own code in this process, on a terminal that answers the prompt with `answer`.
-    private static async Task<(int Exit, string Output, string Error)> ResetInProcessAsync(HostConfig.LoadedConfiguration loaded, TestStaging staging, string answer)
+    private static Task<(int Exit, string Output, string Error)> ResetInProcessAsync(HostConfig.LoadedConfiguration loaded, TestStaging staging, string answer) =>
+        ResetInProcessAsync(loaded, staging, new StringReader(answer + "\n"));
+
+    private static async Task<(int Exit, string Output, string Error)> ResetInProcessAsync(HostConfig.LoadedConfiguration loaded, TestStaging staging, TextReader answers)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         var exit = await HostCli.ResetWatermarkCommand.RunAsync(
-            loaded, staging.Database, "AC43", "2026-11-01T08:01:00+08:00", yes: false, new HostCli.CommandConsole(new StringReader(answer + "\n"), output, error, Interactive: true), default);
+            loaded, staging.Database, "AC43", "2026-11-01T08:01:00+08:00", yes: false, new HostCli.CommandConsole(answers, output, error, Interactive: true), default);
         return (exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>An operator who, before answering, lets another node's run try the dataset's lease (and release it).</summary>
+    private sealed class LeaseTakingAnswer(string stagingConnection, string answer) : TextReader
+    {
+        public bool LeaseFree { get; private set; }
+
+        public override async ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken)
+        {
+            await using var otherNode = new PostgresStagingDatabase(stagingConnection, TimeProvider.System);
+            var lease = await new DatasetLeases(otherNode).TryTakeAsync("AC43", cancellationToken);
+            LeaseFree = lease is not null;
+            if (lease is not null)
+            {
+                await lease.DisposeAsync();
+            }
+
+            return answer;
+        }
     }
 
     private static async Task<List<long>> KeysAsync(string source, string where)
