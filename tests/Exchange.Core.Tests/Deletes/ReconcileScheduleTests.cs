@@ -54,4 +54,13 @@ public sealed class ReconcileScheduleTests
         Assert.Equal(0, ReconcileSchedule.Seen(pass).Length);
         Assert.Empty(ReconcileSchedule.Deleted(ReconcileSchedule.Seen(pass), pass, []));
     }
+
+    [Fact]
+    public void Seen_OfARangeWiderThanABitArray_IsRefused_NamingTheRange_RatherThanWrapping()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ReconcileSchedule.Seen(Pass(5, 5 + ReconcileSchedule.MaxKeyIdSpan)));
+
+        Assert.Contains("spans key ids 5 to 2147483652 (2147483648 ids", error.Message, StringComparison.Ordinal);
+        Assert.Contains("handles at most 2147483647 ids", error.Message, StringComparison.Ordinal);
+    }
 }
