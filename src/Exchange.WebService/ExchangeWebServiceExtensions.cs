@@ -70,7 +70,8 @@ public static class ExchangeWebServiceExtensions
         services.TryAddSingleton(sp => new FailedAuthenticationThrottle(
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<ExchangeOptions>>().Value.Security.RateLimit.FailedAuthenticationsPerMinute,
-            sp.GetService<IFailedAuthenticationCount>()));
+            sp.GetService<IFailedAuthenticationCount>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<FailedAuthenticationThrottle>>()));
         services.TryAddSingleton<AuditTrail>();
         services.TryAddSingleton<IAuditBacklog>(sp => sp.GetRequiredService<AuditTrail>());
         services.TryAddSingleton(sp => new StrangerAudit(

@@ -65,6 +65,10 @@ public sealed partial class DeleteReconciler(
 
         var chunkRows = dataset.ChunkRows;
         var walked = 0L;
+
+        // Attended for the whole walk: with several nodes the gate samples a source only while a run attends it, and an
+        // unattended walk would be judged on the extraction's last sample (unmeasured reads of the source).
+        await using var attendance = gate.Attend(dataset.Source).ConfigureAwait(false);
         DbConnection? connection = null;
         try
         {

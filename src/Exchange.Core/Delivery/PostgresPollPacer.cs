@@ -12,6 +12,11 @@ namespace Exchange.Core.Delivery;
 /// <see cref="PollPacer.SecondsToWait"/>) has passed since it, under the row's lock, so two nodes never both let a poll
 /// through; when it does not, the same statement reads the last poll to say how long to wait. Principals without an
 /// interval are not paced and cost nothing.
+/// <para>
+/// The times are the nodes' clocks. The update never moves <c>last_poll_at</c> back (it runs only when the stored time is at
+/// most <c>@latest</c>, which is before <c>@now</c>), so a node whose clock runs fast by some seconds makes the next poll on
+/// another node wait that much longer (stricter, never laxer), and a slow one lets it through that much sooner.
+/// </para>
 /// </remarks>
 public sealed class PostgresPollPacer : IPollPacer
 {

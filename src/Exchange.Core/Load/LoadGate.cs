@@ -85,7 +85,8 @@ public sealed partial class LoadGate(
     private bool IsWarmingUp(string source, SourceGate gate, GateDecision decision) =>
         decision.State == GateState.Busy
         && schedule.CurrentValue.Load.Sources.TryGetValue(source, out var options)
-        && GateTransitions.IsWarmingUp(gate.Memory, gate.LastReading, timeProvider.GetUtcNow(), GateTransitions.FreshFor(options));
+        && gate.State is var state
+        && GateTransitions.IsWarmingUp(state.Memory, state.LastReading, timeProvider.GetUtcNow(), GateTransitions.FreshFor(options));
 
     /// <inheritdoc />
     public CancellationToken HibernationToken(string source) => GateFor(source).HibernationToken;
@@ -118,8 +119,9 @@ public sealed partial class LoadGate(
             var gate = GateFor(source);
             var now = timeProvider.GetUtcNow();
             var (decision, _) = Decide(source, gate);
-            var memory = gate.Memory;
-            var sampleDue = gate.LastSample is not { } last || now - last >= options.SampleInterval;
+            var state = gate.State;
+            var memory = state.Memory;
+            var sampleDue = state.LastSample is not { } last || now - last >= options.SampleInterval;
             if (decision.State == GateState.Closed || !GateTransitions.MaySample(memory, now) || !sampleDue)
             {
                 continue;
@@ -129,15 +131,15 @@ public sealed partial class LoadGate(
             {
                 if (gate.StartSampleIfAttended() is { } sampleDone)
                 {
-                    gate.LastSample = now;
+                    gate.SampleStarted(now);
                     due.Add(SampleAndSignalAsync(source, gate, options, sampleDone, cancellationToken));
                 }
 
                 continue;
             }
 
-            gate.LastSample = now;
-            due.Add(SampleAsync(source, gate, options, cancellationToken));
+            gate.SampleStarted(now);
+            due.Add(SampleAsync(source, gate, options, null, cancellationToken));
         }
 
         await Task.WhenAll(due).ConfigureAwait(false);
@@ -147,25 +149,33 @@ public sealed partial class LoadGate(
     {
         try
         {
-            await SampleAsync(source, gate, options, cancellationToken).ConfigureAwait(false);
+            await SampleAsync(source, gate, options, done, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            // Normally done already, once the probes answered; here also when the sample failed.
             done.TrySetResult();
         }
     }
 
-    private async Task SampleAsync(string source, SourceGate gate, SourceLoadOptions options, CancellationToken cancellationToken)
+    // probesRead is completed once the probes have answered (or timed out): the source is not queried after that, so ending
+    // an attendance waits for it, not for the decision's publishing and the load_samples rows.
+    private async Task SampleAsync(string source, SourceGate gate, SourceLoadOptions options, TaskCompletionSource? probesRead, CancellationToken cancellationToken)
     {
         var probeList = gate.ProbesFor(options, p => probes.Create(source, p));
         var readings = await Task.WhenAll(probeList.Select(p => ReadAsync(p.Probe, p.Options, cancellationToken))).ConfigureAwait(false);
+        probesRead?.TrySetResult();
         var now = timeProvider.GetUtcNow();
         TaskCompletionSource sampled;
         lock (gate.Sync)
         {
-            var memory = GateTransitions.Expire(gate.Memory, gate.LastReading, gate.LastSample ?? now, GateTransitions.FreshFor(options));
-            gate.Memory = GateTransitions.Next(memory, readings, options.IdleSamplesToReopen, options.Hibernation, now);
-            gate.LastReading = gate.LastSample ?? now;
+            var state = gate.State;
+            var memory = GateTransitions.Expire(state.Memory, state.LastReading, state.LastSample ?? now, GateTransitions.FreshFor(options));
+            gate.State = state with
+            {
+                Memory = GateTransitions.Next(memory, readings, options.IdleSamplesToReopen, options.Hibernation, now),
+                LastReading = state.LastSample ?? now,
+            };
             sampled = gate.SwapNextSample();
         }
 
@@ -261,7 +271,8 @@ public sealed partial class LoadGate(
                 : (new GateDecision(GateState.Closed, "no probes configured: load cannot be measured, so the source is not read"), null);
         }
 
-        var memory = GateTransitions.Expire(gate.Memory, gate.LastReading, now, GateTransitions.FreshFor(options));
+        var state = gate.State;
+        var memory = GateTransitions.Expire(state.Memory, state.LastReading, now, GateTransitions.FreshFor(options));
         if (memory.State == GateState.Hibernating && GateTransitions.MaySample(memory, now))
         {
             return (new GateDecision(GateState.Busy, "hibernation ended, waiting for idle samples"), null);
@@ -329,7 +340,7 @@ public sealed partial class LoadGate(
         }
     }
 
-    /// <summary>One run's attendance of a source; disposing it waits for this node's last sample of the source to end.</summary>
+    /// <summary>One run's attendance of a source; disposing it waits until this node's last sample of the source has had its probes' answers.</summary>
     private sealed class Attendance : IAsyncDisposable
     {
         private SourceGate? _gate;
@@ -358,6 +369,12 @@ public sealed partial class LoadGate(
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Load gate of source {Source}: transition not stored in load_samples: {Error}")]
     private static partial void LogSampleNotStored(ILogger logger, string source, string error);
 
+    /// <summary>A gate's memory, when its last sample was started, and when the sample the memory last took in was started.</summary>
+    private sealed record SampleState(GateMemory Memory, DateTimeOffset? LastSample, DateTimeOffset? LastReading)
+    {
+        public static readonly SampleState Initial = new(GateMemory.Initial, null, null);
+    }
+
     /// <summary>The runtime state of one source's gate.</summary>
     private sealed class SourceGate
     {
@@ -368,15 +385,25 @@ public sealed partial class LoadGate(
         private SourceLoadOptions? _probesBuiltFor;
         private IReadOnlyList<(ILoadProbe Probe, ProbeOptions Options)> _probes = [];
 
+        private SampleState _state = SampleState.Initial;
+
         public Lock Sync { get; } = new();
 
-        public GateMemory Memory { get; set; } = GateMemory.Initial;
+        /// <summary>What the gate has taken in: one immutable value, read without the lock, replaced only under <see cref="Sync"/>.</summary>
+        public SampleState State
+        {
+            get => Volatile.Read(ref _state);
+            set => Volatile.Write(ref _state, value);
+        }
 
-        /// <summary>When the last sample was started (it is due again one interval later).</summary>
-        public DateTimeOffset? LastSample { get; set; }
-
-        /// <summary>When the sample that <see cref="Memory"/> last took in was started.</summary>
-        public DateTimeOffset? LastReading { get; set; }
+        /// <summary>Records when a sample was started (it is due again one interval later).</summary>
+        public void SampleStarted(DateTimeOffset at)
+        {
+            lock (Sync)
+            {
+                State = State with { LastSample = at };
+            }
+        }
 
         /// <summary>Completed after the next sample has been taken in.</summary>
         public Task NextSample

@@ -25,6 +25,12 @@ public interface IRequestStore
     Task<IReadOnlyList<ClaimedRequest>> ClaimRequestsAsync(string worker, IReadOnlyCollection<string> infNos, int max, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>
+    /// True when <see cref="ClaimRequestsAsync"/> would find a request of the given function codes now (pending, or with a run-out
+    /// lease, not expired). A read only, so that a worker with nothing to do neither claims nor attends a source's load gate.
+    /// </summary>
+    Task<bool> HasClaimableRequestsAsync(IReadOnlyCollection<string> infNos, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Stores the answer and the final status (<c>Completed</c> for <c>InfCode</c> 0, else <c>Failed</c>) in one transaction,
     /// if the request is still <c>Processing</c> under <paramref name="worker"/>'s claim. False when it is not (the claim was
     /// taken over, or the request expired or was answered): nothing is stored.

@@ -146,6 +146,30 @@ public sealed class RequestStore(StagingDatabase database, TimeProvider timeProv
     }
 
     /// <inheritdoc />
+    public async Task<bool> HasClaimableRequestsAsync(IReadOnlyCollection<string> infNos, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(infNos);
+        if (infNos.Count == 0)
+        {
+            return false;
+        }
+
+        // The claim's conditions, read only; status IN (...) lets both dialects seek ix_requests_status_created (001) past the
+        // answered requests, which are nearly all of the table.
+        List<(string Name, object? Value)> parameters = [("now", database.ToDb(timeProvider.GetUtcNow())), ("max", 1)];
+        var found = await database.QueryAsync(
+            $"""
+            SELECT q.request_id FROM requests q
+            WHERE q.status IN ('Pending', 'Processing') AND q.inf_no IN ({InList(parameters, "c", infNos)}) AND q.expires_at > @now
+              AND (q.status = 'Pending' OR q.lease_until <= @now)
+            """ + database.Limit(1),
+            reader => reader.GetInt64(0),
+            cancellationToken,
+            [.. parameters]).ConfigureAwait(false);
+        return found.Count > 0;
+    }
+
+    /// <inheritdoc />
     public Task<bool> CompleteRequestAsync(long requestId, string worker, RequestAnswer answer, CancellationToken cancellationToken, AuditRecord? audit = null)
     {
         ArgumentNullException.ThrowIfNull(answer);

@@ -54,6 +54,12 @@ public sealed partial class RequestWorker(
         foreach (var group in options.Types.Where(t => t.Mode == RequestAnswerMode.Query && t.Source is not null).GroupBy(t => t.Source!, StringComparer.Ordinal))
         {
             var codes = group.Select(t => t.InfNo).ToList();
+            if (!await store.HasClaimableRequestsAsync(codes, cancellationToken).ConfigureAwait(false))
+            {
+                // Nothing to answer: the source's gate is not attended, so this node takes no sample of a source it does not read.
+                continue;
+            }
+
             await using var attendance = gate.Attend(group.Key).ConfigureAwait(false);
             while (true)
             {

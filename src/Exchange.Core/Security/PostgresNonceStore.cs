@@ -8,8 +8,8 @@ namespace Exchange.Core.Security;
 /// </summary>
 /// <remarks>
 /// One statement per token: it records a new nonce, or reuses the row of an expired one, and returns nothing for a
-/// replay. About once a minute a node deletes the expired rows first, so the table holds about twice the replay window of
-/// accepted tokens. Unlike <see cref="NonceReplayCache"/> there is no cap per principal: the rows live on disk, and the
+/// replay. About once a minute a node deletes the rows expired for a window first, so the table holds about three replay
+/// windows of accepted tokens. Unlike <see cref="NonceReplayCache"/> there is no cap per principal: the rows live on disk, and the
 /// shared rate limit bounds how fast a principal adds them.
 /// </remarks>
 public sealed class PostgresNonceStore : INonceStore
@@ -20,13 +20,22 @@ public sealed class PostgresNonceStore : INonceStore
         RETURNING 1
         """;
 
-    internal const string PurgeSql = "DELETE FROM used_nonces WHERE expires_at <= @now";
+    /// <summary>
+    /// Deletes the nonces expired for one replay window already (<c>@before</c> is the purging node's time less the window):
+    /// a node whose clock runs fast must not delete a nonce that a node with a slower clock would still accept a replay of.
+    /// </summary>
+    /// <remarks>
+    /// Reusing an expired row in <see cref="UseSql"/> needs no margin: a row expires a whole window after its token's
+    /// <c>Created</c> at the earliest, and a node accepts a token only within the window of <c>Created</c> on its own clock.
+    /// </remarks>
+    internal const string PurgeSql = "DELETE FROM used_nonces WHERE expires_at <= @before";
 
     /// <summary>How often a node deletes the expired nonces.</summary>
     internal static readonly TimeSpan PurgeEvery = TimeSpan.FromMinutes(1);
 
     private readonly PostgresStagingDatabase _database;
     private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _window;
     private readonly TimeSpan _lifetime;
     private long _nextPurgeTicks;
 
@@ -37,6 +46,7 @@ public sealed class PostgresNonceStore : INonceStore
         ArgumentNullException.ThrowIfNull(timeProvider);
         _database = database;
         _timeProvider = timeProvider;
+        _window = window;
         _lifetime = window + window;
     }
 
@@ -53,7 +63,7 @@ public sealed class PostgresNonceStore : INonceStore
             // Before the insert: a purge that fails fails the call without spending the token's nonce.
             if (PurgeDue(now))
             {
-                await session.ExecuteAsync(PurgeSql, null, cancellationToken, ("now", _database.ToDb(now))).ConfigureAwait(false);
+                await session.ExecuteAsync(PurgeSql, null, cancellationToken, ("before", _database.ToDb(now - _window))).ConfigureAwait(false);
             }
 
             var recorded = await session.ScalarAsync<int?>(

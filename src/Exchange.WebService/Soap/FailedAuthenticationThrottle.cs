@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Exchange.Core.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Exchange.WebService.Soap;
 
@@ -17,7 +19,7 @@ namespace Exchange.WebService.Soap;
 /// total as its own: an address is refused everywhere once it failed its allowance anywhere, give or take one failure
 /// per node (a node learns the total at the next failure it sees).
 /// </remarks>
-internal sealed class FailedAuthenticationThrottle
+internal sealed partial class FailedAuthenticationThrottle
 {
     /// <summary>Addresses counted separately in one window.</summary>
     public const int MaxAddresses = 100_000;
@@ -27,14 +29,17 @@ internal sealed class FailedAuthenticationThrottle
     private readonly TimeProvider _timeProvider;
     private readonly int _perMinute;
     private readonly IFailedAuthenticationCount? _shared;
+    private readonly ILogger _logger;
     private volatile Generation _current;
 
     /// <summary>
     /// Allows <paramref name="perMinute"/> failures per address per minute; 0 switches the throttle off. With
-    /// <paramref name="shared"/>, the failures are counted over the nodes that share it.
+    /// <paramref name="shared"/>, the failures are counted over the nodes that share it; when it fails, this node counts
+    /// alone and <paramref name="logger"/> says so.
     /// </summary>
-    public FailedAuthenticationThrottle(TimeProvider timeProvider, int perMinute, IFailedAuthenticationCount? shared = null)
+    public FailedAuthenticationThrottle(TimeProvider timeProvider, int perMinute, IFailedAuthenticationCount? shared = null, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
         _perMinute = perMinute;
@@ -77,13 +82,27 @@ internal sealed class FailedAuthenticationThrottle
         var counter = generation.Fail(address);
         if (_shared is not null)
         {
-            var total = await _shared.AddFailureAsync(address, generation.Start, cancellationToken).ConfigureAwait(false);
+            int total;
+            try
+            {
+                total = await _shared.AddFailureAsync(address, generation.Start, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                // The caller answers AuthFailed whatever happens here: a store failure must not turn that into Unavailable.
+                LogSharedCountFailed(_logger, error.GetType().Name, error.Message);
+                return;
+            }
+
             int seen;
             while ((seen = Volatile.Read(ref counter.Value)) < total && Interlocked.CompareExchange(ref counter.Value, total, seen) != seen)
             {
             }
         }
     }
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Failed authentication counted on this node only; the shared count failed: {ErrorType}: {Error}")]
+    private static partial void LogSharedCountFailed(ILogger logger, string errorType, string error);
 
     private static DateTimeOffset WindowStart(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero);
 

@@ -194,6 +194,26 @@ public sealed class LoadGateTests : IDisposable
     }
 
     [Fact]
+    public async Task WhileReading_EndingTheLastAttendance_WaitsForTheProbes_NotForTheSampleRowsToBeStored()
+    {
+        var gate = Gate(LoadSampling.WhileReading);
+        var run = gate.Attend("prod");
+        var storing = new TaskCompletionSource();
+        _samples.Hold = storing.Task;
+        var sampling = gate.SampleDueAsync(default);
+        await _samples.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, _probe.Calls);
+
+        // The probe has answered; the reading's load_samples row is still being written.
+        var leaving = run.DisposeAsync().AsTask();
+        var first = await Task.WhenAny(leaving, Task.Delay(TimeSpan.FromSeconds(10)));
+        storing.SetResult();
+        await sampling;
+        Assert.Same(leaving, first);
+        Assert.Single(_samples.Samples);
+    }
+
+    [Fact]
     public async Task WhileReading_ARunsFirstCheckWaitsForTheSamplesThatReopenTheGate()
     {
         var gate = Gate(LoadSampling.WhileReading);
@@ -303,10 +323,20 @@ public sealed class LoadGateTests : IDisposable
     {
         public List<LoadSample> Samples { get; } = [];
 
-        public Task AddLoadSampleAsync(LoadSample sample, CancellationToken cancellationToken)
+        /// <summary>When set, each store waits for it (after completing <see cref="Entered"/>).</summary>
+        public Task? Hold { get; set; }
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task AddLoadSampleAsync(LoadSample sample, CancellationToken cancellationToken)
         {
+            Entered.TrySetResult();
+            if (Hold is { } hold)
+            {
+                await hold;
+            }
+
             Samples.Add(sample);
-            return Task.CompletedTask;
         }
     }
 }

@@ -121,6 +121,51 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Reconcile_AttendsTheSource_SoAGateThatSamplesOnlyWhileAttendedMeasuresItDuringTheWalk()
+    {
+        var source = await cluster.CreateDatabaseAsync("source");
+        await CreateTableAsync(source, 3000);
+        await LongTransactionSource.ExecuteAsync(source, """
+            CREATE TABLE probe_hits (at timestamptz NOT NULL DEFAULT clock_timestamp());
+            CREATE FUNCTION probe_hit() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN INSERT INTO probe_hits DEFAULT VALUES; RETURN 0; END $$;
+            """);
+        var schedule = new ScheduleOptions();
+        schedule.Load.Sources["prod"] = new SourceLoadOptions
+        {
+            Probes = [new ProbeOptions { Name = "hits", Kind = "sql", Sql = "SELECT probe_hit()", Busy = 50, Idle = 40 }],
+            SampleInterval = TimeSpan.FromMilliseconds(100),
+            IdleSamplesToReopen = 1,
+        };
+        var gateOptions = new ExchangeOptions { DataDirectory = _folder.Path };
+        gateOptions.Sources["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = TimeSpan.FromHours(8) };
+        LoadGate? gate = null;
+        await using var rig = await CreateAsync(source, sqlite: false, (connector, staging) => gate = new LoadGate(
+            new StaticOptionsMonitor<ScheduleOptions>(schedule), new StaticOptionsMonitor<ExchangeOptions>(gateOptions),
+            new LoadProbeFactory(connector, new HttpClient()), staging.LoadSamples, TimeProvider.System, NullLogger<LoadGate>.Instance, LoadSampling.WhileReading));
+        var dataset = Dataset(chunkRows: 500);
+        await ExtractAsync(rig, dataset);
+        await LongTransactionSource.ExecuteAsync(source, "DELETE FROM ac43 WHERE aaz223 IN (7, 2999)");
+
+        using var stop = new CancellationTokenSource();
+        var sampling = gate!.RunAsync(stop.Token);
+        ReconcileResult result;
+        try
+        {
+            result = await rig.Reconciler.RunAsync(dataset, null, default);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sampling);
+        }
+
+        // Unattended, the gate would take no sample and answer busy at the first check: the pass would pause at once.
+        Assert.True(result.Finished, result.Detail);
+        Assert.Equal([7L, 2999L], (await TombstonedKeysAsync(rig)).Order());
+        Assert.True(await QueryKeysAsync(source, "SELECT COUNT(*) FROM probe_hits") is [> 0]);
+    }
+
+    [Fact]
     public async Task Extraction_WithoutReconcile_KeepsNoKeyIndex()
     {
         var source = await cluster.CreateDatabaseAsync("source");
@@ -193,7 +238,11 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
         Assert.Equal(ExtractionStopReason.CaughtUp, result.StopReason);
     }
 
-    private async Task<Rig> CreateAsync(string source, bool sqlite, ILoadGate reconcileGate, string? keysSource = null, Func<IKeyIndexStore, IKeyIndexStore>? wrapKeys = null)
+    private Task<Rig> CreateAsync(string source, bool sqlite, ILoadGate reconcileGate, string? keysSource = null, Func<IKeyIndexStore, IKeyIndexStore>? wrapKeys = null) =>
+        CreateAsync(source, sqlite, (_, _) => reconcileGate, keysSource, wrapKeys);
+
+    private async Task<Rig> CreateAsync(
+        string source, bool sqlite, Func<SourceConnector, TestStaging, ILoadGate> reconcileGate, string? keysSource = null, Func<IKeyIndexStore, IKeyIndexStore>? wrapKeys = null)
     {
         var options = new ExchangeOptions();
         options.Sources["prod"] = new SourceOptions { Provider = "postgres", ConnectionString = source, TimeZoneOffset = TimeSpan.FromHours(8) };
@@ -206,7 +255,7 @@ public sealed class DeleteReconcilerTests(PostgresCluster cluster) : IDisposable
         var retry = new ChunkStoreRetry(TimeProvider.System, NullLogger<ChunkStoreRetry>.Instance);
         return new Rig(
             new ExtractionEngine(staging.Batches, new AlwaysOpenLoadGate(), connector, retry, TimeProvider.System, NullLogger<ExtractionEngine>.Instance),
-            new DeleteReconciler(staging.Batches, wrapKeys is null ? staging.Keys : wrapKeys(staging.Keys), reconcileGate, connector, retry, TimeProvider.System, NullLogger<DeleteReconciler>.Instance),
+            new DeleteReconciler(staging.Batches, wrapKeys is null ? staging.Keys : wrapKeys(staging.Keys), reconcileGate(connector, staging), connector, retry, TimeProvider.System, NullLogger<DeleteReconciler>.Instance),
             staging,
             retry);
     }

@@ -15,6 +15,7 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
     private const string PersonId = "44030519590706679X";
     private readonly TempDirectory _folder = new("exchange-requests-pg");
     private readonly ScheduleOptions _schedule = new();
+    private string _source = "";
 
     [PostgresFact]
     public async Task Worker_BindsDatesAndTexts_AndWritesNumericValuesExactly()
@@ -62,9 +63,44 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
         Assert.Equal("The social-security side did not answer function slow within 1 s (tried 1 of 1 times); submit the request again later with a new MsgId.", failed.Answer!.ErrMsg);
     }
 
+    [PostgresFact]
+    public async Task Worker_WithNothingPending_LeavesTheGateUnattended_SoThisNodeTakesNoSampleOfTheSource()
+    {
+        LoadGate? gate = null;
+        _schedule.Load.Sources["prod"] = new SourceLoadOptions
+        {
+            Probes = [new ProbeOptions { Name = "hits", Kind = "sql", Sql = "SELECT probe_hit()", Busy = 50, Idle = 40 }],
+            SampleInterval = TimeSpan.FromMilliseconds(100),
+            IdleSamplesToReopen = 1,
+        };
+        var (store, worker) = await SetUpAsync(
+            new RequestTypeOptions { InfNo = "2101", Source = "prod", Query = "SELECT visit_no FROM settlements WHERE id_number = @idNumber", Parameters = [new RequestParameterOptions { Name = "idNumber", Type = RequestParameterType.IdentityNumber }] },
+            (connector, options, staging) => gate = new LoadGate(
+                new StaticOptionsMonitor<ScheduleOptions>(_schedule), new StaticOptionsMonitor<ExchangeOptions>(options), new LoadProbeFactory(connector, new HttpClient()),
+                staging.LoadSamples, TimeProvider.System, NullLogger<LoadGate>.Instance, LoadSampling.WhileReading));
+        using var stop = new CancellationTokenSource();
+        var sampling = gate!.RunAsync(stop.Token);
+        try
+        {
+            // Before, the idle worker attended the source and waited for the gate's warm-up samples before finding no work.
+            var idle = await worker.RunAsync(default);
+            Assert.Equal((0, 0), (idle.Answered, idle.GateClosedSources));
+            Assert.Equal(0, await ProbeHitsAsync());
+
+            await SubmitAsync(store, "m1", $$"""{"idNumber":"{{PersonId}}"}""");
+            Assert.Equal(1, (await worker.RunAsync(default)).Answered);
+            Assert.True(await ProbeHitsAsync() > 0, "the worker answered without the gate sampling the source");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sampling);
+        }
+    }
+
     public void Dispose() => _folder.Dispose();
 
-    private async Task<(TestStaging Store, RequestWorker Worker)> SetUpAsync(RequestTypeOptions type)
+    private async Task<(TestStaging Store, RequestWorker Worker)> SetUpAsync(RequestTypeOptions type, Func<SourceConnector, ExchangeOptions, TestStaging, ILoadGate>? gate = null)
     {
         var source = await cluster.CreateDatabaseAsync("request_source");
         await using (var connection = new NpgsqlConnection(source))
@@ -74,6 +110,9 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
                 $"""
                 CREATE TABLE settlements (visit_no text PRIMARY KEY, id_number text NOT NULL, settled_on date NOT NULL, total numeric(14,2) NOT NULL);
                 INSERT INTO settlements VALUES ('V1', '{PersonId}', '2026-01-15', 1234.50), ('V2', '{PersonId}', '2026-03-01', 88.00);
+                -- A load probe that counts its samples.
+                CREATE TABLE probe_hits (at timestamptz NOT NULL DEFAULT clock_timestamp());
+                CREATE FUNCTION probe_hit() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN INSERT INTO probe_hits DEFAULT VALUES; RETURN 0; END $$;
                 """,
                 connection);
             await command.ExecuteNonQueryAsync();
@@ -84,13 +123,23 @@ public sealed class RequestWorkerPostgresSourceTests(PostgresCluster cluster) : 
         _schedule.RequestTypes.Types.Add(type);
         var store = TestStaging.Sqlite($"Data Source={_folder.File("staging.db")}", TimeProvider.System);
         await store.MigrateAsync(default);
+        var connector = new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(options));
+        _source = source;
         var worker = new RequestWorker(
             store.Requests,
-            new AlwaysOpenLoadGate(),
-            new SourceConnector(new StaticOptionsMonitor<ExchangeOptions>(options)),
+            gate?.Invoke(connector, options, store) ?? new AlwaysOpenLoadGate(),
+            connector,
             new StaticOptionsMonitor<ScheduleOptions>(_schedule),
             NullLogger<RequestWorker>.Instance);
         return (store, worker);
+    }
+
+    private async Task<long> ProbeHitsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_source);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT COUNT(*) FROM probe_hits", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task SubmitAsync(TestStaging store, string msgId, string json)

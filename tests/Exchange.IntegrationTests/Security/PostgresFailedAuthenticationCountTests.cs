@@ -2,6 +2,7 @@ using Exchange.Core.Security;
 using Exchange.IntegrationTests.Infrastructure;
 using Exchange.WebService.Soap;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace Exchange.IntegrationTests.Security;
 
@@ -44,6 +45,24 @@ public sealed class PostgresFailedAuthenticationCountTests : IAsyncLifetime
         Assert.Equal(0, nodeB.SecondsToWait(Address));
         await nodeB.FailedAsync(Address, default);
         Assert.Equal(1L, await _store.CountAsync("failed_authentications"));
+    }
+
+    [PostgresFact]
+    public async Task WhenTheSharedCountFails_AFailureIsStillCountedOnThisNode_AndNothingIsThrown()
+    {
+        var node = new FailedAuthenticationThrottle(_clock, perMinute: 2, new PostgresFailedAuthenticationCount(await _store.CreateAsync("failed_auth")));
+        await using (var connection = new NpgsqlConnection(_store.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("DROP TABLE failed_authentications", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // Before, the store's error replaced the caller's AuthFailed answer (a wrong password was answered as a 500).
+        await node.FailedAsync(Address, default);
+        await node.FailedAsync(Address, default);
+
+        Assert.Equal(50, node.SecondsToWait(Address));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

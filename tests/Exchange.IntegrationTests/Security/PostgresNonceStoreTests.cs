@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Exchange.Core.Security;
 using Exchange.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Exchange.IntegrationTests.Security;
 
@@ -51,11 +52,27 @@ public sealed class PostgresNonceStoreTests : NonceStoreContract, IAsyncLifetime
 
         Assert.Equal(50, await _store.CountAsync("used_nonces"));
 
-        // The first call after both the nonces' lifetime and the purge interval deletes them before recording its own.
-        Clock.Advance(Window + Window + PostgresNonceStore.PurgeEvery);
+        // The first call after the nonces' lifetime, a window's margin and the purge interval deletes them before recording its own.
+        Clock.Advance(Window + Window + Window + PostgresNonceStore.PurgeEvery);
         await store.TryUseAsync("insurer-a", RandomNumberGenerator.GetBytes(16), default);
 
         Assert.Equal(1, await _store.CountAsync("used_nonces"));
+    }
+
+    [PostgresFact]
+    public async Task ANodeWhoseClockRunsFast_DoesNotPurgeANonceAnotherNodeStillHolds()
+    {
+        var nodeA = await CreateAsync();
+        var nonce = RandomNumberGenerator.GetBytes(16);
+        Assert.Equal(NonceUse.Recorded, await nodeA.TryUseAsync("insurer-a", nonce, default));
+
+        // One second before the nonce expires on A's clock, node B (a minute fast) purges on its first call.
+        Clock.Advance(Window + Window - TimeSpan.FromSeconds(1));
+        var fast = new FakeTimeProvider(Clock.GetUtcNow() + TimeSpan.FromMinutes(1));
+        var nodeB = new PostgresNonceStore(_store.Node(), fast, Window);
+        Assert.Equal(NonceUse.Recorded, await nodeB.TryUseAsync("insurer-a", RandomNumberGenerator.GetBytes(16), default));
+
+        Assert.Equal(NonceUse.Replayed, await nodeA.TryUseAsync("insurer-a", nonce, default));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -153,6 +153,31 @@ public abstract class RequestStoreContract
     }
 
     [Fact]
+    public async Task HasClaimable_AnswersWhatAClaimWouldFind_WithoutClaiming()
+    {
+        var store = await CreateStoreAsync();
+        Assert.False(await store.Requests.HasClaimableRequestsAsync(Codes, default));
+        await store.Requests.SubmitRequestAsync(Request("other", infNo: "9999"), default);
+        await store.Requests.SubmitRequestAsync(Request("old", expiry: TimeSpan.FromSeconds(10)), default);
+        Clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(await store.Requests.HasClaimableRequestsAsync(Codes, default)); // another code, and one past its expiry
+        Assert.False(await store.Requests.HasClaimableRequestsAsync([], default));
+
+        await store.Requests.SubmitRequestAsync(Request("m1", infNo: "1102"), default);
+        Assert.True(await store.Requests.HasClaimableRequestsAsync(Codes, default));
+        Assert.True(await store.Requests.HasClaimableRequestsAsync(Codes, default)); // asking claims nothing
+        var claimed = Assert.Single(await store.Requests.ClaimRequestsAsync("w1", Codes, 10, TimeSpan.FromMinutes(1), default));
+        Assert.False(await store.Requests.HasClaimableRequestsAsync(Codes, default)); // its lease holds
+
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await store.Requests.HasClaimableRequestsAsync(Codes, default)); // its lease ran out
+        var again = Assert.Single(await store.Requests.ClaimRequestsAsync("w2", Codes, 10, TimeSpan.FromMinutes(1), default));
+        Assert.Equal(claimed.Request.RequestId, again.Request.RequestId);
+        Assert.True(await store.Requests.CompleteRequestAsync(again.Request.RequestId, "w2", RequestAnswer.Ok("[]"), default));
+        Assert.False(await store.Requests.HasClaimableRequestsAsync(Codes, default));
+    }
+
+    [Fact]
     public async Task Claim_TakesOverAnExpiredLease_AndTheDeadWorkerCanNoLongerAnswer()
     {
         var store = await CreateStoreAsync();
