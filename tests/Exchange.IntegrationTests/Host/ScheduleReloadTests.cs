@@ -76,6 +76,8 @@ public sealed class ScheduleReloadTests : IAsyncLifetime
         badWorker["RequestTypes"] = new JsonObject { ["WorkerInterval"] = "-00:00:05" };
         SaveByRename(badWorker);
         await _daemon.WaitForLineAsync("Schedule edit refused: schedule.json: RequestTypes:WorkerInterval: must be between 00:00:00 (worker off) and 1.00:00:00, was -00:00:05", Wait);
+        // Each refusal's "keeps running" line follows its problems, so it may come after the line just awaited.
+        await WaitForAsync(() => Task.FromResult(Count("The last good schedule keeps running") >= 3), "the third refusal's 'keeps running' line");
         Assert.Equal(3, Count("The last good schedule keeps running"));
         Assert.Equal(0, Count("Schedule reloaded without restart"));
 
