@@ -111,31 +111,9 @@ public sealed class CrashRecoveryTests : IDisposable
         return rows;
     }
 
-    private static async Task<long> StagedBatchesAsync(string stagingFile, string dataset) => await ScalarAsync(stagingFile, "SELECT COUNT(*) FROM batches WHERE dataset = $d", dataset);
+    private static async Task<long> StagedBatchesAsync(string stagingFile, string dataset) => await StagedRows.ScalarAsync(stagingFile, "SELECT COUNT(*) FROM batches WHERE dataset = $d", dataset);
 
-    private static async Task<long> StagedRowCountAsync(string stagingFile, string dataset) => await ScalarAsync(stagingFile, "SELECT COALESCE(SUM(row_count), 0) FROM batches WHERE dataset = $d", dataset);
-
-    private static async Task<long> ScalarAsync(string stagingFile, string sql, string dataset)
-    {
-        if (!File.Exists(stagingFile))
-        {
-            return 0;
-        }
-
-        await using var connection = new SqliteConnection($"Data Source={stagingFile};Mode=ReadOnly;Pooling=false");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$d", dataset);
-        try
-        {
-            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (SqliteException)
-        {
-            return 0; // schema not created yet
-        }
-    }
+    private static async Task<long> StagedRowCountAsync(string stagingFile, string dataset) => await StagedRows.ScalarAsync(stagingFile, "SELECT COALESCE(SUM(row_count), 0) FROM batches WHERE dataset = $d", dataset);
 
     private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
