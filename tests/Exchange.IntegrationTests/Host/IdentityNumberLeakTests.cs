@@ -88,6 +88,8 @@ public sealed class IdentityNumberLeakTests : IAsyncLifetime
         }
 
         await _daemon.WaitForLineAsync($"({FailingCode}) attempt 1 failed", Timeout);
+        // The console target writes before the file target flushes: wait for the files themselves.
+        await WaitForAsync(() => ReadShared("exchange.log").Contains($"({FailingCode}) attempt 1 failed", StringComparison.Ordinal));
         await WaitForAsync(() => ReadShared("audit.log").Contains("operation=FetchBatch", StringComparison.Ordinal));
 
         var exchangeLog = ReadShared("exchange.log");
