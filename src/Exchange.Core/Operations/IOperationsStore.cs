@@ -67,6 +67,12 @@ public interface IOperationsStore
     /// <summary>The nodes that wrote a heartbeat, by name, with when each last wrote.</summary>
     Task<IReadOnlyList<NodeHeartbeat>> GetNodesAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many triggers the clustered scheduler holds for <paramref name="node"/> (acquired or executing, in
+    /// <c>qrtz_fired_triggers</c>): work a dead instance of the node left. 0 without clustered scheduling.
+    /// </summary>
+    Task<int> CountFiredTriggersAsync(string node, CancellationToken cancellationToken);
+
     /// <summary>Writes a consistent copy of the store to <paramref name="path"/> while it stays in use (SQLite online backup).</summary>
     /// <exception cref="NotSupportedException">The store cannot back itself up (PostgreSQL: use pg_dump).</exception>
     Task BackupAsync(string path, CancellationToken cancellationToken);

@@ -318,6 +318,23 @@ public sealed class OperationsStore(StagingDatabase database, TimeProvider timeP
     }
 
     /// <inheritdoc />
+    public async Task<int> CountFiredTriggersAsync(string node, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (!database.HasClusterScheduler)
+        {
+            return 0;
+        }
+
+        var count = await database.QueryAsync(
+            "SELECT count(*) FROM qrtz_fired_triggers WHERE instance_name = @node",
+            reader => reader.GetInt64(0),
+            cancellationToken,
+            ("node", node)).ConfigureAwait(false);
+        return (int)count[0];
+    }
+
+    /// <inheritdoc />
     public Task BackupAsync(string path, CancellationToken cancellationToken) => database.BackupAsync(path, cancellationToken);
 
     private static async Task<Dictionary<(string Insurer, string Dataset), long>> ReadCursorsAsync(StagingSession session, CancellationToken cancellationToken) =>

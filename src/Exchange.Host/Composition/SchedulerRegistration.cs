@@ -1,4 +1,5 @@
 using Exchange.Core.Configuration;
+using Exchange.Host.Jobs;
 using Exchange.WebService;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
@@ -31,9 +32,10 @@ internal static class SchedulerRegistration
 
     public static IServiceCollection AddExchangeScheduler(this IServiceCollection services, ExchangeOptions options, ServiceOptions service)
     {
+        var clustered = IsClustered(options);
         services.AddQuartz(quartz =>
         {
-            if (!IsClustered(options))
+            if (!clustered)
             {
                 return;
             }
@@ -54,6 +56,13 @@ internal static class SchedulerRegistration
                 });
             });
         });
+        if (clustered)
+        {
+            // Quartz's hosted service, but a restarted node first lets the live nodes take over the work it left.
+            services.AddHostedService<ClusteredSchedulerStart>();
+            return services;
+        }
+
         services.AddQuartzHostedService(quartz =>
         {
             quartz.WaitForJobsToComplete = true;

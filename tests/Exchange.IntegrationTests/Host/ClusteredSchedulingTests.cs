@@ -13,7 +13,7 @@ public sealed class ClusteredSchedulingTests(PostgresCluster cluster) : IDisposa
     private readonly TestConfig _b = new();
 
     [PostgresFact]
-    public async Task TwoNodes_RunEachExtractionOnOneNodeAtATime_AndTheSurvivorTakesOverAKilledNodesWork_StagingEveryRowOnce()
+    public async Task TwoNodes_RunEachExtractionOnOneNodeAtATime_AndTheSurvivorTakesOverAKilledNodesWork_EvenWhenItRestartsAtOnce_StagingEveryRowOnce()
     {
         var staging = await cluster.CreateDatabaseAsync("clustered_staging");
         var source = await cluster.CreateDatabaseAsync("clustered_source");
@@ -58,9 +58,35 @@ public sealed class ClusteredSchedulingTests(PostgresCluster cluster) : IDisposa
         }
 
         var (victim, survivor) = running == "node-a" ? (a, b) : (b, a);
+        var victimConfig = victim == a ? _a : _b;
         await victim.KillHardAsync();
         var batchesAtKill = await ScalarAsync(staging, "SELECT COUNT(*) FROM batches WHERE dataset = 'AC43'");
         await PostgresSourceConfig.AppendRowsAsync(source, 500);
+
+        // The killed node comes back before the survivor takes it for dead. Holding Quartz's STATE_ACCESS row keeps the
+        // survivor from recovering it until the restarted node has seen its own left-over trigger and the live survivor,
+        // however fast or slow this machine starts a process. The restarted node waits; the survivor takes the work over.
+        await using (var stateLock = new NpgsqlConnection(staging))
+        {
+            await stateLock.OpenAsync();
+            await using var transaction = await stateLock.BeginTransactionAsync();
+            await using (var lockRow = new NpgsqlCommand(
+                "SELECT lock_name FROM qrtz_locks WHERE sched_name = 'Exchange' AND lock_name = 'STATE_ACCESS' FOR UPDATE", stateLock, transaction))
+            {
+                Assert.Equal("STATE_ACCESS", await lockRow.ExecuteScalarAsync());
+            }
+
+            await using var restarted = ExchangeProcess.Start("run", "--config", victimConfig.Write());
+            var yielding = await restarted.WaitForLineAsync($"Node {running} restarted with ", Wait);
+            Assert.Contains("check in: its scheduler starts once they have taken that work over", yielding, StringComparison.Ordinal);
+            await transaction.CommitAsync();
+
+            await restarted.WaitForLineAsync("Scheduler starting: the other nodes took over the work it left", Wait);
+            Assert.Contains("ClusterManager: detected 1 failed or restarted instances", survivor.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("ClusterManager: detected", restarted.Output, StringComparison.Ordinal);
+            await WaitForAsync(async () => (await ColumnAsync(staging, "SELECT instance_name FROM qrtz_scheduler_state")).Contains(running), restarted);
+            Assert.Equal(0, await restarted.TerminateAsync(TimeSpan.FromSeconds(30)));
+        }
 
         // The survivor recovers the dead node's firing and goes on; every source row ends up staged exactly once.
         var sourceKeys = await PostgresSourceConfig.KeysAsync(source);
