@@ -8,7 +8,8 @@
 # Options (environment): CONNECTIONS (64), THREADS (2), ROUNDS (3), DURATION (5s per round and target; FetchBatch runs
 # one round of twice that), BATCH_ROWS (2000 rows in the fetched batch), STAGING (sqlite, or postgres: a throwaway
 # PostgreSQL server, where the limits are shared through the store), PERMITS_PER_SECOND (0: no per-principal rate limit;
-# set it high, e.g. 1000000, to time the rate limit's check on every call without refusing any).
+# set it high, e.g. 1000000, to time the rate limit's check on every call without refusing any), STAGING_CS_EXTRA
+# (appended to the PostgreSQL staging connection string, e.g. ";Maximum Pool Size=16").
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -45,7 +46,7 @@ if [ "$staging" = postgres ]; then
   chmod 755 "$work"
   start_pg "$work/pg"
   createdb staging
-  staging_cs="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=staging"
+  staging_cs="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=staging${STAGING_CS_EXTRA:-}"
 fi
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'; }
 wait_up() { for _ in $(seq 1 120); do curl -sS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done; echo "poll-load: $1 did not come up"; exit 1; }

@@ -16,17 +16,22 @@ internal static class AuditRows
 
     /// <summary>Writes <paramref name="entry"/> in <paramref name="transaction"/>.</summary>
     public static Task InsertAsync(StagingSession session, DbTransaction transaction, AuditEntry entry, StagingDatabase database, CancellationToken cancellationToken) =>
-        session.ExecuteAsync(
-            InsertSql,
-            transaction,
-            cancellationToken,
-            ("at", database.ToDb(entry.At)),
-            ("principal", entry.Principal),
-            ("operation", entry.Operation),
-            ("objectId", entry.ObjectId),
-            ("outcome", entry.Outcome),
-            ("remoteAddress", entry.RemoteAddress),
-            ("calls", entry.Calls));
+        session.ExecuteAsync(InsertSql, transaction, cancellationToken, Parameters(entry, database));
+
+    /// <summary>Writes every one of <paramref name="entries"/> in <paramref name="transaction"/> (one round trip where the database batches).</summary>
+    public static Task InsertAllAsync(StagingSession session, DbTransaction transaction, IReadOnlyList<AuditEntry> entries, StagingDatabase database, CancellationToken cancellationToken) =>
+        session.ExecuteEachAsync(InsertSql, transaction, [.. entries.Select(e => Parameters(e, database))], cancellationToken);
+
+    private static (string Name, object? Value)[] Parameters(AuditEntry entry, StagingDatabase database) =>
+    [
+        ("at", database.ToDb(entry.At)),
+        ("principal", entry.Principal),
+        ("operation", entry.Operation),
+        ("objectId", entry.ObjectId),
+        ("outcome", entry.Outcome),
+        ("remoteAddress", entry.RemoteAddress),
+        ("calls", entry.Calls),
+    ];
 
     /// <summary>Writes <paramref name="audit"/>'s record in <paramref name="transaction"/> (nothing when null).</summary>
     public static Task InsertAsync(StagingSession session, DbTransaction transaction, AuditRecord? audit, StagingDatabase database, CancellationToken cancellationToken) =>

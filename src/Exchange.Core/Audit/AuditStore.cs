@@ -8,14 +8,23 @@ public sealed class AuditStore(StagingDatabase database) : IAuditStore
 {
     /// <inheritdoc />
     public Task SetAuditCallsAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
-        WriteEachAsync(entries, SetCallsAsync, cancellationToken);
+        WriteGroupAsync(
+            entries,
+            async (session, transaction) =>
+            {
+                foreach (var entry in entries)
+                {
+                    await SetCallsAsync(session, transaction, entry, cancellationToken).ConfigureAwait(false);
+                }
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>One commit (one fsync) for the whole group: that is the point of writing them together.</remarks>
     public Task WriteAuditBatchAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
-        WriteEachAsync(entries, (session, transaction, entry, token) => AuditRows.InsertAsync(session, transaction, entry, database, token), cancellationToken);
+        WriteGroupAsync(entries, (session, transaction) => AuditRows.InsertAllAsync(session, transaction, entries, database, cancellationToken), cancellationToken);
 
-    private Task WriteEachAsync(IReadOnlyList<AuditEntry> entries, Func<StagingSession, DbTransaction, AuditEntry, CancellationToken, Task> write, CancellationToken cancellationToken)
+    private Task WriteGroupAsync(IReadOnlyList<AuditEntry> entries, Func<StagingSession, DbTransaction, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
         if (entries.Count == 0)
@@ -26,11 +35,7 @@ public sealed class AuditStore(StagingDatabase database) : IAuditStore
         return database.WriteAsync(
             async (session, transaction) =>
             {
-                foreach (var entry in entries)
-                {
-                    await write(session, transaction, entry, cancellationToken).ConfigureAwait(false);
-                }
-
+                await write(session, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return entries.Count;
             },

@@ -27,8 +27,11 @@ public sealed class PostgresStagingDatabase : StagingDatabase
         : base(timeProvider)
     {
         _connectionString = connectionString;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = NpgsqlDataSource.Create(PoolSettings(connectionString));
     }
+
+    /// <summary>How many statements each pooled connection keeps prepared: the same few run on every SOAP call, and a prepared one skips the server's parse and plan.</summary>
+    internal const int AutoPreparedStatements = 64;
 
     /// <inheritdoc />
     internal override string ScriptFolder => "postgres";
@@ -63,6 +66,24 @@ public sealed class PostgresStagingDatabase : StagingDatabase
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The pool's settings for the SOAP service's short calls: statements prepared automatically
+    /// (<see cref="AutoPreparedStatements"/>, unless the connection string sets <c>Max Auto Prepare</c>), and no
+    /// <c>DISCARD ALL</c> when a connection goes back to the pool. That reset was a statement of its own on every call, as many as all the others together; the staging
+    /// store leaves nothing on a pooled session to reset (its settings are per transaction, its session locks are taken
+    /// on connections outside the pool).
+    /// </summary>
+    private static string PoolSettings(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = AutoPreparedStatements;
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <inheritdoc />

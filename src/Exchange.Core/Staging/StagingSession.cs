@@ -48,6 +48,47 @@ internal abstract class StagingSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="sql"/> once for each parameter set of <paramref name="rows"/> in <paramref name="transaction"/>.
+    /// Where the provider batches (PostgreSQL), all go to the server in one round trip; a round trip per row made the
+    /// audit group commit's writer, which writes for every SOAP call, the limit of the whole service.
+    /// </summary>
+    public async Task ExecuteEachAsync(string sql, DbTransaction transaction, IReadOnlyList<(string Name, object? Value)[]> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (KeepsCommands || !Connection.CanCreateBatch || rows.Count < 2)
+        {
+            foreach (var parameters in rows)
+            {
+                await ExecuteAsync(sql, transaction, cancellationToken, parameters).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var batch = Connection.CreateBatch();
+        await using (batch.ConfigureAwait(false))
+        {
+            batch.Transaction = transaction;
+            foreach (var parameters in rows)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in parameters)
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = "@" + name;
+                    parameter.Value = value ?? DBNull.Value;
+                    command.Parameters.Add(parameter);
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The first column of the first row, converted to <typeparamref name="T"/>; default when there is no row or it is NULL.</summary>
     public async Task<T> ScalarAsync<T>(string sql, DbTransaction? transaction, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
