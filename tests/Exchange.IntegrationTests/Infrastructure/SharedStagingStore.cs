@@ -31,12 +31,15 @@ public sealed class SharedStagingStore(PostgresCluster cluster, TimeProvider clo
     }
 
     /// <summary>The rows in <paramref name="table"/>.</summary>
-    public async Task<long> CountAsync(string table)
+    public async Task<long> CountAsync(string table) => (long)(await ScalarAsync($"SELECT COUNT(*) FROM {table}"))!;
+
+    /// <summary>Runs <paramref name="sql"/> on a connection of its own; the first column of its first row, if any.</summary>
+    public async Task<object?> ScalarAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT COUNT(*) FROM {table}", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
     }
 
     public async ValueTask DisposeAsync()
