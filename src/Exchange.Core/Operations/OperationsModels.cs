@@ -69,7 +69,8 @@ public sealed class ReplayRefusedException(string message) : Exception(message);
 /// <param name="Address">Where insurers reach it (<c>Web:Urls</c>).</param>
 /// <param name="ClusterCheckInLimit">With clustered scheduling, how old its scheduler's last check-in may be before it is
 /// taken for dead by the others (and so is not ready); null without clustering.</param>
-public sealed record NodeIdentity(string Name, string Address, TimeSpan? ClusterCheckInLimit = null);
+/// <param name="StartedAt">When this process started: a check-in before it was made by the node's previous run.</param>
+public sealed record NodeIdentity(string Name, string Address, TimeSpan? ClusterCheckInLimit = null, DateTimeOffset? StartedAt = null);
 
 /// <summary>A node as the shared store shows it.</summary>
 /// <param name="Node">Its name.</param>

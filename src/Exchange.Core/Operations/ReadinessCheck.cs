@@ -81,6 +81,12 @@ public sealed class ReadinessCheck(
         {
             var self = (await store.GetNodesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(n => n.Node == node.Name);
             var age = self?.SchedulerCheckIn is { } at ? timeProvider.GetUtcNow() - at : (TimeSpan?)null;
+            if (self?.SchedulerCheckIn < node.StartedAt)
+            {
+                // A restarted node's scheduler may wait for the others to take over what its previous run left.
+                return new ReadinessItem("cluster", false, $"node {node.Name} has not checked in since it started (the check-in {age!.Value.TotalSeconds:0} s ago was its previous run's)");
+            }
+
             return age is { } checkedIn && checkedIn <= limit
                 ? new ReadinessItem("cluster", true, $"node {node.Name} checked in {checkedIn.TotalSeconds:0} s ago")
                 : new ReadinessItem("cluster", false, age is null

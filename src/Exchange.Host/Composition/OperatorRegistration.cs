@@ -17,8 +17,11 @@ internal static class OperatorRegistration
         // A stop waits for the chunk in flight (Quartz WaitForJobsToComplete) and for web requests, but not longer than this.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Operator.ShutdownTimeout);
 
-        services.AddSingleton(new NodeIdentity(
-            options.NodeName, options.Web.Urls, clustered ? SchedulerRegistration.CheckinInterval + SchedulerRegistration.CheckinMisfireThreshold : null));
+        services.AddSingleton(sp => new NodeIdentity(
+            options.NodeName,
+            options.Web.Urls,
+            clustered ? SchedulerRegistration.CheckinInterval + SchedulerRegistration.CheckinMisfireThreshold : null,
+            sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         services.AddSingleton<OperatorSnapshotSource>();
         services.AddSingleton<ReadinessCheck>();
         services.AddSingleton<RetentionService>();

@@ -79,6 +79,9 @@ public sealed class ClusteredSchedulingTests(PostgresCluster cluster) : IDisposa
             await using var restarted = ExchangeProcess.Start("run", "--config", victimConfig.Write());
             var yielding = await restarted.WaitForLineAsync($"Node {running} restarted with ", Wait);
             Assert.Contains("check in: its scheduler starts once they have taken that work over", yielding, StringComparison.Ordinal);
+            var waiting = await http.GetAsync(OperatorUrl(victimConfig) + "/readyz");
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, waiting.StatusCode);
+            Assert.Contains($"FAIL cluster: node {running} has not checked in since it started", await waiting.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             await transaction.CommitAsync();
 
             await restarted.WaitForLineAsync("Scheduler starting: the other nodes took over the work it left", Wait);
