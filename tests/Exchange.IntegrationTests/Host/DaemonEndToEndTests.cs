@@ -76,7 +76,16 @@ public sealed class DaemonEndToEndTests : IAsyncLifetime
         Assert.DoesNotContain(Password, _daemon.Output, StringComparison.Ordinal);
         var logFile = Path.Combine(_config.LogDirectory, "exchange.log");
         Assert.True(File.Exists(logFile), "the rolling log file is written under the configured log folder");
+
+        // The file target is async: wait until the failure is in the file, so that the file is checked with it in.
         var logged = await ReadSharedAsync(logFile);
+        for (var tries = 0; !logged.Contains("Authentication failed for 'demo-insurer'", StringComparison.Ordinal); tries++)
+        {
+            Assert.True(tries < 100, "the authentication failure never reached exchange.log");
+            await Task.Delay(100);
+            logged = await ReadSharedAsync(logFile);
+        }
+
         Assert.DoesNotContain(wrong, logged, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, logged, StringComparison.Ordinal);
     }
