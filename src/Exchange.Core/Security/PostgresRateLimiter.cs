@@ -99,12 +99,12 @@ public sealed class PostgresRateLimiter : IPrincipalRateLimit
         try
         {
             // Another call may have asked while this one waited.
-            if (held.TryTake(_timeProvider.GetUtcNow()) is { } answered)
+            var now = _timeProvider.GetUtcNow();
+            if (held.TryTake(now) is { } answered)
             {
                 return answered;
             }
 
-            var now = _timeProvider.GetUtcNow();
             var (tokens, available) = await TakeAsync(principal, now, cancellationToken).ConfigureAwait(false);
             if (tokens >= 1)
             {
@@ -124,24 +124,26 @@ public sealed class PostgresRateLimiter : IPrincipalRateLimit
 
     private async Task<(int Tokens, double Available)> TakeAsync(string principal, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // A second try only when another node created the bucket between this statement's look and its insert.
-        for (var attempt = 0; ; attempt++)
+        var rows = await TakeOnceAsync(principal, now, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
         {
-            var rows = await _database.QueryAsync(
-                TakeSql,
-                reader => ((int)reader.GetDouble(0), reader.GetDouble(1)),
-                cancellationToken,
-                ("principal", principal),
-                ("size", _size),
-                ("now", _database.ToDb(now)),
-                ("perSecond", _perSecond),
-                ("block", BlockSize)).ConfigureAwait(false);
-            if (rows.Count == 1 || attempt == 1)
-            {
-                return rows.Count == 1 ? rows[0] : (0, 0);
-            }
+            // Another node created the bucket between this statement's look and its insert: the second try finds it.
+            rows = await TakeOnceAsync(principal, now, cancellationToken).ConfigureAwait(false);
         }
+
+        return rows.Count == 1 ? rows[0] : (0, 0);
     }
+
+    private Task<IReadOnlyList<(int Tokens, double Available)>> TakeOnceAsync(string principal, DateTimeOffset now, CancellationToken cancellationToken) =>
+        _database.QueryAsync(
+            TakeSql,
+            reader => ((int)reader.GetDouble(0), reader.GetDouble(1)),
+            cancellationToken,
+            ("principal", principal),
+            ("size", _size),
+            ("now", _database.ToDb(now)),
+            ("perSecond", _perSecond),
+            ("block", BlockSize));
 
     /// <summary>What this node holds for one principal: tokens it took and may spend until they expire, or a refusal.</summary>
     private sealed class Held

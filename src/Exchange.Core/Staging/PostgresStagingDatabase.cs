@@ -71,9 +71,9 @@ public sealed class PostgresStagingDatabase : StagingDatabase
     /// <summary>
     /// The pool's settings for the SOAP service's short calls: statements prepared automatically
     /// (<see cref="AutoPreparedStatements"/>, unless the connection string sets <c>Max Auto Prepare</c>), and no
-    /// <c>DISCARD ALL</c> when a connection goes back to the pool. That reset was a statement of its own on every call, as many as all the others together; the staging
-    /// store leaves nothing on a pooled session to reset (its settings are per transaction, its session locks are taken
-    /// on connections outside the pool).
+    /// <c>DISCARD ALL</c> when a connection goes back to the pool. That reset was a statement of its own on every call, as
+    /// many as all the others together; the staging store leaves nothing on a pooled session to reset (its settings are
+    /// per transaction, its session locks are taken on connections outside the pool).
     /// </summary>
     private static string PoolSettings(string connectionString)
     {
